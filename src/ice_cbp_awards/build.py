@@ -1,0 +1,265 @@
+"""`awards build`: raw snapshots in, a validated data package out.
+
+Data flows one way: raw files (readers) -> normalised rows (transforms) -> published CSVs,
+descriptor and database (writers) -> validators. Everything is written to a temporary folder
+beside the data dir, which replaces the data dir only when every step and every validator
+passed; a failed build leaves the previous good output in place and its issues (no data) in
+.<data dir>-failed/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+
+from . import metadata
+from .paths import DEFAULT_DATA_DIR, default_raw_root
+from .readers import bulk, cbp_ice, ice_2018
+from .readers.batch import RawBatch
+from .release.versioning import data_version_for_snapshot
+from .transform import awards as awards_t
+from .transform import normalise as norm
+from .transform import report as report_t
+from .validate import runner
+from .validate.result import ValidationResult
+from .write.csv import to_published, write_csv
+from .write.descriptor import built_descriptor, write_json
+
+SOURCE_PRIORITY = {"usaspending_api": 0, "usaspending_bulk": 1, "fpds_atom": 2}
+CORE = ["sources", "transactions", "award_summaries", "awards", "rejects", "build_report"]
+
+
+class BuildFailed(Exception):
+    """The build did not pass; the previous data dir is untouched."""
+
+    def __init__(self, message: str, results: list[ValidationResult] | None = None) -> None:
+        super().__init__(message)
+        self.results = results or []
+
+
+@dataclass
+class BuildResult:
+    data_dir: Path
+    data_version: str
+    rows: dict[str, int]
+    validation: list[ValidationResult]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Steps:
+    """Progress of the build's steps on the console, with a timing per step."""
+
+    def __init__(self, console: Console | None) -> None:
+        self.console = console
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        if self.console:
+            with self.console.status(f"[bold]{name}[/]…"):
+                yield
+        else:
+            yield
+        self.timings[name] = round(time.perf_counter() - start, 3)
+        if self.console:
+            self.console.print(f"[green]✓[/] {name} [dim]({self.timings[name]:.1f} s)[/]")
+
+
+def read_all(raw_root: Path, snapshot: str | None, bulk_files: list[Path],
+             include_legacy: bool) -> tuple[list[RawBatch], str]:  # fmt: skip
+    """Every raw batch of the build and the snapshot read."""
+    snap = snapshot or cbp_ice.snapshots(raw_root)[-1]
+    batches = [cbp_ice.read(raw_root, snap)]
+    if include_legacy:
+        batches.append(ice_2018.read(raw_root))
+    batches.extend(bulk.read_files(bulk_files, raw_root))
+    fpds = bulk.read_fpds(raw_root, snap)
+    if fpds is not None:
+        batches.append(fpds)
+    return batches, snap
+
+
+def sources_frame(batches: list[RawBatch]) -> pd.DataFrame:
+    res = metadata.resource("sources")
+    rows = [{k: getattr(s, k) for k in res.field_names} for b in batches for s in b.sources]
+    return pd.DataFrame(rows, columns=res.field_names)
+
+
+def core_tables(batches: list[RawBatch]) -> dict[str, pd.DataFrame]:
+    """Normalise every batch; reconcile transactions across systems; derive awards and report."""
+    sources = sources_frame(batches)
+    path_of = dict(zip(sources["source_id"], sources["path"], strict=True))
+    by_source = {s.source_id: b for b in batches for s in b.sources}
+    out: dict[str, list[pd.DataFrame]] = {"transactions": [], "award_summaries": []}
+    removed: dict[str, list[Any]] = {"transactions": [], "award_summaries": []}
+    rejects = []
+    for b in batches:
+        n = norm.normalise(b, path_of)
+        out[b.kind].append(n.records)
+        removed[b.kind].append((n.duplicates, n.rejects, b))
+        rejects.append(n.rejects)
+        if b.bad_rows:
+            rejects.append(pd.DataFrame(b.bad_rows).assign(agency_raw=""))
+    tables: dict[str, pd.DataFrame] = {"sources": sources}
+    events = []
+    for kind, id_col, fy_col, amt, date_raw in [
+        ("transactions", "transaction_id", "fiscal_year", "federal_action_obligation_usd",
+         "action_date"),
+        ("award_summaries", "award_summary_id", "latest_action_fiscal_year",
+         "latest_action_obligation_usd", "latest_action_date"),
+    ]:  # fmt: skip
+        res = metadata.resource(kind)
+        recs = pd.concat(out[kind], ignore_index=True) if out[kind] else _empty(res)
+        kept, reconciled, coll = norm.collisions(recs, id_col, [], SOURCE_PRIORITY)
+        coll_rej = norm.collision_rejects(by_source, coll, kept, id_col, path_of)
+        rejects.append(coll_rej)
+        tables[kind] = kept
+        for dups, rej, b in removed[kind]:
+            events.append(report_t.events(
+                kept[kept["source_id"].isin([s.source_id for s in b.sources])], fy_col, amt,
+                dups, date_raw, rej[rej["reason_code"] != "wrong_field_count"],
+                reconciled[reconciled["source_id"].isin([s.source_id for s in b.sources])],
+                b.date_formats))  # fmt: skip
+            bad = pd.DataFrame(b.bad_rows)
+            if len(bad):
+                events.append(report_t.events(kept.iloc[0:0], fy_col, amt, dups.iloc[0:0],
+                                              date_raw, bad.assign(agency_raw=""),
+                                              reconciled.iloc[0:0], b.date_formats))  # fmt: skip
+        if len(coll_rej):
+            events.append(report_t.events(kept.iloc[0:0], fy_col, amt, pd.DataFrame(),
+                                          date_raw, coll_rej, kept.iloc[0:0], []))  # fmt: skip
+    tables["awards"] = awards_t.build_awards(tables["transactions"], tables["award_summaries"])
+    rej = pd.concat([r for r in rejects if len(r)], ignore_index=True) if any(
+        len(r) for r in rejects) else pd.DataFrame(columns=metadata.resource("rejects").field_names)
+    tables["rejects"] = rej
+    retrieved = dict(zip(sources["source_id"], sources["retrieved_at"], strict=True))
+    families = dict(zip(sources["source_id"], sources["source_family"], strict=True))
+    ev = pd.concat(events, ignore_index=True)
+    tables["build_report"] = report_t.summarise(ev, retrieved, families)
+    return tables
+
+
+def _empty(res: metadata.Resource) -> pd.DataFrame:
+    return pd.DataFrame(columns=res.field_names + ["file_fiscal_year"])
+
+
+def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path, version: str,
+                 extra: dict[str, Any]) -> dict[str, int]:  # fmt: skip
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = {}
+    for name, frame in tables.items():
+        res = metadata.resource(name)
+        write_csv(frame, res, out_dir / f"{name}.csv")
+        rows[name] = len(frame)
+    write_json(built_descriptor(version, extra, list(tables)), out_dir / "datapackage.json")
+    return rows
+
+
+def build_package(raw_root: Path | None = None, data_dir: Path | None = None,
+                  snapshot: str | None = None, bulk_files: list[Path] | None = None,
+                  include_legacy: bool = True, patch: int = 0, write_db: bool = True,
+                  console: Console | None = None) -> BuildResult:  # fmt: skip
+    """Build, validate and publish into data_dir; raise BuildFailed and keep data_dir otherwise."""
+    raw_root = Path(raw_root or default_raw_root())
+    data_dir = Path(data_dir or DEFAULT_DATA_DIR)
+    steps = Steps(console)
+    tmp = data_dir.parent / f".{data_dir.name}.building-{os.getpid()}"
+    failed = data_dir.parent / f".{data_dir.name}-failed"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        with steps.step("read raw files (checksums, headers)"):
+            batches, snap = read_all(raw_root, snapshot, list(bulk_files or []), include_legacy)
+        version = data_version_for_snapshot(snap, patch)
+        with steps.step("normalise, deduplicate, quarantine, derive awards"):
+            tables = core_tables(batches)
+        tables = {**tables, **curated_tables(tables, steps)}
+        extra = {"snapshot": snap, "raw_root_default": "../shared/raw"}
+        with steps.step("write CSVs and descriptor"):
+            rows = write_tables(tables, tmp, version, extra)
+            write_json(build_summary(tables, version, snap, steps.timings),
+                       tmp / "build_report.json")  # fmt: skip
+        with steps.step("validate (frictionless, pandera, Great Expectations)"):
+            results = runner.run_all(tmp)
+            runner.write_results(results, tmp / "validation", version)
+        if not all(r.ok for r in results):
+            raise BuildFailed(_failure_line(results), results)
+        if write_db:
+            with steps.step("write SQLite database and Datasette metadata"):
+                write_database(tmp, version)
+        write_json(build_summary(tables, version, snap, steps.timings), tmp / "build_report.json")
+        _swap(tmp, data_dir)
+        shutil.rmtree(failed, ignore_errors=True)
+        return BuildResult(data_dir, version, rows, results, steps.timings)
+    except BaseException as exc:
+        _keep_issues(tmp, failed, exc)
+        raise
+
+
+def curated_tables(core: dict[str, pd.DataFrame], steps: Steps) -> dict[str, pd.DataFrame]:
+    """Curated resources (attributions, systems, totals, claims), when the curation layer is
+    part of the descriptor."""
+    return {}
+
+
+def write_database(data_dir: Path, version: str) -> None:
+    from .publish.datasette_metadata import write_datasette_metadata
+    from .publish.sqlite import write_database as write_db
+
+    name = metadata.package_descriptor()["name"]
+    write_db(data_dir, data_dir / f"{name}.db")
+    write_datasette_metadata(data_dir, data_dir / "metadata.json")
+
+
+def build_summary(tables: dict[str, pd.DataFrame], version: str, snapshot: str,
+                  timings: dict[str, float]) -> dict[str, Any]:  # fmt: skip
+    """build_report.json: the machine-readable summary of the run."""
+    report = tables["build_report"]
+    totals = {c: int(report[c].sum()) for c in ("rows_read", "duplicate_rows_removed",
+              "rows_quarantined", "rows_reconciled", "rows_published")}  # fmt: skip
+    flagged = report[report["coverage_flags"] != ""]
+    return {
+        "data_version": version,
+        "snapshot": snapshot,
+        "rows": {k: int(len(v)) for k, v in tables.items()},
+        "raw_rows": totals,
+        "coverage_flags": flagged[["source_id", "agency_acronym", "fiscal_year",
+                                   "coverage_flags"]].to_dict(orient="records"),
+        "timings_seconds": timings,
+    }  # fmt: skip
+
+
+def _failure_line(results: list[ValidationResult]) -> str:
+    failed = [r for r in results if not r.ok]
+    first = failed[0].errors[0].line() if failed and failed[0].errors else ""
+    names = ", ".join(r.validator for r in failed)
+    count = sum(len(r.errors) for r in failed)
+    return f"validation failed ({names}: {count} errors); first: {first}"
+
+
+def _swap(tmp: Path, data_dir: Path) -> None:
+    """Replace data_dir with tmp, keeping the old one until the new one is in place."""
+    old = data_dir.parent / f".{data_dir.name}.previous-{os.getpid()}"
+    if data_dir.exists():
+        data_dir.rename(old)
+    tmp.rename(data_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _keep_issues(tmp: Path, failed: Path, exc: BaseException) -> None:
+    """A failed run publishes its issues but no data."""
+    shutil.rmtree(failed, ignore_errors=True)
+    failed.mkdir(parents=True, exist_ok=True)
+    if (tmp / "validation").exists():
+        shutil.copytree(tmp / "validation", failed / "validation")
+    (failed / "error.txt").write_text(f"{type(exc).__name__}: {exc}\n", encoding="utf-8")
+    shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,98 @@
+"""Command line interface: `awards build`, `awards validate`, and the commands of each layer."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from .paths import DEFAULT_DATA_DIR
+
+console = Console(stderr=True)
+
+
+def fail(ctx: click.Context, exc: BaseException) -> None:
+    """One readable line; the traceback only with --verbose."""
+    if ctx.obj and ctx.obj.get("verbose"):
+        console.print_exception()
+    console.print(f"[red]error:[/] {exc}")
+    sys.exit(1)
+
+
+@click.group()
+@click.option("--verbose", is_flag=True, help="Show full tracebacks and detail on errors.")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
+    """Build, validate, publish and release the ICE & CBP technology award records package."""
+    ctx.ensure_object(dict)
+    ctx.obj["verbose"] = verbose
+
+
+@main.command()
+@click.option("--raw-root", type=click.Path(path_type=Path), default=None,
+              help="Raw snapshots folder (default $AWARDS_RAW_ROOT or ../shared/raw).")
+@click.option("--snapshot", default=None, help="usaspending-cbp-ice snapshot (default: newest).")
+@click.option("--bulk", "bulk_files", multiple=True, type=click.Path(path_type=Path),
+              help="Official USAspending bulk file(s) to add (award summaries or transactions).")
+@click.option("--no-legacy", is_flag=True, help="Leave out the FY2013-FY2018 ICE award summaries.")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=DEFAULT_DATA_DIR,
+              show_default=True)
+@click.option("--patch", type=int, default=0, help="Re-release number of the same snapshot.")
+@click.option("--no-db", is_flag=True, help="Skip the SQLite database.")
+@click.pass_context
+def build(ctx: click.Context, raw_root: Path | None, snapshot: str | None,
+          bulk_files: tuple[Path, ...], no_legacy: bool, data_dir: Path, patch: int,
+          no_db: bool) -> None:  # fmt: skip
+    """Build the package from the raw snapshots, validate it, and publish it into DATA_DIR."""
+    from .build import BuildFailed, build_package
+
+    try:
+        result = build_package(raw_root, data_dir, snapshot, list(bulk_files), not no_legacy,
+                               patch, not no_db, console)  # fmt: skip
+    except BuildFailed as exc:
+        for r in exc.results:
+            console.print(r.summary())
+            for f in r.errors[:10]:
+                console.print("  " + f.line())
+        fail(ctx, exc)
+    except Exception as exc:  # noqa: BLE001 - one readable line for every failure
+        fail(ctx, exc)
+    else:
+        for r in result.validation:
+            console.print(r.summary())
+        rows = ", ".join(f"{k} {v:,}" for k, v in result.rows.items())
+        console.print(f"[bold green]built[/] {result.data_dir} version {result.data_version}: {rows}")
+
+
+@main.command()
+@click.option("--data-dir", type=click.Path(path_type=Path, exists=True),
+              default=DEFAULT_DATA_DIR, show_default=True)
+@click.pass_context
+def validate(ctx: click.Context, data_dir: Path) -> None:
+    """Run frictionless, pandera and Great Expectations on a built data dir."""
+    from .validate import runner
+
+    try:
+        results = runner.run_all(data_dir)
+    except Exception as exc:  # noqa: BLE001
+        fail(ctx, exc)
+        return
+    for r in results:
+        console.print(r.summary())
+        for f in r.findings[:20]:
+            console.print("  " + f.line())
+    if not all(r.ok for r in results):
+        console.print("[red]validation failed[/]")
+        sys.exit(1)
+    console.print("[green]all validators passed[/]")
+
+
+from .publish.cli import serve  # noqa: E402 - the publish layer's command
+
+main.add_command(serve)
+
+from .fetch.cli import fetch  # noqa: E402 - the fetch layer's commands
+
+main.add_command(fetch)

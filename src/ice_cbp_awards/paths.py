@@ -1,0 +1,23 @@
+"""Where things live: the repository, the raw snapshots, the reviewed tables and the outputs.
+
+Every path can be overridden (CLI option or environment variable) so that tests and users
+can point the build at other raw roots and output folders.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCHEMAS_DIR = REPO_ROOT / "schemas"
+REFERENCE_DIR = REPO_ROOT / "reference"
+DESCRIPTOR_PATH = REPO_ROOT / "datapackage.json"
+DEFAULT_DATA_DIR = REPO_ROOT / "data"
+DEFAULT_DIST_DIR = REPO_ROOT / "dist"
+
+
+def default_raw_root() -> Path:
+    """Raw snapshots folder: $AWARDS_RAW_ROOT, else ../shared/raw beside the repository."""
+    env = os.environ.get("AWARDS_RAW_ROOT")
+    return Path(env) if env else (REPO_ROOT.parent / "shared" / "raw")

@@ -1,0 +1,121 @@
+"""What every reader returns: the files it read and their rows under canonical raw names."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .rawfile import RawTable
+
+PUBLIC_DOMAIN = "U.S. Government Work, public domain (17 U.S.C. 105)"
+
+# Canonical raw columns: the names transforms read. Values are strings as read.
+TRANSACTION_COLUMNS = [
+    "agency_raw", "award_id_usaspending", "award_id_piid", "award_agency_code",
+    "parent_award_id_piid", "parent_award_agency_code", "modification_number",
+    "transaction_number", "action_date", "federal_action_obligation", "recipient_name",
+    "recipient_uei", "product_or_service_code", "product_or_service_description", "naics_code",
+    "naics_description", "transaction_description", "awarding_sub_agency_code",
+    "awarding_office_code", "award_type_code",
+]  # fmt: skip
+SUMMARY_COLUMNS = [
+    "agency_raw", "award_id_usaspending", "award_id_piid", "award_agency_code",
+    "parent_award_id_piid", "parent_award_agency_code", "latest_modification_number",
+    "latest_action_date", "latest_action_obligation", "total_obligation",
+    "current_total_value_of_award", "potential_total_value_of_award", "recipient_name",
+    "recipient_uei", "recipient_duns", "recipient_parent_name", "award_type_code",
+    "product_or_service_code", "product_or_service_description", "naics_code",
+    "naics_description", "award_description", "awarding_sub_agency_code", "awarding_office_code",
+    "awarding_office_name",
+]  # fmt: skip
+
+
+@dataclass
+class SourceFile:
+    """One raw file: a row of the sources resource, plus what the reader needs."""
+
+    source_id: str
+    source_family: str
+    snapshot: str
+    path: str  # relative to the raw root
+    sha256: str
+    bytes: int
+    rows: int
+    retrieved_at: str  # ISO 8601 UTC with Z
+    upstream_system: str
+    upstream_endpoint: str
+    upstream_query: str
+    intermediary_repository: str
+    intermediary_commit: str
+    license: str = PUBLIC_DOMAIN
+    file_fiscal_year: int | None = None
+
+
+@dataclass
+class RawBatch:
+    """Rows of one kind (transactions or award summaries) from one family of raw files."""
+
+    kind: str  # "transactions" or "award_summaries"
+    source_system: str
+    sources: list[SourceFile] = field(default_factory=list)
+    frames: list[pd.DataFrame] = field(default_factory=list)
+    bad_rows: list[dict[str, object]] = field(default_factory=list)
+    column_maps: dict[str, dict[str, str]] = field(default_factory=dict)
+    date_formats: list[str] = field(default_factory=lambda: ["%Y-%m-%d"])
+
+    def add(self, src: SourceFile, table: RawTable, column_map: dict[str, str]) -> None:
+        """Add a file's rows under canonical names; empty columns for what the file lacks."""
+        columns = TRANSACTION_COLUMNS if self.kind == "transactions" else SUMMARY_COLUMNS
+        raw = table.frame
+        out = pd.DataFrame(index=raw.index)
+        inverse: dict[str, str] = {}
+        for raw_name, canon in column_map.items():
+            inverse.setdefault(canon, raw_name)
+        for col in columns:
+            out[col] = raw[inverse[col]] if col in inverse else ""
+        out["source_id"] = src.source_id
+        out["raw_line_number"] = table.line_numbers
+        out["retrieved_at"] = src.retrieved_at
+        out["file_fiscal_year"] = src.file_fiscal_year or 0
+        self.column_maps[src.source_id] = column_map
+        src.rows = len(raw) + len(table.bad_rows)
+        self.sources.append(src)
+        self.frames.append(out)
+        for line, problem in table.bad_rows:
+            self.bad_rows.append(
+                {"source_id": src.source_id, "raw_line_number": line,
+                 "reason_code": "wrong_field_count", "reason_detail": f"{src.path} line {line}: "
+                 f"{problem}", "raw_values_json": "{}", "file_fiscal_year": src.file_fiscal_year}
+            )  # fmt: skip
+
+    def frame(self) -> pd.DataFrame:
+        if not self.frames:
+            columns = TRANSACTION_COLUMNS if self.kind == "transactions" else SUMMARY_COLUMNS
+            extra = ["source_id", "raw_line_number", "retrieved_at", "file_fiscal_year"]
+            return pd.DataFrame(columns=columns + extra)
+        return pd.concat(self.frames, ignore_index=True)
+
+
+    def raw_values_json(self, rows: pd.DataFrame) -> pd.Series:
+        """The raw values of some rows as JSON objects keyed by the file's own column names.
+
+        Built only for rows that are quarantined; covers only the columns the package reads,
+        so columns it never publishes (street addresses, phone numbers) stay out.
+        """
+        out = []
+        for rec in rows.to_dict(orient="records"):
+            cmap = self.column_maps.get(str(rec["source_id"]), {})
+            values = {raw: rec[canon] for raw, canon in cmap.items() if not raw.startswith("__")}
+            out.append(json.dumps(values,
+                                  ensure_ascii=False))  # fmt: skip
+        return pd.Series(out, index=rows.index, dtype=object)
+
+
+def relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

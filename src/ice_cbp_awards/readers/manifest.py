@@ -1,0 +1,26 @@
+"""Manifests: the sha256 list beside every raw family, read before any data file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import RawInputError
+
+
+def read_manifest(path: Path, required: list[str]) -> pd.DataFrame:
+    if not path.exists():
+        raise RawInputError(path, "manifest not found")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise RawInputError(path, "manifest lacks columns " + ", ".join(missing))
+    return frame
+
+
+def utc_iso(value: str) -> str:
+    """A timestamp as ISO 8601 UTC with Z (dates alone count as midnight UTC)."""
+    ts = pd.Timestamp(value)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return ts.strftime("%Y-%m-%dT%H:%M:%SZ")

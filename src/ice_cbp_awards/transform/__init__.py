@@ -1,0 +1,1 @@
+"""Transforms: pure functions of dataframes, from canonical raw strings to published rows."""

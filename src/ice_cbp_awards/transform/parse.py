@@ -1,0 +1,99 @@
+"""Vectorised parsers for the value formats found in the raw files."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+AGENCIES = {
+    "7012": ("7012", "ICE", "U.S. Immigration and Customs Enforcement"),
+    "7014": ("7014", "CBP", "U.S. Customs and Border Protection"),
+}
+AGENCY_ALIASES = {
+    "ICE": "7012", "7012": "7012", "U.S. IMMIGRATION AND CUSTOMS ENFORCEMENT": "7012",
+    "CBP": "7014", "7014": "7014", "U.S. CUSTOMS AND BORDER PROTECTION": "7014",
+}  # fmt: skip
+
+_PIID = re.compile(r"^(70[A-Z0-9]{4})(\d{2})([A-Z])[A-Z0-9]+$")
+_KEY = re.compile(r"^CONT_(?:AWD|IDV)_(.+)_([^_]+)_([^_]+)_([^_]+)$")
+
+
+def parse_dates(values: pd.Series, formats: list[str]) -> pd.Series:
+    """Dates in the first of the given formats that parses; NaT where none does."""
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    todo = values != ""
+    for fmt in formats:
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(values[todo], format=fmt, errors="coerce")
+        ok = parsed.notna()
+        out.loc[ok[ok].index] = parsed[ok].dt.normalize()
+        todo.loc[ok[ok].index] = False
+    return out
+
+
+def parse_amounts(values: pd.Series) -> pd.Series:
+    """USD amounts as float64 rounded to cents; NaN where the text is not a number."""
+    nums = pd.to_numeric(values.where(values != "", None), errors="coerce")
+    return nums.astype("float64").round(2)
+
+
+def fiscal_year(dates: pd.Series) -> pd.Series:
+    """Federal fiscal year: October to December count toward the next calendar year."""
+    return (dates.dt.year + (dates.dt.month >= 10).astype("int64")).astype("Int64")
+
+
+def agency_codes(values: pd.Series) -> pd.Series:
+    """Sub-agency code (7012, 7014) from an acronym, name or code; "" when unknown."""
+    return values.str.strip().str.upper().map(AGENCY_ALIASES).fillna("")
+
+
+def parse_award_keys(keys: pd.Series) -> pd.DataFrame:
+    """Split CONT_AWD_{piid}_{agency}_{parent piid}_{parent agency}; -NONE- becomes ""."""
+    parts = keys.str.extract(_KEY)
+    parts.columns = ["award_id_piid", "award_agency_code", "parent_award_id_piid",
+                     "parent_award_agency_code"]  # fmt: skip
+    parts = parts.fillna("")
+    for col in ("parent_award_id_piid", "parent_award_agency_code"):
+        parts[col] = parts[col].where(parts[col] != "-NONE-", "")
+    parts["is_valid"] = keys.str.match(_KEY)
+    return parts
+
+
+def build_award_keys(piid: pd.Series, agency: pd.Series, parent: pd.Series,
+                     parent_agency: pd.Series) -> pd.Series:  # fmt: skip
+    """The USAspending award key from its parts, as USAspending assembles it."""
+    p = parent.where(parent != "", "-NONE-")
+    pa = parent_agency.where(parent_agency != "", "-NONE-")
+    pa = pa.where(p != "-NONE-", "-NONE-")
+    return "CONT_AWD_" + piid + "_" + agency + "_" + p + "_" + pa
+
+
+def parse_piids(piid: pd.Series) -> pd.DataFrame:
+    """Office (1-6), fiscal year (7-8) and instrument (9) where the PIID has the DHS structure."""
+    parts = piid.str.extract(_PIID)
+    parts.columns = ["piid_office_code", "piid_fy2", "piid_instrument_code"]
+    out = pd.DataFrame(index=piid.index)
+    out["piid_office_code"] = parts["piid_office_code"].fillna("")
+    out["piid_fiscal_year"] = (pd.to_numeric(parts["piid_fy2"], errors="coerce") + 2000).astype(
+        "Int64"
+    )
+    out["piid_instrument_code"] = parts["piid_instrument_code"].fillna("")
+    return out
+
+
+def award_page_urls(keys: pd.Series) -> pd.Series:
+    return "https://www.usaspending.gov/award/" + keys + "/"
+
+
+def short_ids(prefix: str, *columns: pd.Series) -> pd.Series:
+    """'{prefix}-' + 20 hex digits of sha256 over the values joined with '|'."""
+    import hashlib
+
+    joined = columns[0].astype(str)
+    for col in columns[1:]:
+        joined = joined + "|" + col.astype(str)
+    digests = [hashlib.sha256(v.encode("utf-8")).hexdigest()[:20] for v in joined.to_numpy()]
+    return pd.Series(np.char.add(f"{prefix}-", np.asarray(digests, dtype=str)), index=joined.index)

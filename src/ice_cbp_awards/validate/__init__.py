@@ -1,0 +1,1 @@
+"""Validators, all generated from schemas/: frictionless, pandera and Great Expectations."""

@@ -1,0 +1,141 @@
+"""Great Expectations suites generated from the Table Schemas, run offline on the built CSVs.
+
+Each resource gets a suite built from its fields' constraints. Row counts per agency and
+fiscal year are checked against reference/expected_row_counts.csv: below the minimum fails
+the build, above the maximum only warns (a count can grow for good reasons; a count that
+shrinks means records went missing).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..metadata import Resource
+from ..paths import REFERENCE_DIR
+from .pandera_check import read_resource
+from .result import Finding, ValidationResult
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+COUNTS_FILE = REFERENCE_DIR / "expected_row_counts.csv"
+
+
+def _expectations(res: Resource) -> list[Any]:
+    import great_expectations as gx
+
+    e = gx.expectations
+    out: list[Any] = [e.ExpectTableColumnsToMatchOrderedList(column_list=res.field_names)]
+    for f in res.fields:
+        name, c = f["name"], f.get("constraints", {})
+        if c.get("required"):
+            out.append(e.ExpectColumnValuesToNotBeNull(column=name))
+        if "enum" in c:
+            out.append(e.ExpectColumnValuesToBeInSet(column=name, value_set=c["enum"]))
+        if "pattern" in c:
+            out.append(e.ExpectColumnValuesToMatchRegex(column=name, regex=f"^(?:{c['pattern']})$"))
+        if "minimum" in c or "maximum" in c:
+            out.append(e.ExpectColumnValuesToBeBetween(
+                column=name, min_value=c.get("minimum"), max_value=c.get("maximum")))
+        if c.get("unique"):
+            out.append(e.ExpectColumnValuesToBeUnique(column=name))
+    if len(res.primary_key) > 1:
+        out.append(e.ExpectCompoundColumnsToBeUnique(column_list=res.primary_key))
+    return out
+
+
+def expected_counts(path: Path = COUNTS_FILE) -> pd.DataFrame:
+    return pd.read_csv(path, dtype={"fiscal_year": "int64", "min_rows": "int64",
+                                    "max_rows": "int64"}, keep_default_na=False)  # fmt: skip
+
+
+def count_table(frames: dict[str, pd.DataFrame], sources: pd.DataFrame,
+                bounds: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
+    """Published rows per resource, source family, agency and fiscal year, beside the bounds.
+
+    Only families present in the build are checked: a build of a user's bulk file is not held
+    to the counts of the default snapshot."""
+    family_of = dict(zip(sources["source_id"], sources["source_family"], strict=True))
+    fy_col = {"transactions": "fiscal_year", "award_summaries": "latest_action_fiscal_year"}
+    counted = []
+    for name, col in fy_col.items():
+        if name not in frames or frames[name].empty:
+            continue
+        f = frames[name]
+        g = f.groupby([f["source_id"].map(family_of).rename("source_family"),
+                       f["agency_acronym"], f[col].rename("fiscal_year")]).size()  # fmt: skip
+        counted.append(g.rename("rows").reset_index().assign(resource=name))
+    counts = pd.concat(counted) if counted else pd.DataFrame(
+        columns=["source_family", "agency_acronym", "fiscal_year", "rows", "resource"])
+    present = set(sources["source_family"])
+    b = bounds[bounds["source_family"].isin(present)]
+    keys = ["resource", "source_family", "agency_acronym", "fiscal_year"]
+    merged = b.merge(counts, on=keys, how="left")
+    merged["rows"] = merged["rows"].fillna(0).astype("int64")
+    return merged[keys + ["rows", "min_rows", "max_rows"]]
+
+
+def validate_data_dir(data_dir: Path, res_list: list[Resource]) -> ValidationResult:
+    import great_expectations as gx
+
+    start = time.perf_counter()
+    result = ValidationResult("great_expectations")
+    ctx = gx.get_context(mode="ephemeral")
+    source = ctx.data_sources.add_pandas("package")
+    frames = {r.name: read_resource(data_dir, r) for r in res_list}
+    runs: list[tuple[str, str, Any, pd.DataFrame]] = []
+    for res in res_list:
+        runs.append((res.name, "error", _expectations(res), frames[res.name]))
+    if "sources" in frames:
+        table = count_table(frames, frames["sources"], expected_counts())
+        e = gx.expectations
+        runs.append(("row_counts", "error", [e.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="rows", column_B="min_rows", or_equal=True)], table))  # fmt: skip
+        runs.append(("row_counts_max", "warning", [e.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="max_rows", column_B="rows", or_equal=True)], table))  # fmt: skip
+        result.details["row_counts"] = table.to_dict(orient="records")
+    suites = []
+    for name, severity, expectations, frame in runs:
+        suite_result = _run_suite(ctx, source, name, expectations, frame)
+        suites.append({"suite": name, "severity": severity, **suite_result})
+        for exp in suite_result["expectations"]:
+            result.checks_run += 1
+            if not exp["success"]:
+                result.findings.append(Finding(name, exp["expectation_type"],
+                                               _describe(exp, frame), severity=severity))  # fmt: skip
+    result.details["suites"] = suites
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _run_suite(ctx: Any, source: Any, name: str, expectations: list[Any],
+               frame: pd.DataFrame) -> dict[str, Any]:  # fmt: skip
+    import great_expectations as gx
+
+    asset = source.add_dataframe_asset(name)
+    batch_def = asset.add_batch_definition_whole_dataframe(f"{name}_all")
+    suite = ctx.suites.add(gx.ExpectationSuite(name=f"{name}_suite"))
+    for exp in expectations:
+        suite.add_expectation(exp)
+    vd = ctx.validation_definitions.add(
+        gx.ValidationDefinition(name=f"{name}_validation", data=batch_def, suite=suite))
+    res = vd.run(batch_parameters={"dataframe": frame},
+                 result_format={"result_format": "SUMMARY", "partial_unexpected_count": 5})
+    return res.describe_dict()
+
+
+def _describe(exp: dict[str, Any], frame: pd.DataFrame) -> str:
+    kw = {k: v for k, v in exp.get("kwargs", {}).items() if k != "batch_id"}
+    r = exp.get("result", {}) or {}
+    parts = [", ".join(f"{k}={v!r}" for k, v in kw.items())[:200]]
+    if "unexpected_count" in r:
+        parts.append(f"{r['unexpected_count']} unexpected of {r.get('element_count')}")
+    if r.get("partial_unexpected_list"):
+        parts.append(f"e.g. {r['partial_unexpected_list'][:3]!r}"[:300])
+    if "observed_value" in r:
+        parts.append(f"observed {r['observed_value']!r}"[:300])
+    return "; ".join(p for p in parts if p)

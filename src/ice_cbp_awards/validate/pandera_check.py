@@ -1,0 +1,185 @@
+"""Pandera models generated from the Table Schemas, plus the cross-field rules of each table.
+
+Field-level checks (types, required, unique, enum, pattern, bounds, primary key) come from
+schemas/ alone; the cross-field rules below say what no single field can.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from ..metadata import Resource
+from ..paths import REFERENCE_DIR
+from .result import Finding, ValidationResult
+
+PANDAS_DTYPES = {"string": "str", "integer": "Int64", "number": "float64", "boolean": "boolean",
+                 "date": "str", "datetime": "str", "year": "Int64"}  # fmt: skip
+
+
+def read_resource(data_dir: Path, res: Resource) -> pd.DataFrame:
+    """A published CSV with the dtypes its schema gives; dates as datetime64, missing as NA."""
+    dtypes = {f["name"]: PANDAS_DTYPES.get(f["type"], "str") for f in res.fields}
+    frame = pd.read_csv(data_dir / f"{res.name}.csv", dtype=dtypes, keep_default_na=False,
+                        na_values={n: [""] for n in dtypes})  # fmt: skip
+    for f in res.fields:
+        if f["type"] == "date":
+            frame[f["name"]] = pd.to_datetime(frame[f["name"]], format="%Y-%m-%d", errors="coerce")
+    return frame
+
+
+def _column(field: dict) -> pa.Column:
+    c = field.get("constraints", {})
+    checks: list[pa.Check] = []
+    if "enum" in c:
+        checks.append(pa.Check.isin(c["enum"]))
+    if "pattern" in c:
+        checks.append(pa.Check.str_matches(rf"(?:{c['pattern']})\Z"))
+    if "minimum" in c:
+        checks.append(pa.Check.ge(c["minimum"]))
+    if "maximum" in c:
+        checks.append(pa.Check.le(c["maximum"]))
+    if field.get("format") == "uri":
+        checks.append(pa.Check.str_matches(r"https?://"))
+    if field["type"] == "datetime":
+        checks.append(pa.Check.str_matches(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z\Z"))
+    dtype = "datetime64[ns]" if field["type"] == "date" else PANDAS_DTYPES.get(field["type"], "str")
+    return pa.Column(dtype, checks=checks, nullable=not c.get("required", False),
+                     unique=bool(c.get("unique")), coerce=False, required=True)  # fmt: skip
+
+
+def model(res: Resource, extra: list[pa.Check] | None = None) -> pa.DataFrameSchema:
+    """The pandera model of a resource: its schema's fields, keys and cross-field rules."""
+    return pa.DataFrameSchema(
+        {f["name"]: _column(f) for f in res.fields},
+        checks=(extra or []) + cross_field_checks(res.name),
+        unique=res.primary_key or None,
+        strict=True,
+        ordered=True,
+        name=res.name,
+    )
+
+
+# ---- cross-field rules -------------------------------------------------------------------
+
+
+def _fy_agrees(date_col: str, fy_col: str) -> pa.Check:
+    def check(df: pd.DataFrame) -> pd.Series:
+        d = df[date_col]
+        fy = d.dt.year + (d.dt.month >= 10).astype("int64")
+        return fy.astype("Int64").eq(df[fy_col]).fillna(False)
+
+    return pa.Check(check, name=f"{fy_col}_agrees_with_{date_col}",
+                    error=f"{fy_col} must be the federal fiscal year of {date_col}")  # fmt: skip
+
+
+def piid_prefixes(path: Path = REFERENCE_DIR / "piid_prefixes.csv") -> dict[str, str]:
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return dict(zip(frame["piid_prefix"], frame["agency_acronym"], strict=True))
+
+
+def _piid_agrees_with_agency() -> pa.Check:
+    prefixes = piid_prefixes()
+
+    def check(df: pd.DataFrame) -> pd.Series:
+        own = df["award_agency_code"] == df["awarding_sub_agency_code"]
+        owner = pd.Series("", index=df.index)
+        for prefix in sorted(prefixes, key=len):
+            owner = owner.mask(df["award_id_piid"].str.startswith(prefix), prefixes[prefix])
+        # a PIID with no known prefix (orders on other agencies' numbering) is not checkable
+        ok = (owner == "") | (owner == df["agency_acronym"]) | (owner == "DHS")
+        return (~own | ok).fillna(False)
+
+    return pa.Check(check, name="piid_prefix_agrees_with_agency",
+                    error="the PIID's office prefix (reference/piid_prefixes.csv) must belong to"
+                    " the awarding agency")  # fmt: skip
+
+
+def _report_adds_up() -> pa.Check:
+    def check(df: pd.DataFrame) -> pd.Series:
+        parts = (df["duplicate_rows_removed"] + df["rows_quarantined"] + df["rows_reconciled"]
+                 + df["rows_published"])  # fmt: skip
+        return parts.eq(df["rows_read"]).fillna(False)
+
+    return pa.Check(check, name="rows_read_adds_up",
+                    error="rows_read must equal duplicates + quarantined + reconciled + published")
+
+
+def _dates_ordered() -> pa.Check:
+    return pa.Check(lambda df: (df["first_action_date"] <= df["last_action_date"]).fillna(False),
+                    name="first_action_date_not_after_last")  # fmt: skip
+
+
+CROSS_FIELD: dict[str, list[Callable[[], pa.Check]]] = {
+    "transactions": [lambda: _fy_agrees("action_date", "fiscal_year"), _piid_agrees_with_agency],
+    "award_summaries": [lambda: _fy_agrees("latest_action_date", "latest_action_fiscal_year"),
+                        _piid_agrees_with_agency],  # fmt: skip
+    "awards": [_dates_ordered],
+    "build_report": [_report_adds_up],
+}
+
+
+def cross_field_checks(name: str) -> list[pa.Check]:
+    return [make() for make in CROSS_FIELD.get(name, [])]
+
+
+def awards_match_transactions(tx: pd.DataFrame) -> list[pa.Check]:
+    """Award totals equal the sum of their transactions where the method says summed."""
+    sums = tx.groupby("award_id_usaspending")["federal_action_obligation_usd"].sum().round(2)
+    counts = tx.groupby("award_id_usaspending").size()
+
+    def total(df: pd.DataFrame) -> pd.Series:
+        summed = df["total_obligation_method"] == "summed_transactions"
+        expect = df["award_id_usaspending"].map(sums)
+        return (~summed | ((df["total_obligation_usd"] - expect).abs() < 0.005)).fillna(False)
+
+    def count(df: pd.DataFrame) -> pd.Series:
+        return df["award_id_usaspending"].map(counts).fillna(0).astype("int64").eq(
+            df["transaction_count"])
+
+    return [pa.Check(total, name="summed_total_equals_sum_of_transactions"),
+            pa.Check(count, name="transaction_count_equals_transactions")]  # fmt: skip
+
+
+# ---- running -----------------------------------------------------------------------------
+
+
+def validate_data_dir(data_dir: Path, res_list: list[Resource]) -> ValidationResult:
+    """Validate every published CSV of a data dir against its generated model, lazily, so
+    every failing check is reported and not only the first."""
+    start = time.perf_counter()
+    result = ValidationResult("pandera")
+    frames = {r.name: read_resource(data_dir, r) for r in res_list}
+    for res in res_list:
+        extra = awards_match_transactions(frames["transactions"]) if (
+            res.name == "awards" and "transactions" in frames) else []  # fmt: skip
+        schema = model(res, extra)
+        result.checks_run += sum(len(c.checks) for c in schema.columns.values()) + len(schema.checks)
+        try:
+            schema.validate(frames[res.name], lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            result.findings.extend(_findings(res.name, exc))
+    result.details = {"rows": {n: len(f) for n, f in frames.items()}}
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _findings(name: str, exc: pa.errors.SchemaErrors) -> list[Finding]:
+    cases = exc.failure_cases
+    out = []
+    # a dataframe-wide check is reported once per column by pandera: report it once
+    wide = cases["schema_context"] == "DataFrameSchema"
+    cases = cases.assign(column=cases["column"].where(~wide, ""))
+    cases = cases.drop_duplicates(subset=["column", "check", "index"])
+    for (column, check), rows in cases.groupby(["column", "check"], dropna=False, sort=True):
+        sample = rows.head(3)
+        lines = [f"line {int(i) + 2}" if pd.notna(i) else "" for i in sample["index"]]
+        where = "; ".join(f"{ln}: {v!r}" if column else ln
+                          for ln, v in zip(lines, sample["failure_case"], strict=True))  # fmt: skip
+        col = f"{column}: " if column else ""
+        out.append(Finding(name, str(check), f"{col}{len(rows)} failing rows ({where})"))
+    return out

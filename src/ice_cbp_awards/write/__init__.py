@@ -1,0 +1,1 @@
+"""Writers: published frames to CSV and the built descriptor."""

@@ -1,0 +1,34 @@
+"""CSV writing in the package's one format: UTF-8, header, "" for missing, ISO dates,
+rows sorted by primary key, \\n line endings. Same frame in, same bytes out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..metadata import Resource
+
+
+def to_published(frame: pd.DataFrame, res: Resource) -> pd.DataFrame:
+    """The frame with exactly the schema's columns, in order, sorted by primary key."""
+    missing = [c for c in res.field_names if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{res.name}: frame lacks schema fields {', '.join(missing)}")
+    out = frame[res.field_names]
+    if res.primary_key:
+        out = out.sort_values(res.primary_key, kind="stable")
+    return out.reset_index(drop=True)
+
+
+def write_csv(frame: pd.DataFrame, res: Resource, path: Path) -> None:
+    out = to_published(frame, res).copy()
+    for f in res.fields:
+        col = out[f["name"]]
+        if f["type"] == "date" and pd.api.types.is_datetime64_any_dtype(col):
+            out[f["name"]] = col.dt.strftime("%Y-%m-%d").fillna("")
+        elif f["type"] == "integer" and not pd.api.types.is_integer_dtype(col):
+            out[f["name"]] = pd.to_numeric(col, errors="coerce").astype("Int64")
+        elif f["type"] == "boolean":
+            out[f["name"]] = col.map({True: "true", False: "false"}).fillna("")
+    out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
