@@ -31,7 +31,7 @@ from .transform import normalise as norm
 from .transform import report as report_t
 from .validate import runner
 from .validate.result import ValidationResult
-from .write.csv import to_published, write_csv
+from .write.csv import write_csv
 from .write.descriptor import built_descriptor, write_json
 
 SOURCE_PRIORITY = {"usaspending_api": 0, "usaspending_bulk": 1, "fpds_atom": 2}
@@ -75,8 +75,9 @@ class Steps:
             self.console.print(f"[green]✓[/] {name} [dim]({self.timings[name]:.1f} s)[/]")
 
 
-def read_all(raw_root: Path, snapshot: str | None, bulk_files: list[Path],
-             include_legacy: bool) -> tuple[list[RawBatch], str]:  # fmt: skip
+def read_all(
+    raw_root: Path, snapshot: str | None, bulk_files: list[Path], include_legacy: bool
+) -> tuple[list[RawBatch], str]:
     """Every raw batch of the build and the snapshot read."""
     snap = snapshot or cbp_ice.snapshots(raw_root)[-1]
     batches = [cbp_ice.read(raw_root, snap)]
@@ -113,11 +114,21 @@ def core_tables(batches: list[RawBatch]) -> dict[str, pd.DataFrame]:
     tables: dict[str, pd.DataFrame] = {"sources": sources}
     events = []
     for kind, id_col, fy_col, amt, date_raw in [
-        ("transactions", "transaction_id", "fiscal_year", "federal_action_obligation_usd",
-         "action_date"),
-        ("award_summaries", "award_summary_id", "latest_action_fiscal_year",
-         "latest_action_obligation_usd", "latest_action_date"),
-    ]:  # fmt: skip
+        (
+            "transactions",
+            "transaction_id",
+            "fiscal_year",
+            "federal_action_obligation_usd",
+            "action_date",
+        ),
+        (
+            "award_summaries",
+            "award_summary_id",
+            "latest_action_fiscal_year",
+            "latest_action_obligation_usd",
+            "latest_action_date",
+        ),
+    ]:
         res = metadata.resource(kind)
         recs = pd.concat(out[kind], ignore_index=True) if out[kind] else _empty(res)
         kept, reconciled, coll = norm.collisions(recs, id_col, [], SOURCE_PRIORITY)
@@ -125,22 +136,51 @@ def core_tables(batches: list[RawBatch]) -> dict[str, pd.DataFrame]:
         rejects.append(coll_rej)
         tables[kind] = kept
         for dups, rej, b in removed[kind]:
-            events.append(report_t.events(
-                kept[kept["source_id"].isin([s.source_id for s in b.sources])], fy_col, amt,
-                dups, date_raw, rej[rej["reason_code"] != "wrong_field_count"],
-                reconciled[reconciled["source_id"].isin([s.source_id for s in b.sources])],
-                b.date_formats))  # fmt: skip
+            events.append(
+                report_t.events(
+                    kept[kept["source_id"].isin([s.source_id for s in b.sources])],
+                    fy_col,
+                    amt,
+                    dups,
+                    date_raw,
+                    rej[rej["reason_code"] != "wrong_field_count"],
+                    reconciled[reconciled["source_id"].isin([s.source_id for s in b.sources])],
+                    b.date_formats,
+                )
+            )
             bad = pd.DataFrame(b.bad_rows)
             if len(bad):
-                events.append(report_t.events(kept.iloc[0:0], fy_col, amt, dups.iloc[0:0],
-                                              date_raw, bad.assign(agency_raw=""),
-                                              reconciled.iloc[0:0], b.date_formats))  # fmt: skip
+                events.append(
+                    report_t.events(
+                        kept.iloc[0:0],
+                        fy_col,
+                        amt,
+                        dups.iloc[0:0],
+                        date_raw,
+                        bad.assign(agency_raw=""),
+                        reconciled.iloc[0:0],
+                        b.date_formats,
+                    )
+                )
         if len(coll_rej):
-            events.append(report_t.events(kept.iloc[0:0], fy_col, amt, pd.DataFrame(),
-                                          date_raw, coll_rej, kept.iloc[0:0], []))  # fmt: skip
+            events.append(
+                report_t.events(
+                    kept.iloc[0:0],
+                    fy_col,
+                    amt,
+                    pd.DataFrame(),
+                    date_raw,
+                    coll_rej,
+                    kept.iloc[0:0],
+                    [],
+                )
+            )
     tables["awards"] = awards_t.build_awards(tables["transactions"], tables["award_summaries"])
-    rej = pd.concat([r for r in rejects if len(r)], ignore_index=True) if any(
-        len(r) for r in rejects) else pd.DataFrame(columns=metadata.resource("rejects").field_names)
+    rej = (
+        pd.concat([r for r in rejects if len(r)], ignore_index=True)
+        if any(len(r) for r in rejects)
+        else pd.DataFrame(columns=metadata.resource("rejects").field_names)
+    )
     tables["rejects"] = rej
     retrieved = dict(zip(sources["source_id"], sources["retrieved_at"], strict=True))
     families = dict(zip(sources["source_id"], sources["source_family"], strict=True))
@@ -153,8 +193,9 @@ def _empty(res: metadata.Resource) -> pd.DataFrame:
     return pd.DataFrame(columns=res.field_names + ["file_fiscal_year"])
 
 
-def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path, version: str,
-                 extra: dict[str, Any]) -> dict[str, int]:  # fmt: skip
+def write_tables(
+    tables: dict[str, pd.DataFrame], out_dir: Path, version: str, extra: dict[str, Any]
+) -> dict[str, int]:
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = {}
     for name, frame in tables.items():
@@ -165,10 +206,17 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path, version: str,
     return rows
 
 
-def build_package(raw_root: Path | None = None, data_dir: Path | None = None,
-                  snapshot: str | None = None, bulk_files: list[Path] | None = None,
-                  include_legacy: bool = True, patch: int = 0, write_db: bool = True,
-                  console: Console | None = None) -> BuildResult:  # fmt: skip
+def build_package(
+    raw_root: Path | None = None,
+    data_dir: Path | None = None,
+    snapshot: str | None = None,
+    bulk_files: list[Path] | None = None,
+    include_legacy: bool = True,
+    patch: int = 0,
+    write_db: bool = True,
+    console: Console | None = None,
+    expected_counts: Path | None = None,
+) -> BuildResult:
     """Build, validate and publish into data_dir; raise BuildFailed and keep data_dir otherwise."""
     raw_root = Path(raw_root or default_raw_root())
     data_dir = Path(data_dir or DEFAULT_DATA_DIR)
@@ -186,10 +234,11 @@ def build_package(raw_root: Path | None = None, data_dir: Path | None = None,
         extra = {"snapshot": snap, "raw_root_default": "../shared/raw"}
         with steps.step("write CSVs and descriptor"):
             rows = write_tables(tables, tmp, version, extra)
-            write_json(build_summary(tables, version, snap, steps.timings),
-                       tmp / "build_report.json")  # fmt: skip
+            write_json(
+                build_summary(tables, version, snap, steps.timings), tmp / "build_report.json"
+            )
         with steps.step("validate (frictionless, pandera, Great Expectations)"):
-            results = runner.run_all(tmp)
+            results = runner.run_all(tmp, expected_counts=expected_counts)
             runner.write_results(results, tmp / "validation", version)
         if not all(r.ok for r in results):
             raise BuildFailed(_failure_line(results), results)
@@ -220,22 +269,32 @@ def write_database(data_dir: Path, version: str) -> None:
     write_datasette_metadata(data_dir, data_dir / "metadata.json")
 
 
-def build_summary(tables: dict[str, pd.DataFrame], version: str, snapshot: str,
-                  timings: dict[str, float]) -> dict[str, Any]:  # fmt: skip
+def build_summary(
+    tables: dict[str, pd.DataFrame], version: str, snapshot: str, timings: dict[str, float]
+) -> dict[str, Any]:
     """build_report.json: the machine-readable summary of the run."""
     report = tables["build_report"]
-    totals = {c: int(report[c].sum()) for c in ("rows_read", "duplicate_rows_removed",
-              "rows_quarantined", "rows_reconciled", "rows_published")}  # fmt: skip
+    totals = {
+        c: int(report[c].sum())
+        for c in (
+            "rows_read",
+            "duplicate_rows_removed",
+            "rows_quarantined",
+            "rows_reconciled",
+            "rows_published",
+        )
+    }
     flagged = report[report["coverage_flags"] != ""]
     return {
         "data_version": version,
         "snapshot": snapshot,
         "rows": {k: int(len(v)) for k, v in tables.items()},
         "raw_rows": totals,
-        "coverage_flags": flagged[["source_id", "agency_acronym", "fiscal_year",
-                                   "coverage_flags"]].to_dict(orient="records"),
+        "coverage_flags": flagged[
+            ["source_id", "agency_acronym", "fiscal_year", "coverage_flags"]
+        ].to_dict(orient="records"),
         "timings_seconds": timings,
-    }  # fmt: skip
+    }
 
 
 def _failure_line(results: list[ValidationResult]) -> str:

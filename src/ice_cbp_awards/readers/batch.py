@@ -14,23 +14,54 @@ PUBLIC_DOMAIN = "U.S. Government Work, public domain (17 U.S.C. 105)"
 
 # Canonical raw columns: the names transforms read. Values are strings as read.
 TRANSACTION_COLUMNS = [
-    "agency_raw", "award_id_usaspending", "award_id_piid", "award_agency_code",
-    "parent_award_id_piid", "parent_award_agency_code", "modification_number",
-    "transaction_number", "action_date", "federal_action_obligation", "recipient_name",
-    "recipient_uei", "product_or_service_code", "product_or_service_description", "naics_code",
-    "naics_description", "transaction_description", "awarding_sub_agency_code",
-    "awarding_office_code", "award_type_code",
-]  # fmt: skip
+    "agency_raw",
+    "award_id_usaspending",
+    "award_id_piid",
+    "award_agency_code",
+    "parent_award_id_piid",
+    "parent_award_agency_code",
+    "modification_number",
+    "transaction_number",
+    "action_date",
+    "federal_action_obligation",
+    "recipient_name",
+    "recipient_uei",
+    "product_or_service_code",
+    "product_or_service_description",
+    "naics_code",
+    "naics_description",
+    "transaction_description",
+    "awarding_sub_agency_code",
+    "awarding_office_code",
+    "award_type_code",
+]
 SUMMARY_COLUMNS = [
-    "agency_raw", "award_id_usaspending", "award_id_piid", "award_agency_code",
-    "parent_award_id_piid", "parent_award_agency_code", "latest_modification_number",
-    "latest_action_date", "latest_action_obligation", "total_obligation",
-    "current_total_value_of_award", "potential_total_value_of_award", "recipient_name",
-    "recipient_uei", "recipient_duns", "recipient_parent_name", "award_type_code",
-    "product_or_service_code", "product_or_service_description", "naics_code",
-    "naics_description", "award_description", "awarding_sub_agency_code", "awarding_office_code",
+    "agency_raw",
+    "award_id_usaspending",
+    "award_id_piid",
+    "award_agency_code",
+    "parent_award_id_piid",
+    "parent_award_agency_code",
+    "latest_modification_number",
+    "latest_action_date",
+    "latest_action_obligation",
+    "total_obligation",
+    "current_total_value_of_award",
+    "potential_total_value_of_award",
+    "recipient_name",
+    "recipient_uei",
+    "recipient_duns",
+    "recipient_parent_name",
+    "award_type_code",
+    "product_or_service_code",
+    "product_or_service_description",
+    "naics_code",
+    "naics_description",
+    "award_description",
+    "awarding_sub_agency_code",
+    "awarding_office_code",
     "awarding_office_name",
-]  # fmt: skip
+]
 
 
 @dataclass
@@ -86,10 +117,15 @@ class RawBatch:
         self.frames.append(out)
         for line, problem in table.bad_rows:
             self.bad_rows.append(
-                {"source_id": src.source_id, "raw_line_number": line,
-                 "reason_code": "wrong_field_count", "reason_detail": f"{src.path} line {line}: "
-                 f"{problem}", "raw_values_json": "{}", "file_fiscal_year": src.file_fiscal_year}
-            )  # fmt: skip
+                {
+                    "source_id": src.source_id,
+                    "raw_line_number": line,
+                    "reason_code": "wrong_field_count",
+                    "reason_detail": f"{src.path} line {line}: {problem}",
+                    "raw_values_json": "{}",
+                    "file_fiscal_year": src.file_fiscal_year,
+                }
+            )
 
     def frame(self) -> pd.DataFrame:
         if not self.frames:
@@ -97,7 +133,6 @@ class RawBatch:
             extra = ["source_id", "raw_line_number", "retrieved_at", "file_fiscal_year"]
             return pd.DataFrame(columns=columns + extra)
         return pd.concat(self.frames, ignore_index=True)
-
 
     def raw_values_json(self, rows: pd.DataFrame) -> pd.Series:
         """The raw values of some rows as JSON objects keyed by the file's own column names.
@@ -109,8 +144,7 @@ class RawBatch:
         for rec in rows.to_dict(orient="records"):
             cmap = self.column_maps.get(str(rec["source_id"]), {})
             values = {raw: rec[canon] for raw, canon in cmap.items() if not raw.startswith("__")}
-            out.append(json.dumps(values,
-                                  ensure_ascii=False))  # fmt: skip
+            out.append(json.dumps(values, ensure_ascii=False))
         return pd.Series(out, index=rows.index, dtype=object)
 
 

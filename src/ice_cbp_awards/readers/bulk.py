@@ -60,13 +60,26 @@ TRANSACTION_MAP = {
 }
 TRANSACTION_OPTIONAL = {"award_type_code": "award_type_code"}
 FPDS_COLUMNS = [
-    "award_id_piid", "modification_number", "transaction_number", "parent_award_agency_id",
-    "parent_award_id_piid", "federal_action_obligation", "action_date", "awarding_agency_code",
-    "awarding_sub_agency_code", "awarding_office_code", "awarding_office_name", "recipient_name",
-    "recipient_uei", "transaction_description", "product_or_service_code",
-    "product_or_service_code_description", "naics_code", "naics_description",
+    "award_id_piid",
+    "modification_number",
+    "transaction_number",
+    "parent_award_agency_id",
+    "parent_award_id_piid",
+    "federal_action_obligation",
+    "action_date",
+    "awarding_agency_code",
+    "awarding_sub_agency_code",
+    "awarding_office_code",
+    "awarding_office_name",
+    "recipient_name",
+    "recipient_uei",
+    "transaction_description",
+    "product_or_service_code",
+    "product_or_service_code_description",
+    "naics_code",
+    "naics_description",
     "last_modified_date",
-]  # fmt: skip
+]
 BULK_ENDPOINT = "https://www.usaspending.gov/download_center/award_data_archive"
 FPDS_FAMILY = "fpds-atom"
 # Official files use ISO dates; files that passed through a spreadsheet use m/d/yy.
@@ -85,16 +98,24 @@ def kind_of(path: Path, header: list[str]) -> str:
         return "transactions"
     if "contract_award_unique_key" in header:
         return "award_summaries"
-    raise RawInputError(path, "not a USAspending contracts bulk file (award summaries or transactions)")
+    raise RawInputError(
+        path, "not a USAspending contracts bulk file (award summaries or transactions)"
+    )
 
 
 def _manifest_entry(path: Path) -> dict[str, str] | None:
-    manifest = path.parent / "manifest.csv"
-    if not manifest.exists():
-        return None
-    frame = read_manifest(manifest, ["path", "sha256"])
-    match = frame[frame["path"].map(lambda p: Path(p).name) == path.name]
-    return match.iloc[0].to_dict() if len(match) else None
+    """The file's manifest row: manifest.csv in its folder or in a parent folder (fetched bulk
+    files sit below usaspending-bulk/<snapshot>/), matched by path relative to the manifest."""
+    for folder in [path.parent, *path.parents][:4]:
+        manifest = folder / "manifest.csv"
+        if not manifest.exists():
+            continue
+        frame = read_manifest(manifest, ["path", "sha256"])
+        rel = relative(path, folder)
+        match = frame[(frame["path"] == rel) | (frame["path"] == path.name)]
+        if len(match):
+            return match.iloc[0].to_dict()
+    return None
 
 
 def _retrieved_at(path: Path, entry: dict[str, str] | None) -> str:
@@ -116,9 +137,10 @@ def read_files(paths: list[Path], raw_root: Path) -> list[RawBatch]:
         header = read_header(path)
         kind = kind_of(path, header)
         cmap, optional = (
-            (SUMMARY_MAP, SUMMARY_OPTIONAL) if kind == "award_summaries"
+            (SUMMARY_MAP, SUMMARY_OPTIONAL)
+            if kind == "award_summaries"
             else (TRANSACTION_MAP, TRANSACTION_OPTIONAL)
-        )  # fmt: skip
+        )
         missing = [c for c in cmap if c not in header]
         if missing:
             raise HeaderMismatch(path, missing, [])
@@ -166,9 +188,10 @@ def read_fpds(raw_root: Path, snapshot: str | None = None) -> RawBatch | None:
         header = read_header(path)
         if header != FPDS_COLUMNS:
             raise HeaderMismatch(
-                path, [c for c in FPDS_COLUMNS if c not in header],
+                path,
+                [c for c in FPDS_COLUMNS if c not in header],
                 [c for c in header if c not in FPDS_COLUMNS],
-            )  # fmt: skip
+            )
         cmap = {k: v for k, v in TRANSACTION_MAP.items() if k in header}
         cmap["awarding_sub_agency_code"] = "agency_raw"
         table = read_raw_csv(path)
@@ -184,7 +207,8 @@ def read_fpds(raw_root: Path, snapshot: str | None = None) -> RawBatch | None:
             rows=0,
             retrieved_at=utc_iso(entry["retrieved_at"]),
             upstream_system="FPDS (Federal Procurement Data System)",
-            upstream_endpoint=entry.get("upstream_endpoint") or "https://www.fpds.gov/ezsearch/FEEDS/ATOM",
+            upstream_endpoint=entry.get("upstream_endpoint")
+            or "https://www.fpds.gov/ezsearch/FEEDS/ATOM",
             upstream_query=entry.get("request_bodies", ""),
             intermediary_repository="",
             intermediary_commit="",

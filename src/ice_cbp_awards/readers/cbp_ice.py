@@ -100,7 +100,9 @@ def batch_add_file(
         upstream_system="USAspending.gov (from FPDS)",
         upstream_endpoint=entry.get("upstream_endpoint") or ENDPOINT,
         upstream_query=query,
-        intermediary_repository="" if entry.get("upstream_endpoint") else "wrags81/cbp-ice-dashboard",
+        intermediary_repository=""
+        if entry.get("upstream_endpoint")
+        else "wrags81/cbp-ice-dashboard",
         intermediary_commit=entry.get("intermediary_commit", ""),
         file_fiscal_year=fy,
     )

@@ -19,10 +19,23 @@ def _from_transactions(tx: pd.DataFrame) -> pd.DataFrame:
     ordered = tx.sort_values(_SORT_TX, kind="stable")
     g = ordered.groupby("award_id_usaspending", sort=False)
     latest = g.tail(1).set_index("award_id_usaspending")
-    out = latest[["award_id_piid", "award_agency_code", "parent_award_id_piid",
-                  "parent_award_agency_code", "awarding_sub_agency_code", "agency_acronym",
-                  "recipient_name", "piid_office_code", "piid_instrument_code", "award_page_url",
-                  "source_id", "raw_line_number", "retrieved_at"]].copy()  # fmt: skip
+    out = latest[
+        [
+            "award_id_piid",
+            "award_agency_code",
+            "parent_award_id_piid",
+            "parent_award_agency_code",
+            "awarding_sub_agency_code",
+            "agency_acronym",
+            "recipient_name",
+            "piid_office_code",
+            "piid_instrument_code",
+            "award_page_url",
+            "source_id",
+            "raw_line_number",
+            "retrieved_at",
+        ]
+    ].copy()
     out["latest_description"] = latest["transaction_description"]
     out["first_action_date"] = g["action_date"].min()
     out["last_action_date"] = g["action_date"].max()
@@ -30,7 +43,8 @@ def _from_transactions(tx: pd.DataFrame) -> pd.DataFrame:
     out["total_obligation_usd"] = g["federal_action_obligation_usd"].sum().round(2)
     out["total_obligation_method"] = "summed_transactions"
     out["total_obligation_as_of_date"] = pd.to_datetime(
-        g["retrieved_at"].max().str[:10], format="%Y-%m-%d")
+        g["retrieved_at"].max().str[:10], format="%Y-%m-%d"
+    )
     return out
 
 
@@ -38,20 +52,37 @@ def _from_summaries(sm: pd.DataFrame) -> pd.DataFrame:
     ordered = sm.sort_values(_SORT_SUM, kind="stable")
     g = ordered.groupby("award_id_usaspending", sort=False)
     latest = g.tail(1).set_index("award_id_usaspending")
-    out = latest[["award_id_piid", "award_agency_code", "parent_award_id_piid",
-                  "parent_award_agency_code", "awarding_sub_agency_code", "agency_acronym",
-                  "recipient_name", "piid_office_code", "piid_instrument_code", "award_page_url",
-                  "source_id", "raw_line_number", "retrieved_at", "award_summary_id",
-                  "current_total_value_of_award_usd", "total_obligation_usd"]].copy()  # fmt: skip
+    out = latest[
+        [
+            "award_id_piid",
+            "award_agency_code",
+            "parent_award_id_piid",
+            "parent_award_agency_code",
+            "awarding_sub_agency_code",
+            "agency_acronym",
+            "recipient_name",
+            "piid_office_code",
+            "piid_instrument_code",
+            "award_page_url",
+            "source_id",
+            "raw_line_number",
+            "retrieved_at",
+            "award_summary_id",
+            "current_total_value_of_award_usd",
+            "total_obligation_usd",
+        ]
+    ].copy()
     out["latest_description"] = latest["award_description"]
     out["first_action_date"] = g["latest_action_date"].min()
     out["last_action_date"] = g["latest_action_date"].max()
     out["transaction_count"] = 0
     has_total = out["total_obligation_usd"].notna()
     out["total_obligation_method"] = has_total.map(
-        {True: "upstream_summary", False: "not_reported"})
+        {True: "upstream_summary", False: "not_reported"}
+    )
     out["total_obligation_as_of_date"] = pd.to_datetime(
-        out["retrieved_at"].str[:10], format="%Y-%m-%d").where(has_total)
+        out["retrieved_at"].str[:10], format="%Y-%m-%d"
+    ).where(has_total)
     return out
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from ..readers.batch import SUMMARY_COLUMNS, TRANSACTION_COLUMNS, RawBatch
@@ -26,8 +25,9 @@ class Normalised:
     duplicates: pd.DataFrame  # source_id, file_fiscal_year, agency_raw, action date raw of removed
 
 
-def _reject(batch: RawBatch, frame: pd.DataFrame, mask: pd.Series, code: str,
-            detail: pd.Series) -> pd.DataFrame:  # fmt: skip
+def _reject(
+    batch: RawBatch, frame: pd.DataFrame, mask: pd.Series, code: str, detail: pd.Series
+) -> pd.DataFrame:
     rows = frame[mask]
     out = rows[["source_id", "raw_line_number", "file_fiscal_year", "agency_raw"]].copy()
     out["reason_code"] = code
@@ -36,7 +36,9 @@ def _reject(batch: RawBatch, frame: pd.DataFrame, mask: pd.Series, code: str,
     return out
 
 
-def _drop_exact_duplicates(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _drop_exact_duplicates(
+    frame: pd.DataFrame, columns: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     dup = frame.duplicated(subset=columns, keep="first")
     return frame[~dup], frame[dup]
 
@@ -49,10 +51,13 @@ def _key_parts(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     """Award key and its parts; assembled from the PIID fields where the source has no key."""
     given = frame["award_id_usaspending"] != ""
     built = parse.build_award_keys(
-        frame["award_id_piid"], frame["award_agency_code"].where(
-            frame["award_agency_code"] != "", frame["awarding_sub_agency_code"]),
-        frame["parent_award_id_piid"], frame["parent_award_agency_code"],
-    )  # fmt: skip
+        frame["award_id_piid"],
+        frame["award_agency_code"].where(
+            frame["award_agency_code"] != "", frame["awarding_sub_agency_code"]
+        ),
+        frame["parent_award_id_piid"],
+        frame["parent_award_agency_code"],
+    )
     keys = frame["award_id_usaspending"].where(given, built)
     parts = parse.parse_award_keys(keys)
     piid_given = frame["award_id_piid"]
@@ -83,45 +88,91 @@ def normalise(batch: RawBatch, path_of: dict[str, str]) -> Normalised:
 
     required = ["recipient_name", date_col] + ([amount_col, "modification_number"] if is_tx else [])
     for col in required:
-        check(frame[col].str.strip() == "", "missing_required_value",
-              where + f": {col} is empty")  # fmt: skip
+        check(frame[col].str.strip() == "", "missing_required_value", where + f": {col} is empty")
     sub_code = parse.agency_codes(
-        frame["awarding_sub_agency_code"].where(frame["awarding_sub_agency_code"] != "",
-                                                frame["agency_raw"])
-    )  # fmt: skip
-    check(sub_code == "", "unknown_agency",
-          where + ": agency '" + frame["agency_raw"] + "' is neither ICE (7012) nor CBP (7014)")
+        frame["awarding_sub_agency_code"].where(
+            frame["awarding_sub_agency_code"] != "", frame["agency_raw"]
+        )
+    )
+    check(
+        sub_code == "",
+        "unknown_agency",
+        where + ": agency '" + frame["agency_raw"] + "' is neither ICE (7012) nor CBP (7014)",
+    )
     dates = parse.parse_dates(frame[date_col], batch.date_formats)
-    check(dates.isna(), "unparseable_date",
-          where + f": {date_col} '" + frame[date_col] + "' is not a date in the expected format ("
-          + " or ".join(batch.date_formats) + ")")  # fmt: skip
+    check(
+        dates.isna(),
+        "unparseable_date",
+        where
+        + f": {date_col} '"
+        + frame[date_col]
+        + "' is not a date in the expected format ("
+        + " or ".join(batch.date_formats)
+        + ")",
+    )
     amounts = {}
-    for col in ([amount_col] if is_tx else ["latest_action_obligation", "total_obligation",
-                                           "current_total_value_of_award",
-                                           "potential_total_value_of_award"]):  # fmt: skip
+    for col in (
+        [amount_col]
+        if is_tx
+        else [
+            "latest_action_obligation",
+            "total_obligation",
+            "current_total_value_of_award",
+            "potential_total_value_of_award",
+        ]
+    ):
         amounts[col] = parse.parse_amounts(frame[col])
-        check(amounts[col].isna() & (frame[col] != ""), "non_numeric_amount",
-              where + f": {col} '" + frame[col] + "' is not a number")  # fmt: skip
+        check(
+            amounts[col].isna() & (frame[col] != ""),
+            "non_numeric_amount",
+            where + f": {col} '" + frame[col] + "' is not a number",
+        )
     parts, bad_key = _key_parts(frame)
-    check(bad_key, "malformed_award_key",
-          where + ": award key '" + parts["award_id_usaspending"]
-          + "' does not match CONT_AWD_{piid}_{agency}_{parent piid}_{parent agency} or its"
-          " PIID differs from the PIID column")  # fmt: skip
+    check(
+        bad_key,
+        "malformed_award_key",
+        where
+        + ": award key '"
+        + parts["award_id_usaspending"]
+        + "' does not match CONT_AWD_{piid}_{agency}_{parent piid}_{parent agency} or its"
+        " PIID differs from the PIID column",
+    )
     keep = ~bad_any
     rej = pd.concat(rejects, ignore_index=True) if rejects else _empty_rejects()
     good = frame[keep]
-    typed = _typed(batch, good, parts[keep], sub_code[keep], dates[keep],
-                   {k: v[keep] for k, v in amounts.items()})  # fmt: skip
+    typed = _typed(
+        batch,
+        good,
+        parts[keep],
+        sub_code[keep],
+        dates[keep],
+        {k: v[keep] for k, v in amounts.items()},
+    )
     return Normalised(typed, rej, dups)
 
 
 def _empty_rejects() -> pd.DataFrame:
-    return pd.DataFrame(columns=["source_id", "raw_line_number", "file_fiscal_year", "agency_raw",
-                                 "reason_code", "reason_detail", "raw_values_json"])  # fmt: skip
+    return pd.DataFrame(
+        columns=[
+            "source_id",
+            "raw_line_number",
+            "file_fiscal_year",
+            "agency_raw",
+            "reason_code",
+            "reason_detail",
+            "raw_values_json",
+        ]
+    )
 
 
-def _typed(batch: RawBatch, f: pd.DataFrame, parts: pd.DataFrame, sub: pd.Series,
-           dates: pd.Series, amounts: dict[str, pd.Series]) -> pd.DataFrame:  # fmt: skip
+def _typed(
+    batch: RawBatch,
+    f: pd.DataFrame,
+    parts: pd.DataFrame,
+    sub: pd.Series,
+    dates: pd.Series,
+    amounts: dict[str, pd.Series],
+) -> pd.DataFrame:
     is_tx = batch.kind == "transactions"
     out = pd.DataFrame(index=f.index)
     key = parts["award_id_usaspending"]
@@ -129,10 +180,15 @@ def _typed(batch: RawBatch, f: pd.DataFrame, parts: pd.DataFrame, sub: pd.Series
         out["transaction_id"] = parse.short_ids("tx", key, f["modification_number"])
     else:
         out["award_summary_id"] = parse.short_ids(
-            "as", key, f["latest_modification_number"], f["latest_action_date"])
+            "as", key, f["latest_modification_number"], f["latest_action_date"]
+        )
     out["award_id_usaspending"] = key
-    for col in ("award_id_piid", "award_agency_code", "parent_award_id_piid",
-                "parent_award_agency_code"):  # fmt: skip
+    for col in (
+        "award_id_piid",
+        "award_agency_code",
+        "parent_award_id_piid",
+        "parent_award_agency_code",
+    ):
         out[col] = parts[col]
     names = {c: parse.AGENCIES[c][2] for c in parse.AGENCIES}
     acr = {c: parse.AGENCIES[c][1] for c in parse.AGENCIES}
@@ -142,9 +198,15 @@ def _typed(batch: RawBatch, f: pd.DataFrame, parts: pd.DataFrame, sub: pd.Series
         out["action_date"] = dates
         out["fiscal_year"] = parse.fiscal_year(dates)
         out["federal_action_obligation_usd"] = amounts["federal_action_obligation"]
-        for col in ("recipient_name", "recipient_uei", "product_or_service_code",
-                    "product_or_service_description", "naics_code", "naics_description",
-                    "transaction_description"):  # fmt: skip
+        for col in (
+            "recipient_name",
+            "recipient_uei",
+            "product_or_service_code",
+            "product_or_service_description",
+            "naics_code",
+            "naics_description",
+            "transaction_description",
+        ):
             out[col] = f[col]
         out["awarding_agency_code"] = "070"
         out["awarding_agency_name"] = "Department of Homeland Security"
@@ -164,9 +226,18 @@ def _typed(batch: RawBatch, f: pd.DataFrame, parts: pd.DataFrame, sub: pd.Series
         out["total_obligation_usd"] = amounts["total_obligation"]
         out["current_total_value_of_award_usd"] = amounts["current_total_value_of_award"]
         out["potential_total_value_of_award_usd"] = amounts["potential_total_value_of_award"]
-        for col in ("recipient_name", "recipient_uei", "recipient_duns", "recipient_parent_name",
-                    "award_type_code", "product_or_service_code", "product_or_service_description",
-                    "naics_code", "naics_description", "award_description"):  # fmt: skip
+        for col in (
+            "recipient_name",
+            "recipient_uei",
+            "recipient_duns",
+            "recipient_parent_name",
+            "award_type_code",
+            "product_or_service_code",
+            "product_or_service_description",
+            "naics_code",
+            "naics_description",
+            "award_description",
+        ):
             out[col] = f[col]
         out["awarding_sub_agency_code"] = sub
         out["agency_acronym"] = sub.map(acr)
@@ -183,13 +254,16 @@ def _typed(batch: RawBatch, f: pd.DataFrame, parts: pd.DataFrame, sub: pd.Series
     return out
 
 
-def collisions(records: pd.DataFrame, id_col: str, compare: list[str],
-               priority: dict[str, int]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:  # fmt: skip
+def collisions(
+    records: pd.DataFrame, id_col: str, compare: list[str], priority: dict[str, int]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Split rows sharing an id into kept, reconciled (same id from another source system,
     already published from a preferred one) and collisions (same id, same system, different
     content): never overwritten, always reported."""
     order = records["source_system"].map(priority).fillna(99)
-    rec = records.assign(_p=order).sort_values(["_p", "source_id", "raw_line_number"], kind="stable")
+    rec = records.assign(_p=order).sort_values(
+        ["_p", "source_id", "raw_line_number"], kind="stable"
+    )
     dup = rec.duplicated(subset=[id_col], keep="first")
     if not dup.any():
         empty = rec.iloc[0:0].drop(columns="_p")
@@ -202,20 +276,34 @@ def collisions(records: pd.DataFrame, id_col: str, compare: list[str],
     return kept, later[cross].drop(columns="_p"), later[~cross].drop(columns="_p")
 
 
-def collision_rejects(batch_by_source: dict[str, RawBatch], coll: pd.DataFrame, kept: pd.DataFrame,
-                      id_col: str, path_of: dict[str, str]) -> pd.DataFrame:  # fmt: skip
+def collision_rejects(
+    batch_by_source: dict[str, RawBatch],
+    coll: pd.DataFrame,
+    kept: pd.DataFrame,
+    id_col: str,
+    path_of: dict[str, str],
+) -> pd.DataFrame:
     """Quarantine rows whose id is already taken by a different row of the same system."""
     if coll.empty:
         return _empty_rejects()
     first = kept.set_index(id_col)
     where = _locate(coll, path_of)
-    other = coll[id_col].map(first["source_id"].map(path_of)) + " line " + coll[id_col].map(
-        first["raw_line_number"]).astype(str)  # fmt: skip
+    other = (
+        coll[id_col].map(first["source_id"].map(path_of))
+        + " line "
+        + coll[id_col].map(first["raw_line_number"]).astype(str)
+    )
     out = coll[["source_id", "raw_line_number", "file_fiscal_year"]].copy()
     out["agency_raw"] = coll["agency_acronym"]
     out["reason_code"] = "id_collision"
-    out["reason_detail"] = where + ": id " + coll[id_col] + " is already taken by " + other + (
-        " with different values; neither is overwritten, this row is quarantined")
+    out["reason_detail"] = (
+        where
+        + ": id "
+        + coll[id_col]
+        + " is already taken by "
+        + other
+        + (" with different values; neither is overwritten, this row is quarantined")
+    )
     raws = []
     for source_id, rows in coll.groupby("source_id", sort=False):
         batch = batch_by_source[str(source_id)]
@@ -224,5 +312,3 @@ def collision_rejects(batch_by_source: dict[str, RawBatch], coll: pd.DataFrame, 
         raws.append(batch.raw_values_json(original.loc[idx].reset_index()).set_axis(rows.index))
     out["raw_values_json"] = pd.concat(raws)
     return out
-
-

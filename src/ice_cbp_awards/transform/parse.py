@@ -12,9 +12,13 @@ AGENCIES = {
     "7014": ("7014", "CBP", "U.S. Customs and Border Protection"),
 }
 AGENCY_ALIASES = {
-    "ICE": "7012", "7012": "7012", "U.S. IMMIGRATION AND CUSTOMS ENFORCEMENT": "7012",
-    "CBP": "7014", "7014": "7014", "U.S. CUSTOMS AND BORDER PROTECTION": "7014",
-}  # fmt: skip
+    "ICE": "7012",
+    "7012": "7012",
+    "U.S. IMMIGRATION AND CUSTOMS ENFORCEMENT": "7012",
+    "CBP": "7014",
+    "7014": "7014",
+    "U.S. CUSTOMS AND BORDER PROTECTION": "7014",
+}
 
 _PIID = re.compile(r"^(70[A-Z0-9]{4})(\d{2})([A-Z])[A-Z0-9]+$")
 _KEY = re.compile(r"^CONT_(?:AWD|IDV)_(.+)_([^_]+)_([^_]+)_([^_]+)$")
@@ -53,8 +57,12 @@ def agency_codes(values: pd.Series) -> pd.Series:
 def parse_award_keys(keys: pd.Series) -> pd.DataFrame:
     """Split CONT_AWD_{piid}_{agency}_{parent piid}_{parent agency}; -NONE- becomes ""."""
     parts = keys.str.extract(_KEY)
-    parts.columns = ["award_id_piid", "award_agency_code", "parent_award_id_piid",
-                     "parent_award_agency_code"]  # fmt: skip
+    parts.columns = [
+        "award_id_piid",
+        "award_agency_code",
+        "parent_award_id_piid",
+        "parent_award_agency_code",
+    ]
     parts = parts.fillna("")
     for col in ("parent_award_id_piid", "parent_award_agency_code"):
         parts[col] = parts[col].where(parts[col] != "-NONE-", "")
@@ -62,8 +70,9 @@ def parse_award_keys(keys: pd.Series) -> pd.DataFrame:
     return parts
 
 
-def build_award_keys(piid: pd.Series, agency: pd.Series, parent: pd.Series,
-                     parent_agency: pd.Series) -> pd.Series:  # fmt: skip
+def build_award_keys(
+    piid: pd.Series, agency: pd.Series, parent: pd.Series, parent_agency: pd.Series
+) -> pd.Series:
     """The USAspending award key from its parts, as USAspending assembles it."""
     p = parent.where(parent != "", "-NONE-")
     pa = parent_agency.where(parent_agency != "", "-NONE-")

@@ -14,11 +14,22 @@ from . import parse
 PAGE = 100  # rows per page of the search API the usaspending-cbp-ice pulls came from
 
 
-def _slice(frame: pd.DataFrame, outcome: str, fy: pd.Series, agency: pd.Series,
-           amount: pd.Series | None = None, reason: pd.Series | None = None) -> pd.DataFrame:  # fmt: skip
-    out = pd.DataFrame({"source_id": frame["source_id"].to_numpy(),
-                        "agency_acronym": agency.to_numpy(), "fiscal_year": fy.to_numpy(),
-                        "outcome": outcome})  # fmt: skip
+def _slice(
+    frame: pd.DataFrame,
+    outcome: str,
+    fy: pd.Series,
+    agency: pd.Series,
+    amount: pd.Series | None = None,
+    reason: pd.Series | None = None,
+) -> pd.DataFrame:
+    out = pd.DataFrame(
+        {
+            "source_id": frame["source_id"].to_numpy(),
+            "agency_acronym": agency.to_numpy(),
+            "fiscal_year": fy.to_numpy(),
+            "outcome": outcome,
+        }
+    )
     out["amount"] = amount.to_numpy() if amount is not None else float("nan")
     out["reason_code"] = reason.to_numpy() if reason is not None else ""
     return out
@@ -31,38 +42,78 @@ def _agency_of(raw: pd.Series) -> pd.Series:
 
 def _fy_of(raw_dates: pd.Series, file_fy: pd.Series, formats: list[str]) -> pd.Series:
     fy = parse.fiscal_year(parse.parse_dates(raw_dates, formats))
-    return fy.fillna(pd.Series(file_fy, index=raw_dates.index).astype("Int64")).fillna(0).astype(
-        "int64")
+    return (
+        fy.fillna(pd.Series(file_fy, index=raw_dates.index).astype("Int64"))
+        .fillna(0)
+        .astype("int64")
+    )
 
 
-def events(published: pd.DataFrame, fy_col: str, amount_col: str, duplicates: pd.DataFrame,
-           dup_date_col: str, rejects: pd.DataFrame, reconciled: pd.DataFrame,
-           formats: list[str]) -> pd.DataFrame:  # fmt: skip
+def events(
+    published: pd.DataFrame,
+    fy_col: str,
+    amount_col: str,
+    duplicates: pd.DataFrame,
+    dup_date_col: str,
+    rejects: pd.DataFrame,
+    reconciled: pd.DataFrame,
+    formats: list[str],
+) -> pd.DataFrame:
     """One row per raw row with its outcome, for one kind of record."""
-    parts = [_slice(published, "published", published[fy_col].astype("int64"),
-                    published["agency_acronym"], published[amount_col])]  # fmt: skip
+    parts = [
+        _slice(
+            published,
+            "published",
+            published[fy_col].astype("int64"),
+            published["agency_acronym"],
+            published[amount_col],
+        )
+    ]
     if len(duplicates):
-        parts.append(_slice(duplicates, "duplicate",
-                            _fy_of(duplicates[dup_date_col], duplicates["file_fiscal_year"], formats),
-                            _agency_of(duplicates["agency_raw"])))  # fmt: skip
+        parts.append(
+            _slice(
+                duplicates,
+                "duplicate",
+                _fy_of(duplicates[dup_date_col], duplicates["file_fiscal_year"], formats),
+                _agency_of(duplicates["agency_raw"]),
+            )
+        )
     if len(rejects):
         fy = pd.to_numeric(rejects["file_fiscal_year"], errors="coerce").fillna(0).astype("int64")
-        parts.append(_slice(rejects, "quarantined", fy, _agency_of(rejects["agency_raw"].fillna("")),
-                            reason=rejects["reason_code"]))  # fmt: skip
+        parts.append(
+            _slice(
+                rejects,
+                "quarantined",
+                fy,
+                _agency_of(rejects["agency_raw"].fillna("")),
+                reason=rejects["reason_code"],
+            )
+        )
     if len(reconciled):
-        parts.append(_slice(reconciled, "reconciled", reconciled[fy_col].astype("int64"),
-                            reconciled["agency_acronym"]))  # fmt: skip
+        parts.append(
+            _slice(
+                reconciled,
+                "reconciled",
+                reconciled[fy_col].astype("int64"),
+                reconciled["agency_acronym"],
+            )
+        )
     return pd.concat(parts, ignore_index=True)
 
 
-def summarise(ev: pd.DataFrame, retrieved: dict[str, str], families: dict[str, str]) -> pd.DataFrame:
+def summarise(
+    ev: pd.DataFrame, retrieved: dict[str, str], families: dict[str, str]
+) -> pd.DataFrame:
     """Counts, amounts and coverage flags per source, agency and fiscal year."""
     keys = ["source_id", "agency_acronym", "fiscal_year"]
     g = ev.groupby(keys, sort=True)
     out = g.size().rename("rows_read").to_frame()
-    for name, outcome in [("duplicate_rows_removed", "duplicate"),
-                          ("rows_quarantined", "quarantined"), ("rows_reconciled", "reconciled"),
-                          ("rows_published", "published")]:  # fmt: skip
+    for name, outcome in [
+        ("duplicate_rows_removed", "duplicate"),
+        ("rows_quarantined", "quarantined"),
+        ("rows_reconciled", "reconciled"),
+        ("rows_published", "published"),
+    ]:
         out[name] = g["outcome"].apply(lambda s, o=outcome: int((s == o).sum()))
     pub = ev[ev["outcome"] == "published"].groupby(keys)["amount"]
     out["negative_amount_count"] = pub.apply(lambda s: int((s < 0).sum()))
@@ -72,7 +123,8 @@ def summarise(ev: pd.DataFrame, retrieved: dict[str, str], families: dict[str, s
     out["total_obligation_usd"] = pub.sum().round(2)
     q = ev[ev["outcome"] == "quarantined"].groupby(keys)["reason_code"]
     out["quarantine_reasons"] = q.apply(
-        lambda s: "; ".join(f"{k}:{v}" for k, v in sorted(s.value_counts().items())))
+        lambda s: "; ".join(f"{k}:{v}" for k, v in sorted(s.value_counts().items()))
+    )
     out = out.reset_index()
     for col in ("negative_amount_count", "zero_amount_count", "rows_quarantined"):
         out[col] = out[col].fillna(0).astype("int64")
@@ -83,8 +135,9 @@ def summarise(ev: pd.DataFrame, retrieved: dict[str, str], families: dict[str, s
     return out[resource("build_report").field_names]
 
 
-def coverage_flags(row: pd.Series, table: pd.DataFrame, retrieved: dict[str, str],
-                   families: dict[str, str]) -> tuple[str, str]:  # fmt: skip
+def coverage_flags(
+    row: pd.Series, table: pd.DataFrame, retrieved: dict[str, str], families: dict[str, str]
+) -> tuple[str, str]:
     """Flags for measured coverage gaps (see docs/coverage.md)."""
     flags, notes = [], []
     family = families.get(row["source_id"], "")
@@ -94,20 +147,26 @@ def coverage_flags(row: pd.Series, table: pd.DataFrame, retrieved: dict[str, str
         flags.append("partial_fiscal_year")
         notes.append(f"retrieved {got}, before fiscal year {fy} ended on {fy}-09-30")
     if family == "usaspending-cbp-ice" and row["rows_published"] >= 10 * PAGE:
-        same_agency = table[(table["agency_acronym"] == row["agency_acronym"])
-                            & (table["source_id"].map(families) == family)]  # fmt: skip
+        same_agency = table[
+            (table["agency_acronym"] == row["agency_acronym"])
+            & (table["source_id"].map(families) == family)
+        ]
         others_have_negatives = (same_agency["negative_amount_count"] > 0).any()
         read = int(row["rows_read"])
         if read % PAGE == 0 and row["negative_amount_count"] == 0 and others_have_negatives:
             flags.append("suspected_truncation")
-            notes.append(f"exactly {read} rows ({read // PAGE} pages of {PAGE}) and no negative"
-                         " amounts although other years have some: the pull, sorted by amount"
-                         " descending, most likely stopped early, missing the smallest and"
-                         " negative transactions")  # fmt: skip
+            notes.append(
+                f"exactly {read} rows ({read // PAGE} pages of {PAGE}) and no negative"
+                " amounts although other years have some: the pull, sorted by amount"
+                " descending, most likely stopped early, missing the smallest and"
+                " negative transactions"
+            )
     if family == "usaspending-ice-awards-fy2013-2018":
         flags.append("latest_action_only")
-        notes.append("award summaries: one row per award at its latest modification in the"
-                     " year, not every transaction")  # fmt: skip
+        notes.append(
+            "award summaries: one row per award at its latest modification in the"
+            " year, not every transaction"
+        )
     if row["agency_acronym"] == "UNKNOWN":
         flags.append("unknown_agency_rows")
         notes.append("rows whose agency could not be read, all quarantined")

@@ -17,15 +17,26 @@ from ..metadata import Resource
 from ..paths import REFERENCE_DIR
 from .result import Finding, ValidationResult
 
-PANDAS_DTYPES = {"string": "str", "integer": "Int64", "number": "float64", "boolean": "boolean",
-                 "date": "str", "datetime": "str", "year": "Int64"}  # fmt: skip
+PANDAS_DTYPES = {
+    "string": "str",
+    "integer": "Int64",
+    "number": "float64",
+    "boolean": "boolean",
+    "date": "str",
+    "datetime": "str",
+    "year": "Int64",
+}
 
 
 def read_resource(data_dir: Path, res: Resource) -> pd.DataFrame:
     """A published CSV with the dtypes its schema gives; dates as datetime64, missing as NA."""
     dtypes = {f["name"]: PANDAS_DTYPES.get(f["type"], "str") for f in res.fields}
-    frame = pd.read_csv(data_dir / f"{res.name}.csv", dtype=dtypes, keep_default_na=False,
-                        na_values={n: [""] for n in dtypes})  # fmt: skip
+    frame = pd.read_csv(
+        data_dir / f"{res.name}.csv",
+        dtype=dtypes,
+        keep_default_na=False,
+        na_values={n: [""] for n in dtypes},
+    )
     for f in res.fields:
         if f["type"] == "date":
             frame[f["name"]] = pd.to_datetime(frame[f["name"]], format="%Y-%m-%d", errors="coerce")
@@ -48,8 +59,14 @@ def _column(field: dict) -> pa.Column:
     if field["type"] == "datetime":
         checks.append(pa.Check.str_matches(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z\Z"))
     dtype = "datetime64[ns]" if field["type"] == "date" else PANDAS_DTYPES.get(field["type"], "str")
-    return pa.Column(dtype, checks=checks, nullable=not c.get("required", False),
-                     unique=bool(c.get("unique")), coerce=False, required=True)  # fmt: skip
+    return pa.Column(
+        dtype,
+        checks=checks,
+        nullable=not c.get("required", False),
+        unique=bool(c.get("unique")),
+        coerce=False,
+        required=True,
+    )
 
 
 def model(res: Resource, extra: list[pa.Check] | None = None) -> pa.DataFrameSchema:
@@ -73,8 +90,11 @@ def _fy_agrees(date_col: str, fy_col: str) -> pa.Check:
         fy = d.dt.year + (d.dt.month >= 10).astype("int64")
         return fy.astype("Int64").eq(df[fy_col]).fillna(False)
 
-    return pa.Check(check, name=f"{fy_col}_agrees_with_{date_col}",
-                    error=f"{fy_col} must be the federal fiscal year of {date_col}")  # fmt: skip
+    return pa.Check(
+        check,
+        name=f"{fy_col}_agrees_with_{date_col}",
+        error=f"{fy_col} must be the federal fiscal year of {date_col}",
+    )
 
 
 def piid_prefixes(path: Path = REFERENCE_DIR / "piid_prefixes.csv") -> dict[str, str]:
@@ -94,30 +114,44 @@ def _piid_agrees_with_agency() -> pa.Check:
         ok = (owner == "") | (owner == df["agency_acronym"]) | (owner == "DHS")
         return (~own | ok).fillna(False)
 
-    return pa.Check(check, name="piid_prefix_agrees_with_agency",
-                    error="the PIID's office prefix (reference/piid_prefixes.csv) must belong to"
-                    " the awarding agency")  # fmt: skip
+    return pa.Check(
+        check,
+        name="piid_prefix_agrees_with_agency",
+        error="the PIID's office prefix (reference/piid_prefixes.csv) must belong to"
+        " the awarding agency",
+    )
 
 
 def _report_adds_up() -> pa.Check:
     def check(df: pd.DataFrame) -> pd.Series:
-        parts = (df["duplicate_rows_removed"] + df["rows_quarantined"] + df["rows_reconciled"]
-                 + df["rows_published"])  # fmt: skip
+        parts = (
+            df["duplicate_rows_removed"]
+            + df["rows_quarantined"]
+            + df["rows_reconciled"]
+            + df["rows_published"]
+        )
         return parts.eq(df["rows_read"]).fillna(False)
 
-    return pa.Check(check, name="rows_read_adds_up",
-                    error="rows_read must equal duplicates + quarantined + reconciled + published")
+    return pa.Check(
+        check,
+        name="rows_read_adds_up",
+        error="rows_read must equal duplicates + quarantined + reconciled + published",
+    )
 
 
 def _dates_ordered() -> pa.Check:
-    return pa.Check(lambda df: (df["first_action_date"] <= df["last_action_date"]).fillna(False),
-                    name="first_action_date_not_after_last")  # fmt: skip
+    return pa.Check(
+        lambda df: (df["first_action_date"] <= df["last_action_date"]).fillna(False),
+        name="first_action_date_not_after_last",
+    )
 
 
 CROSS_FIELD: dict[str, list[Callable[[], pa.Check]]] = {
     "transactions": [lambda: _fy_agrees("action_date", "fiscal_year"), _piid_agrees_with_agency],
-    "award_summaries": [lambda: _fy_agrees("latest_action_date", "latest_action_fiscal_year"),
-                        _piid_agrees_with_agency],  # fmt: skip
+    "award_summaries": [
+        lambda: _fy_agrees("latest_action_date", "latest_action_fiscal_year"),
+        _piid_agrees_with_agency,
+    ],
     "awards": [_dates_ordered],
     "build_report": [_report_adds_up],
 }
@@ -138,34 +172,86 @@ def awards_match_transactions(tx: pd.DataFrame) -> list[pa.Check]:
         return (~summed | ((df["total_obligation_usd"] - expect).abs() < 0.005)).fillna(False)
 
     def count(df: pd.DataFrame) -> pd.Series:
-        return df["award_id_usaspending"].map(counts).fillna(0).astype("int64").eq(
-            df["transaction_count"])
+        return (
+            df["award_id_usaspending"]
+            .map(counts)
+            .fillna(0)
+            .astype("int64")
+            .eq(df["transaction_count"])
+        )
 
-    return [pa.Check(total, name="summed_total_equals_sum_of_transactions"),
-            pa.Check(count, name="transaction_count_equals_transactions")]  # fmt: skip
+    return [
+        pa.Check(total, name="summed_total_equals_sum_of_transactions"),
+        pa.Check(count, name="transaction_count_equals_transactions"),
+    ]
 
 
 # ---- running -----------------------------------------------------------------------------
 
 
-def validate_data_dir(data_dir: Path, res_list: list[Resource]) -> ValidationResult:
+def read_frames(data_dir: Path, res_list: list[Resource]) -> dict[str, pd.DataFrame]:
+    return {r.name: read_resource(data_dir, r) for r in res_list}
+
+
+def validate_data_dir(
+    data_dir: Path, res_list: list[Resource], frames: dict[str, pd.DataFrame] | None = None
+) -> ValidationResult:
     """Validate every published CSV of a data dir against its generated model, lazily, so
     every failing check is reported and not only the first."""
     start = time.perf_counter()
     result = ValidationResult("pandera")
-    frames = {r.name: read_resource(data_dir, r) for r in res_list}
+    frames = frames if frames is not None else read_frames(data_dir, res_list)
     for res in res_list:
-        extra = awards_match_transactions(frames["transactions"]) if (
-            res.name == "awards" and "transactions" in frames) else []  # fmt: skip
+        extra = (
+            awards_match_transactions(frames["transactions"])
+            if (res.name == "awards" and "transactions" in frames)
+            else []
+        )
         schema = model(res, extra)
-        result.checks_run += sum(len(c.checks) for c in schema.columns.values()) + len(schema.checks)
+        result.checks_run += sum(len(c.checks) for c in schema.columns.values()) + len(
+            schema.checks
+        )
         try:
             schema.validate(frames[res.name], lazy=True)
         except pa.errors.SchemaErrors as exc:
             result.findings.extend(_findings(res.name, exc))
+    for res in res_list:
+        result.checks_run += len(res.foreign_keys)
+        result.findings.extend(foreign_key_findings(res, frames))
     result.details = {"rows": {n: len(f) for n, f in frames.items()}}
     result.seconds = time.perf_counter() - start
     return result
+
+
+def foreign_key_findings(res: Resource, frames: dict[str, pd.DataFrame]) -> list[Finding]:
+    """Every non-empty foreign key value must exist in the referenced resource."""
+    out = []
+    for fk in res.foreign_keys:
+        fields = [fk["fields"]] if isinstance(fk["fields"], str) else fk["fields"]
+        ref = fk["reference"]
+        ref_name = ref.get("resource") or res.name
+        ref_fields = [ref["fields"]] if isinstance(ref["fields"], str) else ref["fields"]
+        if ref_name not in frames:
+            out.append(
+                Finding(res.name, "foreign_key", f"referenced resource {ref_name} is missing")
+            )
+            continue
+        child = frames[res.name][fields].dropna()
+        parent = frames[ref_name][ref_fields].drop_duplicates()
+        parent.columns = fields
+        merged = child.merge(parent, on=fields, how="left", indicator=True)
+        orphans = merged[merged["_merge"] == "left_only"]
+        if len(orphans):
+            sample = orphans[fields].head(3).to_dict(orient="records")
+            out.append(
+                Finding(
+                    res.name,
+                    "foreign_key",
+                    f"{len(orphans)} rows whose {', '.join(fields)} is not in "
+                    f"{ref_name}.{', '.join(ref_fields)} (e.g. {sample})",
+                )
+            )
+    return out
 
 
 def _findings(name: str, exc: pa.errors.SchemaErrors) -> list[Finding]:
@@ -178,8 +264,10 @@ def _findings(name: str, exc: pa.errors.SchemaErrors) -> list[Finding]:
     for (column, check), rows in cases.groupby(["column", "check"], dropna=False, sort=True):
         sample = rows.head(3)
         lines = [f"line {int(i) + 2}" if pd.notna(i) else "" for i in sample["index"]]
-        where = "; ".join(f"{ln}: {v!r}" if column else ln
-                          for ln, v in zip(lines, sample["failure_case"], strict=True))  # fmt: skip
+        where = "; ".join(
+            f"{ln}: {v!r}" if column else ln
+            for ln, v in zip(lines, sample["failure_case"], strict=True)
+        )
         col = f"{column}: " if column else ""
         out.append(Finding(name, str(check), f"{col}{len(rows)} failing rows ({where})"))
     return out

@@ -41,12 +41,17 @@ class ValidationResult:
 
     def summary(self) -> str:
         state = "passed" if self.ok else "FAILED"
-        return (f"{self.validator}: {state} ({self.checks_run} checks, {len(self.errors)} errors,"
-                f" {len(self.warnings)} warnings, {self.seconds:.1f} s)")  # fmt: skip
+        return (
+            f"{self.validator}: {state} ({self.checks_run} checks, {len(self.errors)} errors,"
+            f" {len(self.warnings)} warnings, {self.seconds:.1f} s)"
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "validator": self.validator, "ok": self.ok, "seconds": round(self.seconds, 3),
+            "validator": self.validator,
+            "ok": self.ok,
+            "seconds": round(self.seconds, 3),
             "checks_run": self.checks_run,
-            "findings": [f.__dict__ for f in self.findings], "details": self.details,
-        }  # fmt: skip
+            "findings": [f.__dict__ for f in self.findings],
+            "details": self.details,
+        }

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import html
 import json
+import os
+import tempfile
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -20,32 +23,56 @@ def _frictionless(data_dir: Path) -> ValidationResult:
 
 def built_resources(data_dir: Path) -> list[Resource]:
     """Resources present in a built data dir (its descriptor), with the repository's schemas."""
-    names = [r["name"] for r in json.loads((data_dir / "datapackage.json").read_text())["resources"]]
+    names = [
+        r["name"] for r in json.loads((data_dir / "datapackage.json").read_text())["resources"]
+    ]
     return [resources()[n] for n in names if n in resources()]
 
 
-def run_all(data_dir: Path, parallel: bool = True) -> list[ValidationResult]:
-    """All three validators. Frictionless runs in a second process beside the other two: it
-    is the slowest and the machine has two cores."""
+def _gx(data_dir: Path, expected_counts: Path | None) -> ValidationResult:
+    return gx_check.validate_data_dir(data_dir, built_resources(data_dir), None, expected_counts)
+
+
+def run_all(
+    data_dir: Path, full: bool = False, expected_counts: Path | None = None
+) -> list[ValidationResult]:
+    """All three validators, spread over the machine's cores.
+
+    Great Expectations runs in a worker process; frictionless row checks run in chunks on the
+    workers; pandera runs in this process meanwhile. With full=True (`awards validate`)
+    frictionless runs stock on the whole descriptor instead, keys and foreign keys included.
+    """
     res_list = built_resources(data_dir)
-    if parallel:
-        with ProcessPoolExecutor(max_workers=1) as pool:
-            fut = pool.submit(_frictionless, data_dir)
-            pan = pandera_check.validate_data_dir(data_dir, res_list)
-            gxr = gx_check.validate_data_dir(data_dir, res_list)
-            fri = fut.result()
-    else:
-        fri = _frictionless(data_dir)
+    workers = max(2, os.cpu_count() or 2)
+    with (
+        tempfile.TemporaryDirectory(prefix="fl-chunks-") as tmp,
+        ProcessPoolExecutor(max_workers=workers) as pool,
+    ):
+        gx_future = pool.submit(_gx, data_dir, expected_counts)
+        start = time.perf_counter()
+        if full:
+            fl_futures = [pool.submit(_frictionless, data_dir)]
+        else:
+            jobs = frictionless_check.chunk_jobs(data_dir, Path(tmp))
+            fl_futures = [pool.submit(frictionless_check.validate_chunk, j) for j in jobs]
         pan = pandera_check.validate_data_dir(data_dir, res_list)
-        gxr = gx_check.validate_data_dir(data_dir, res_list)
+        if full:
+            fri = fl_futures[0].result()
+        else:
+            chunks = [f.result() for f in fl_futures]
+            fri = frictionless_check.collect(chunks, time.perf_counter() - start)
+        gxr = gx_future.result()
     return [fri, pan, gxr]
 
 
 def write_results(results: list[ValidationResult], out_dir: Path, version: str) -> None:
     """validation/results.json and validation/report.html (self-contained, no network)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    payload = {"data_version": version, "ok": all(r.ok for r in results),
-               "validators": [r.as_dict() for r in results]}  # fmt: skip
+    payload = {
+        "data_version": version,
+        "ok": all(r.ok for r in results),
+        "validators": [r.as_dict() for r in results],
+    }
     (out_dir / "results.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
     (out_dir / "report.html").write_text(render_html(results, version), encoding="utf-8")
 
@@ -55,31 +82,45 @@ def render_html(results: list[ValidationResult], version: str) -> str:
     rows = []
     for r in results:
         state = "passed" if r.ok else "FAILED"
-        rows.append(f"<h2>{esc(r.validator)}: <span class='{state}'>{state}</span></h2>"
-                    f"<p>{r.checks_run} checks, {len(r.errors)} errors, {len(r.warnings)}"
-                    f" warnings, {r.seconds:.1f} s</p>")  # fmt: skip
+        rows.append(
+            f"<h2>{esc(r.validator)}: <span class='{state}'>{state}</span></h2>"
+            f"<p>{r.checks_run} checks, {len(r.errors)} errors, {len(r.warnings)}"
+            f" warnings, {r.seconds:.1f} s</p>"
+        )
         if r.findings:
-            rows.append("<table><tr><th>severity</th><th>resource</th><th>row</th><th>check</th>"
-                        "<th>message</th></tr>")  # fmt: skip
+            rows.append(
+                "<table><tr><th>severity</th><th>resource</th><th>row</th><th>check</th>"
+                "<th>message</th></tr>"
+            )
             for f in r.findings:
-                rows.append(f"<tr><td>{esc(f.severity)}</td><td>{esc(f.resource)}</td>"
-                            f"<td>{'' if f.row is None else f.row}</td><td>{esc(f.check)}</td>"
-                            f"<td>{esc(f.message)}</td></tr>")  # fmt: skip
+                rows.append(
+                    f"<tr><td>{esc(f.severity)}</td><td>{esc(f.resource)}</td>"
+                    f"<td>{'' if f.row is None else f.row}</td><td>{esc(f.check)}</td>"
+                    f"<td>{esc(f.message)}</td></tr>"
+                )
             rows.append("</table>")
         suites = r.details.get("suites")
         if suites:
-            rows.append("<h3>Expectation suites</h3><table><tr><th>suite</th><th>severity</th>"
-                        "<th>expectations</th><th>successful</th></tr>")  # fmt: skip
+            rows.append(
+                "<h3>Expectation suites</h3><table><tr><th>suite</th><th>severity</th>"
+                "<th>expectations</th><th>successful</th></tr>"
+            )
             for s in suites:
                 st = s.get("statistics", {})
-                rows.append(f"<tr><td>{esc(s['suite'])}</td><td>{esc(s['severity'])}</td>"
-                            f"<td>{st.get('evaluated_expectations')}</td>"
-                            f"<td>{st.get('successful_expectations')}</td></tr>")  # fmt: skip
+                rows.append(
+                    f"<tr><td>{esc(s['suite'])}</td><td>{esc(s['severity'])}</td>"
+                    f"<td>{st.get('evaluated_expectations')}</td>"
+                    f"<td>{st.get('successful_expectations')}</td></tr>"
+                )
             rows.append("</table>")
-    style = ("body{font-family:sans-serif;max-width:70em;margin:2em auto}table{border-collapse:"
-             "collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}"
-             ".passed{color:#060}.FAILED{color:#a00}")  # fmt: skip
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>Validation report"
-            f" {esc(version)}</title><style>{style}</style></head><body>"
-            f"<h1>Validation report, data version {esc(version)}</h1>{''.join(rows)}"
-            "</body></html>\n")  # fmt: skip
+    style = (
+        "body{font-family:sans-serif;max-width:70em;margin:2em auto}table{border-collapse:"
+        "collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}"
+        ".passed{color:#060}.FAILED{color:#a00}"
+    )
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>Validation report"
+        f" {esc(version)}</title><style>{style}</style></head><body>"
+        f"<h1>Validation report, data version {esc(version)}</h1>{''.join(rows)}"
+        "</body></html>\n"
+    )

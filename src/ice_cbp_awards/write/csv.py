@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from ..metadata import Resource
 
@@ -31,4 +33,6 @@ def write_csv(frame: pd.DataFrame, res: Resource, path: Path) -> None:
             out[f["name"]] = pd.to_numeric(col, errors="coerce").astype("Int64")
         elif f["type"] == "boolean":
             out[f["name"]] = col.map({True: "true", False: "false"}).fillna("")
-    out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    table = pa.Table.from_pandas(out, preserve_index=False)
+    options = pacsv.WriteOptions(include_header=True, quoting_style="needed")
+    pacsv.write_csv(table, str(path), write_options=options)

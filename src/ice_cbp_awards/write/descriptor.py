@@ -9,8 +9,9 @@ from typing import Any
 from ..metadata import package_descriptor, resources
 
 
-def built_descriptor(data_version: str, extra: dict[str, Any] | None = None,
-                     names: list[str] | None = None) -> dict[str, Any]:  # fmt: skip
+def built_descriptor(
+    data_version: str, extra: dict[str, Any] | None = None, names: list[str] | None = None
+) -> dict[str, Any]:
     """Descriptor for a built data dir: paths relative to it, schemas inline."""
     pkg = json.loads(json.dumps(package_descriptor()))
     pkg["version"] = data_version

@@ -1,0 +1,167 @@
+"""The build on small hand-made raw roots: quarantine, duplicates, collisions, failures that
+keep the previous data dir, and foreign keys that point nowhere."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from rawfactory import make_cbp_ice_root, tx_row, write_counts
+
+from ice_cbp_awards.build import BuildFailed, build_package
+from ice_cbp_awards.readers.errors import ChecksumMismatch, HeaderMismatch
+from ice_cbp_awards.validate import runner
+
+ROWS = [
+    tx_row(),
+    tx_row(mod="P00001", amount="-250.5", date="2022-10-03"),
+    tx_row(
+        agency="CBP",
+        piid="70B04C22F00000001",
+        recipient="FOUR POINTS TECHNOLOGY LLC",
+        description="AWS GOVCLOUD",
+    ),
+]
+
+
+def build_small(
+    tmp_path: Path,
+    rows: list[list[str]],
+    data_dir: Path | None = None,
+    counts: list[tuple[str, int, int, int]] | None = None,
+):
+    root = make_cbp_ice_root(tmp_path / "raw", {2022: rows})
+    counts_file = write_counts(tmp_path / "counts.csv", counts or [("ICE", 2022, 1, 100)])
+    return build_package(
+        root,
+        data_dir or tmp_path / "data",
+        include_legacy=False,
+        write_db=False,
+        expected_counts=counts_file,
+    )
+
+
+def read(data_dir: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(data_dir / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def test_small_build_publishes_traceable_rows(tmp_path: Path) -> None:
+    result = build_small(tmp_path, ROWS)
+    tx = read(result.data_dir, "transactions")
+    assert len(tx) == 3
+    row = tx[tx["modification_number"] == "P00001"].iloc[0]
+    assert row["fiscal_year"] == "2023" and float(row["federal_action_obligation_usd"]) == -250.5
+    assert row["source_id"] == "usaspending-cbp-ice/2026-08-22/fy2022"
+    assert row["raw_line_number"] == "3"
+    awards = read(result.data_dir, "awards")
+    icm = awards[awards["award_id_piid"] == "70CTD022FR0000170"].iloc[0]
+    assert float(icm["total_obligation_usd"]) == 749.5 and icm["transaction_count"] == "2"
+    assert icm["total_obligation_method"] == "summed_transactions"
+    assert all(r.ok for r in result.validation)
+    assert (result.data_dir / "validation" / "report.html").exists()
+
+
+def test_exact_duplicates_removed_and_counted(tmp_path: Path) -> None:
+    result = build_small(tmp_path, ROWS + [ROWS[0]])
+    report = read(result.data_dir, "build_report")
+    ice = report[report["agency_acronym"] == "ICE"]
+    assert ice["duplicate_rows_removed"].astype(int).sum() == 1
+    assert ice["rows_read"].astype(int).sum() == 3
+    assert len(read(result.data_dir, "transactions")) == 3
+
+
+def test_unparseable_date_and_bad_amount_are_quarantined(tmp_path: Path) -> None:
+    rows = ROWS + [tx_row(mod="P00002", date="2022-13-45"), tx_row(mod="P00003", amount="12O.5")]
+    result = build_small(tmp_path, rows)
+    rej = read(result.data_dir, "rejects").set_index("raw_line_number")
+    path = "usaspending-cbp-ice/2026-08-22/CBP_ICE_FY2022_Contract_Obligations.csv"
+    assert rej.loc["5", "reason_code"] == "unparseable_date"
+    assert rej.loc["5", "reason_detail"] == (
+        f"{path} line 5: action_date '2022-13-45' is not a date in the expected format (%Y-%m-%d)"
+    )
+    assert rej.loc["6", "reason_code"] == "non_numeric_amount"
+    assert rej.loc["6", "reason_detail"] == (
+        f"{path} line 6: federal_action_obligation '12O.5' is not a number"
+    )
+    assert json.loads(rej.loc["6", "raw_values_json"])["Federal Action Obligation"] == "12O.5"
+    report = read(result.data_dir, "build_report")
+    ice = report[report["agency_acronym"] == "ICE"]
+    assert ice["rows_quarantined"].astype(int).sum() == 2
+    assert "non_numeric_amount:1" in ";".join(ice["quarantine_reasons"])
+    assert len(read(result.data_dir, "transactions")) == 3
+
+
+def test_duplicate_key_with_other_values_is_a_reported_collision(tmp_path: Path) -> None:
+    rows = ROWS + [tx_row(amount="999.0")]  # same award and modification, other amount
+    result = build_small(tmp_path, rows)
+    rej = read(result.data_dir, "rejects")
+    assert rej["reason_code"].tolist() == ["id_collision"]
+    path = "usaspending-cbp-ice/2026-08-22/CBP_ICE_FY2022_Contract_Obligations.csv"
+    assert rej["reason_detail"].iloc[0].endswith(
+        f"is already taken by {path} line 2 with different values; neither is overwritten,"
+        " this row is quarantined"
+    )
+    tx = read(result.data_dir, "transactions")
+    icm = tx[(tx["modification_number"] == "0") & (tx["award_id_piid"] == "70CTD022FR0000170")]
+    assert icm["federal_action_obligation_usd"].tolist() == ["1000"]
+
+
+def _previous_build(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+    data = tmp_path / "data"
+    build_small(tmp_path / "first", ROWS, data)
+    return data, {p.name: p.read_bytes() for p in data.iterdir() if p.is_file()}
+
+
+def _unchanged(data: Path, before: dict[str, bytes]) -> bool:
+    return {p.name: p.read_bytes() for p in data.iterdir() if p.is_file()} == before
+
+
+def test_bad_checksum_fails_and_keeps_previous_data(tmp_path: Path) -> None:
+    data, before = _previous_build(tmp_path)
+    root = make_cbp_ice_root(tmp_path / "raw2", {2022: ROWS})
+    f = next((root / "usaspending-cbp-ice/2026-08-22").glob("*.csv"))
+    f.write_bytes(f.read_bytes().replace(b"1000.0", b"9000.0"))
+    with pytest.raises(ChecksumMismatch, match="sha256 mismatch"):
+        build_package(root, data, include_legacy=False, write_db=False)
+    assert _unchanged(data, before)
+    assert "ChecksumMismatch" in (tmp_path / ".data-failed" / "error.txt").read_text()
+
+
+def test_changed_header_fails_and_keeps_previous_data(tmp_path: Path) -> None:
+    data, before = _previous_build(tmp_path)
+    from rawfactory import HEADER
+
+    header = [c if c != "Modification" else "Mod" for c in HEADER]
+    root = make_cbp_ice_root(tmp_path / "raw2", {2022: ROWS}, header=header)
+    with pytest.raises(
+        HeaderMismatch, match="missing columns 'Modification'; unexpected columns 'Mod'"
+    ):
+        build_package(root, data, include_legacy=False, write_db=False)
+    assert _unchanged(data, before)
+
+
+def test_rows_below_expected_minimum_fail_and_keep_previous_data(tmp_path: Path) -> None:
+    data, before = _previous_build(tmp_path)
+    bad = [tx_row(date="not a date"), tx_row(mod="P00001", date="2022-02-30")]
+    with pytest.raises(BuildFailed) as err:
+        build_small(tmp_path / "second", bad + [ROWS[2]], data, counts=[("ICE", 2022, 1, 100)])
+    assert "great_expectations" in str(err.value)
+    assert "transactions usaspending-cbp-ice ICE FY2022: 0 rows, min_rows 1" in str(err.value)
+    assert _unchanged(data, before)
+
+
+def test_foreign_key_pointing_nowhere_fails_validation(tmp_path: Path) -> None:
+    result = build_small(tmp_path, ROWS)
+    tx_path = result.data_dir / "transactions.csv"
+    tx_path.write_text(
+        tx_path.read_text().replace(
+            "usaspending-cbp-ice/2026-08-22/fy2022", "usaspending-cbp-ice/nowhere/fy2022"
+        )
+    )
+    fri, pan, _ = runner.run_all(result.data_dir, full=True)
+    assert not fri.ok and not pan.ok
+    assert any(f.check == "foreign-key" for f in fri.errors)
+    fk = [f for f in pan.errors if f.check == "foreign_key" and f.resource == "transactions"]
+    assert fk and fk[0].message.startswith("3 rows whose source_id is not in sources.source_id")
