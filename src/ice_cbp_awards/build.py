@@ -22,7 +22,7 @@ import pandas as pd
 from rich.console import Console
 
 from . import metadata
-from .paths import DEFAULT_DATA_DIR, default_raw_root
+from .paths import DEFAULT_DATA_DIR, REFERENCE_DIR, default_raw_root
 from .readers import bulk, cbp_ice, ice_2018
 from .readers.batch import RawBatch
 from .release.versioning import data_version_for_snapshot
@@ -81,7 +81,7 @@ def read_all(
     """Every raw batch of the build and the snapshot read."""
     snap = snapshot or cbp_ice.snapshots(raw_root)[-1]
     batches = [cbp_ice.read(raw_root, snap)]
-    if include_legacy:
+    if include_legacy and (raw_root / ice_2018.FAMILY).exists():
         batches.append(ice_2018.read(raw_root))
     batches.extend(bulk.read_files(bulk_files, raw_root))
     fpds = bulk.read_fpds(raw_root, snap)
@@ -255,9 +255,12 @@ def build_package(
 
 
 def curated_tables(core: dict[str, pd.DataFrame], steps: Steps) -> dict[str, pd.DataFrame]:
-    """Curated resources (attributions, systems, totals, claims), when the curation layer is
-    part of the descriptor."""
-    return {}
+    """Curated resources: reviewed reference tables as published, attributions, system
+    mentions, recipients, company totals, claims and review candidates."""
+    from .curate import build_curated
+
+    with steps.step("curate (attributions, systems, totals, claims)"):
+        return build_curated(core["transactions"], core["awards"], REFERENCE_DIR)
 
 
 def write_database(data_dir: Path, version: str) -> None:

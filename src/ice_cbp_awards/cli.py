@@ -87,6 +87,15 @@ def build(
 
 
 @main.command()
+def docs() -> None:
+    """Regenerate the docs written from the metadata (data dictionary)."""
+    from .docs import write_docs
+
+    for path in write_docs():
+        console.print(f"wrote {path}")
+
+
+@main.command()
 @click.option(
     "--data-dir",
     type=click.Path(path_type=Path, exists=True),
@@ -128,3 +137,16 @@ main.add_command(serve)
 from .fetch.cli import fetch  # noqa: E402 - the fetch layer's commands
 
 main.add_command(fetch)
+
+
+from .curate.cli import review  # noqa: E402 - the curation layer's command
+
+main.add_command(review)
+
+from .release.cli import register as register_release  # noqa: E402 - release, verify, diff
+
+register_release(main)
+
+
+if __name__ == "__main__":
+    main()

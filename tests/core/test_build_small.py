@@ -99,9 +99,13 @@ def test_duplicate_key_with_other_values_is_a_reported_collision(tmp_path: Path)
     rej = read(result.data_dir, "rejects")
     assert rej["reason_code"].tolist() == ["id_collision"]
     path = "usaspending-cbp-ice/2026-08-22/CBP_ICE_FY2022_Contract_Obligations.csv"
-    assert rej["reason_detail"].iloc[0].endswith(
-        f"is already taken by {path} line 2 with different values; neither is overwritten,"
-        " this row is quarantined"
+    assert (
+        rej["reason_detail"]
+        .iloc[0]
+        .endswith(
+            f"is already taken by {path} line 2 with different values; neither is overwritten,"
+            " this row is quarantined"
+        )
     )
     tx = read(result.data_dir, "transactions")
     icm = tx[(tx["modification_number"] == "0") & (tx["award_id_piid"] == "70CTD022FR0000170")]

@@ -1,0 +1,41 @@
+# The two commands of the README, and the steps they are made of.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8001
+
+.PHONY: serve test install install-test browser lint bench docs
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-test: $(BIN)/python browser
+	$(BIN)/pip install --quiet -e ".[test]"
+	$(PYTHON) -m venv .venv-cff
+	.venv-cff/bin/pip install --quiet "cffconvert==2.0.0"
+
+# Debian's Chromium for the browser test (never a downloaded browser build)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+# Main job: install, build the default snapshot, validate, serve on 127.0.0.1:$(PORT)
+serve: install
+	$(BIN)/awards serve --build --port $(PORT)
+
+# The test suite (what CI runs)
+test: install-test
+	AWARDS_CFFCONVERT=$(CURDIR)/.venv-cff/bin/cffconvert $(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/ruff check src tests scripts examples
+	$(BIN)/ruff format --check src tests scripts examples
+
+bench: install
+	$(BIN)/python scripts/benchmark.py
+
+docs: install
+	$(BIN)/awards docs

@@ -1,0 +1,261 @@
+"""Benchmark the build: real default snapshot and synthetic scale-ups, beside baselines.
+
+For each size it prints build time, the time of each validator, rows per second and peak
+memory (the whole process tree, sampled), and two baselines measured in the same run:
+plain pandas.read_csv of the same raw rows, and stock `frictionless validate` of the same
+built package. Also the SQLite load time next to frictionless validation (issue: loading must
+not take longer than validating).
+
+    python scripts/benchmark.py                 # real data, 250k and 1M transactions
+    python scripts/benchmark.py --sizes 0       # real data only
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from ice_cbp_awards.paths import default_raw_root  # noqa: E402
+
+FAMILY = "usaspending-cbp-ice"
+
+
+def tree_rss_mb(root_pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MB."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                parts = fh.read().rsplit(")", 1)[1].split()
+            ppid, pages = int(parts[1]), int(parts[21])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+        rss[int(entry)] = pages * os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total / 1e6
+
+
+def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Wall seconds and peak tree memory (MB) of a command."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    peak = 0.0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, tree_rss_mb(proc.pid))
+            time.sleep(0.2)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    out, _ = proc.communicate()
+    stop.set()
+    t.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"command failed: {' '.join(cmd)}\n{out[-3000:]}")
+    return time.perf_counter() - start, peak, out
+
+
+def synthetic_root(raw_root: Path, target_rows: int, out: Path) -> Path:
+    """A raw root whose newest usaspending-cbp-ice snapshot is scaled to about target_rows.
+
+    Copy k of every row gets modification number '{mod}S{k}' (a new transaction of the same
+    award) and, on every other copy, the PIID and award key get the suffix 'X{k}' (a new
+    award), so that awards grow too (about one award per four transactions)."""
+    src_manifest = list(csv.DictReader((raw_root / FAMILY / "manifest.csv").open()))
+    snap = max(r["snapshot"] for r in src_manifest)
+    rows = [r for r in src_manifest if r["snapshot"] == snap]
+    base = sum(int(r["rows"]) for r in rows)
+    copies = max(1, round(target_rows / base))
+    fam = out / FAMILY
+    (fam / snap).mkdir(parents=True, exist_ok=True)
+    manifest = []
+    for entry in rows:
+        with (raw_root / FAMILY / entry["path"]).open(newline="", encoding="utf-8") as fh:
+            reader = csv.reader(fh)
+            header = next(reader)
+            data = list(reader)
+        path = fam / entry["path"]
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(header)
+            for k in range(copies):
+                for r in data:
+                    r = list(r)
+                    if k:
+                        r[5] = f"{r[5]}S{k}"
+                        if k % 2:
+                            piid, key = r[1], r[9]
+                            tail = key[len("CONT_AWD_") + len(piid) :]
+                            r[1] = f"{piid}X{k}"
+                            r[9] = f"CONT_AWD_{r[1]}{tail}"
+                    w.writerow(r)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        manifest.append(
+            {
+                **entry,
+                "rows": str(len(data) * copies),
+                "bytes": str(path.stat().st_size),
+                "sha256": digest,
+            }
+        )
+    with (fam / "manifest.csv").open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(manifest)
+    shutil.copytree(
+        raw_root / "usaspending-ice-awards-fy2013-2018", out / "usaspending-ice-awards-fy2013-2018"
+    )
+    return out
+
+
+def pandas_baseline(raw_root: Path) -> tuple[float, int]:
+    import pandas as pd
+
+    entries = list(csv.DictReader((raw_root / FAMILY / "manifest.csv").open()))
+    snap = max(r["snapshot"] for r in entries)
+    start, n = time.perf_counter(), 0
+    for e in entries:
+        if e["snapshot"] == snap:
+            n += len(pd.read_csv(raw_root / FAMILY / e["path"], dtype=str))
+    return time.perf_counter() - start, n
+
+
+def measure(label: str, raw_root: Path, work: Path, stock_frictionless: bool) -> dict:
+    py = sys.executable
+    data = work / "data"
+    read_s, raw_rows = pandas_baseline(raw_root)
+    build_s, build_mb, _ = run_measured(
+        [
+            py,
+            "-m",
+            "ice_cbp_awards.cli",
+            "build",
+            "--raw-root",
+            str(raw_root),
+            "--data-dir",
+            str(data),
+        ],
+        {"AWARDS_RAW_ROOT": str(raw_root)},
+    )
+    report = json.loads((data / "build_report.json").read_text())
+    results = json.loads((data / "validation" / "results.json").read_text())
+    row = {
+        "label": label,
+        "raw_rows": raw_rows,
+        "tx_rows": report["rows"]["transactions"],
+        "awards_rows": report["rows"]["awards"],
+        "build_s": build_s,
+        "build_peak_mb": build_mb,
+        "pandas_read_csv_s": read_s,
+        "timings": report["timings_seconds"],
+        "validators": {v["validator"]: v["seconds"] for v in results["validators"]},
+    }
+    if stock_frictionless:
+        code = (
+            "import frictionless,sys; r=frictionless.validate(sys.argv[1]);"
+            " sys.exit(0 if r.valid else 1)"
+        )
+        fl_s, fl_mb, _ = run_measured([py, "-c", code, str(data / "datapackage.json")])
+        row.update(stock_frictionless_s=fl_s, stock_frictionless_peak_mb=fl_mb)
+    return row
+
+
+def show(row: dict) -> None:
+    t, v = row["timings"], row["validators"]
+    db = next((s for k, s in t.items() if k.startswith("write SQLite")), None)
+    print(
+        f"\n== {row['label']}: {row['raw_rows']:,} raw rows -> {row['tx_rows']:,} transactions,"
+        f" {row['awards_rows']:,} awards"
+    )
+    print(
+        f"  build, validated, published : {row['build_s']:7.1f} s  "
+        f"{row['raw_rows'] / row['build_s']:9,.0f} raw rows/s  peak {row['build_peak_mb']:,.0f} MB"
+    )
+    for step, secs in t.items():
+        print(f"    {step:<52} {secs:7.1f} s")
+    for name, secs in v.items():
+        print(f"    validator {name:<42} {secs:7.1f} s")
+    print(
+        f"  baseline pandas.read_csv     : {row['pandas_read_csv_s']:7.1f} s  "
+        f"{row['raw_rows'] / row['pandas_read_csv_s']:9,.0f} rows/s"
+    )
+    if "stock_frictionless_s" in row:
+        total = sum(r for r in [row["tx_rows"], row["awards_rows"]])
+        print(
+            f"  baseline frictionless validate (stock, whole package): "
+            f"{row['stock_frictionless_s']:7.1f} s  {total / row['stock_frictionless_s']:,.0f}"
+            f" rows/s  peak {row['stock_frictionless_peak_mb']:,.0f} MB"
+        )
+        if db is not None:
+            verdict = "OK" if db <= row["stock_frictionless_s"] else "SLOWER"
+            print(
+                f"  SQLite load {db:.1f} s vs stock frictionless {row['stock_frictionless_s']:.1f}"
+                f" s: {verdict}"
+            )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--sizes",
+        type=int,
+        nargs="*",
+        default=[250_000, 1_000_000],
+        help="synthetic transaction counts (0 for none)",
+    )
+    ap.add_argument("--no-stock-frictionless", action="store_true")
+    ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    args = ap.parse_args()
+    raw = default_raw_root()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="awards-bench-") as tmp:
+        work = Path(tmp)
+        rows.append(
+            measure("real default snapshot", raw, work / "real", not args.no_stock_frictionless)
+        )
+        show(rows[-1])
+        for size in [s for s in args.sizes if s]:
+            root = synthetic_root(raw, size, work / f"raw-{size}")
+            rows.append(
+                measure(
+                    f"synthetic {size:,}", root, work / f"s{size}", not args.no_stock_frictionless
+                )
+            )
+            show(rows[-1])
+            shutil.rmtree(root)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,305 @@
+#!/usr/bin/env python
+"""Load test of the Datasette site: throughput and p50/p95/p99 latency at 1, 10 and 50 clients.
+
+Starts `awards serve --no-build` on a free loopback port (or uses --url, which must be
+loopback), then, for each concurrency level, runs that many clients, each with one keep-alive
+connection, over the site's canned queries (with their example parameters) and table pages
+(HTML and JSON, plain, filtered, faceted and searched). Each level stops at --max-requests or
+--max-seconds, whichever comes first. Before the levels, one request per URL measures the
+cold cost (nothing cached yet) when the script started the server itself.
+
+    python scripts/loadtest.py --data-dir data
+    python scripts/loadtest.py --url http://127.0.0.1:8001 --clients 1,10 --max-seconds 10
+
+Prints a Markdown table for docs/datasette.md; --json writes the figures too. Exits 1 if any
+request failed, or if --max-p95-ms is given and the 10-client p95 is above it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+@dataclass
+class Target:
+    kind: str  # "canned" or "table"
+    path: str
+
+
+@dataclass
+class Result:
+    label: str
+    clients: int
+    seconds: float
+    latencies_ms: dict[str, list[float]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(len(v) for v in self.latencies_ms.values())
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(conn: http.client.HTTPConnection, path: str) -> tuple[int, int]:
+    conn.request("GET", path, headers={"Accept-Encoding": "identity"})
+    resp = conn.getresponse()
+    body = resp.read()
+    return resp.status, len(body)
+
+
+def get_json(host: str, port: int, path: str) -> object:
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    conn.request("GET", path)
+    resp = conn.getresponse()
+    data = resp.read()
+    if resp.status != 200:
+        raise SystemExit(f"GET {path}: HTTP {resp.status}")
+    return json.loads(data)
+
+
+def targets(host: str, port: int) -> list[Target]:
+    """The canned queries the site publishes and its table pages, with realistic parameters."""
+    from ice_cbp_awards.publish.queries import load_queries
+
+    [db] = [d["name"] for d in get_json(host, port, "/-/databases.json")]
+    info = get_json(host, port, f"/{db}.json")
+    examples = load_queries()
+    out = []
+    for q in info["queries"]:
+        params = urlencode(examples.get(q["name"], {}).get("example", {}))
+        out.append(Target("canned", f"/{db}/{q['name']}?{params}"))
+        out.append(Target("canned", f"/{db}/{q['name']}.json?{params}&_shape=array"))
+    for t in info["tables"]:
+        if t["hidden"]:
+            continue
+        out.append(Target("table", f"/{db}/{t['name']}"))
+        out.append(Target("table", f"/{db}/{t['name']}.json?_size=50"))
+    tables = {t["name"] for t in info["tables"]}
+    if "transactions" in tables:
+        out += [
+            Target("table", f"/{db}/transactions?agency_acronym=ICE&fiscal_year=2025"),
+            Target("table", f"/{db}/transactions?_search=investigative+case+management"),
+            Target("table", f"/{db}/transactions.json?_facet=recipient_name&agency_acronym=CBP"),
+        ]
+    return out
+
+
+def run_level(
+    host: str,
+    port: int,
+    urls: list[Target],
+    clients: int,
+    max_requests: int,
+    max_seconds: float,
+    label: str,
+) -> Result:
+    """`clients` threads, each on its own connection, until the request or time budget ends."""
+    result = Result(label, clients, 0.0, {"canned": [], "table": []})
+    lock = threading.Lock()
+    issued = 0
+    deadline = time.monotonic() + max_seconds
+
+    def client(offset: int) -> None:
+        nonlocal issued
+        conn = http.client.HTTPConnection(host, port, timeout=30)
+        i = offset
+        while True:
+            with lock:
+                if issued >= max_requests or time.monotonic() >= deadline:
+                    break
+                issued += 1
+            target = urls[i % len(urls)]
+            i += 1
+            start = time.perf_counter()
+            try:
+                status, _ = get(conn, target.path)
+            except (OSError, http.client.HTTPException) as exc:
+                status = 0
+                conn.close()
+                conn = http.client.HTTPConnection(host, port, timeout=30)
+                error = f"{target.path}: {exc}"
+            else:
+                error = f"{target.path}: HTTP {status}" if status != 200 else ""
+            elapsed = (time.perf_counter() - start) * 1000
+            with lock:
+                result.latencies_ms[target.kind].append(elapsed)
+                if error:
+                    result.errors.append(error)
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(n * 7,)) for n in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def cold_pass(host: str, port: int, urls: list[Target]) -> Result:
+    """One request per URL, one at a time: the cost before anything is cached."""
+    return run_level(host, port, urls, 1, len(urls), 600, "cold (first request per URL)")
+
+
+def summary(r: Result) -> dict[str, object]:
+    both = r.latencies_ms["canned"] + r.latencies_ms["table"]
+    row: dict[str, object] = {
+        "run": r.label,
+        "clients": r.clients,
+        "requests": r.count,
+        "errors": len(r.errors),
+        "seconds": round(r.seconds, 2),
+        "throughput_rps": round(r.count / r.seconds, 1) if r.seconds else 0.0,
+    }
+    for name, values in (
+        ("all", both),
+        ("canned", r.latencies_ms["canned"]),
+        ("table", r.latencies_ms["table"]),
+    ):
+        for p in (50, 95, 99):
+            row[f"{name}_p{p}_ms"] = round(percentile(values, p), 1)
+    return row
+
+
+def markdown(rows: list[dict[str, object]]) -> str:
+    head = (
+        "| run | clients | requests | errors | req/s | p50 ms | p95 ms | p99 ms | "
+        "canned p95 ms | table p95 ms |"
+    )
+    lines = [head, "|" + "---|" * 10]
+    for r in rows:
+        lines.append(
+            f"| {r['run']} | {r['clients']} | {r['requests']} | {r['errors']} | "
+            f"{r['throughput_rps']} | {r['all_p50_ms']} | {r['all_p95_ms']} | {r['all_p99_ms']} | "
+            f"{r['canned_p95_ms']} | {r['table_p95_ms']} |"
+        )
+    return "\n".join(lines)
+
+
+def start_server(data_dir: Path, cache: bool) -> tuple[subprocess.Popen, str, int]:
+    port = free_port()
+    cmd = [
+        sys.executable,
+        "-c",
+        "from ice_cbp_awards.cli import main; main()",
+        "serve",
+        "--no-build",
+        "--data-dir",
+        str(data_dir),
+        "--port",
+        str(port),
+        "--cache" if cache else "--no-cache",
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"awards serve exited: {proc.stderr.read() if proc.stderr else ''}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return proc, "127.0.0.1", port
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise SystemExit("awards serve did not start within 60 s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path("data"),
+        help="Built data dir to serve (when --url is not given).",
+    )
+    ap.add_argument("--url", help="A running site to test; must be a loopback address.")
+    ap.add_argument("--clients", default="1,10,50", help="Concurrency levels, comma separated.")
+    ap.add_argument("--max-requests", type=int, default=3000, help="Per level.")
+    ap.add_argument("--max-seconds", type=float, default=20.0, help="Per level.")
+    ap.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="Start the server with its response cache off (every request renders).",
+    )
+    ap.add_argument("--json", type=Path, help="Also write the figures to this file.")
+    ap.add_argument("--max-p95-ms", type=float, help="Fail if the 10-client p95 is above it.")
+    args = ap.parse_args(argv)
+
+    proc = None
+    if args.url:
+        parts = urlsplit(args.url)
+        if parts.hostname not in LOOPBACK:
+            ap.error(f"--url must be a loopback address ({', '.join(sorted(LOOPBACK))})")
+        host, port = parts.hostname, parts.port or 80
+    else:
+        proc, host, port = start_server(args.data_dir, cache=not args.no_cache)
+    try:
+        urls = targets(host, port)
+        rows = []
+        if proc is not None:
+            rows.append(summary(cold_pass(host, port, urls)))
+        for clients in (int(c) for c in args.clients.split(",")):
+            r = run_level(
+                host,
+                port,
+                urls,
+                clients,
+                args.max_requests,
+                args.max_seconds,
+                f"{clients} client{'s' if clients > 1 else ''}",
+            )
+            rows.append(summary(r))
+            for e in r.errors[:5]:
+                print(f"error: {e}", file=sys.stderr)
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=10)
+    print(
+        f"{len(urls)} URLs: {sum(u.kind == 'canned' for u in urls)} canned query pages, "
+        f"{sum(u.kind == 'table' for u in urls)} table pages"
+    )
+    print(markdown(rows))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    failed = any(r["errors"] for r in rows)
+    if args.max_p95_ms is not None:
+        ten = [r for r in rows if r["clients"] == 10 and not str(r["run"]).startswith("cold")]
+        if ten and float(ten[0]["all_p95_ms"]) > args.max_p95_ms:
+            print(
+                f"p95 at 10 clients is {ten[0]['all_p95_ms']} ms, above {args.max_p95_ms} ms",
+                file=sys.stderr,
+            )
+            failed = True
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

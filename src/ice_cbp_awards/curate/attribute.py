@@ -1,0 +1,208 @@
+"""Attributions: which transactions count for which technology company, and how.
+
+The rules are the brief's, made explicit:
+- direct: a direct rule matches the recipient name (the recipient is the company).
+- reseller: a description rule matches and the recipient is a company listed as a reseller.
+- platform_services: a description rule matches and the recipient is anyone else.
+A description rule never fires for the company's own transactions (they are direct already).
+Rules apply only to action dates inside their effective dates. One row per transaction and
+company: when several rules of the company match, the leftmost match wins, then the rule id.
+
+A reseller order is often described once: its option exercises, funding and de-obligation
+modifications say "EXERCISE OPTION PERIOD 2". Such a transaction, in the same award as a
+reseller attribution and with a reseller recipient, inherits the attribution with
+evidence_scope 'award' and the id of the earliest transaction that holds the words; a
+transaction whose own words were excluded by a rule of that company does not inherit it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .columns import codes_only, take
+from .ids import stable_ids
+from .recipients import RecipientLinks
+from .reference import Reference
+from .textmatch import Pattern, find_matches
+
+RELATIONSHIP_ORDER = {"direct": 0, "reseller": 1, "platform_services": 2}
+CANDIDATE_COLUMNS = [
+    "row",
+    "rule_id",
+    "company_id",
+    "relationship",
+    "matched_field",
+    "matched_text",
+    "match_start",
+]
+
+
+def company_groups(companies: pd.DataFrame) -> dict[str, set[str]]:
+    """company_id -> the company and every company below it (subsidiaries, recursively)."""
+    parent = dict(zip(companies["company_id"], companies["parent_company_id"], strict=True))
+    groups: dict[str, set[str]] = {c: {c} for c in parent}
+    for c in parent:
+        cur, seen = parent[c], {c}
+        while cur and cur not in seen:
+            groups.setdefault(cur, {cur}).add(c)
+            seen.add(cur)
+            cur = parent.get(cur, "")
+    return groups
+
+
+def _in_effect(cand: pd.DataFrame, dates: np.ndarray, rules: pd.DataFrame) -> np.ndarray:
+    """Per candidate: is its action date inside its rule's effective dates."""
+    r = rules.set_index("rule_id")
+    start = r["effective_start_date"].reindex(cand["rule_id"]).to_numpy()
+    end = r["effective_end_date"].reindex(cand["rule_id"]).to_numpy()
+    d = dates[cand["row"].to_numpy()]
+    return np.asarray((pd.isna(start) | (d >= start)) & (pd.isna(end) | (d <= end)), dtype=bool)
+
+
+def direct_candidates(links: RecipientLinks, ref: Reference) -> pd.DataFrame:
+    """Every transaction whose recipient name a direct rule matched."""
+    m = links.direct_matches
+    rows = np.flatnonzero(np.isin(links.spelling_code, m["spelling"].unique()))
+    cand = pd.DataFrame({"row": rows, "spelling": links.spelling_code[rows]}).merge(
+        m, on="spelling"
+    )
+    return cand.assign(relationship="direct", matched_field="recipient_name")[CANDIDATE_COLUMNS]
+
+
+def description_candidates(tx: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(matches of description rules, (row, company_id) pairs where a rule was excluded).
+    Twin rules share a pattern, so each distinct pattern is matched once."""
+    rules = ref.attribution_rules[ref.attribution_rules["field"] == "transaction_description"]
+    keys = rules[["pattern", "exclude_pattern"]].drop_duplicates().reset_index(drop=True)
+    keys["key"] = keys.index.astype(str)
+    pats = [Pattern(k.key, k.pattern, k.exclude_pattern) for k in keys.itertuples()]
+    found = find_matches(tx["transaction_description"], pats)
+    found = found.merge(keys, on="key").merge(rules, on=["pattern", "exclude_pattern"])
+    excluded = found.loc[found["is_excluded"], ["row", "company_id"]].drop_duplicates()
+    cand = found[~found["is_excluded"]].assign(matched_field="transaction_description")
+    return cand[CANDIDATE_COLUMNS], excluded
+
+
+def attribute(tx: pd.DataFrame, links: RecipientLinks, ref: Reference) -> pd.DataFrame:
+    """All attributions (one per transaction and company): row, company, relationship, rule,
+    matched field and text, evidence row and scope."""
+    dates = tx["action_date"].to_numpy()
+    rules = ref.attribution_rules
+    direct = direct_candidates(links, ref)
+    direct = direct[_in_effect(direct, dates, rules)]
+    described, excluded = description_candidates(tx, ref)
+    described = described[_in_effect(described, dates, rules)]
+    groups = company_groups(ref.companies)
+    rows = described["row"].to_numpy()
+    rc = links.column("company_id", rows)
+    role = links.column("recipient_role", rows)
+    own_direct = set(zip(direct["row"], direct["company_id"], strict=True))
+    is_own = np.array(
+        [
+            r in groups.get(c, ()) or (i, c) in own_direct
+            for r, c, i in zip(rc, described["company_id"], rows, strict=True)
+        ],
+        dtype=bool,
+    )
+    wanted = np.where(role == "reseller", "reseller", "platform_services")
+    described = described[~is_own & (described["relationship"].to_numpy() == wanted)]
+    cand = pd.concat([direct, described], ignore_index=True)
+    cand["order"] = cand["relationship"].map(RELATIONSHIP_ORDER)
+    cand = cand.sort_values(["row", "company_id", "order", "match_start", "rule_id"])
+    best = cand.drop_duplicates(["row", "company_id"]).drop(columns="order")
+    best = best.assign(evidence_row=best["row"], evidence_scope="transaction")
+    inherited = inherit_reseller(tx, links, best, excluded, groups)
+    out = pd.concat([best, inherited], ignore_index=True)
+    return out.sort_values(["row", "company_id"], ignore_index=True)
+
+
+def inherit_reseller(
+    tx: pd.DataFrame,
+    links: RecipientLinks,
+    best: pd.DataFrame,
+    excluded: pd.DataFrame,
+    groups: dict[str, set[str]],
+) -> pd.DataFrame:
+    """Reseller attributions extended to the silent transactions of the same award."""
+    ev = best[best["relationship"] == "reseller"]
+    if ev.empty:
+        return best.iloc[0:0]
+    award = codes_only(tx["award_id_usaspending"])
+    ev_rows = ev["row"].to_numpy()
+    ev = ev.assign(
+        award=award[ev_rows],
+        date=tx["action_date"].to_numpy()[ev_rows],
+        tid=take(tx["transaction_id"], ev_rows),
+    )
+    ev = ev.sort_values(["award", "company_id", "date", "tid"]).drop_duplicates(
+        ["award", "company_id"]
+    )
+    in_awards = np.flatnonzero(np.isin(award, ev["award"].unique()))
+    sib = pd.DataFrame(
+        {
+            "row": in_awards,
+            "award": award[in_awards],
+            "role": links.column("recipient_role", in_awards),
+            "recipient_company": links.column("company_id", in_awards),
+        }
+    )
+    sib = sib[sib["role"] == "reseller"].merge(
+        ev[
+            [
+                "award",
+                "company_id",
+                "rule_id",
+                "relationship",
+                "matched_field",
+                "matched_text",
+                "match_start",
+                "row",
+            ]
+        ].rename(columns={"row": "evidence_row"}),
+        on="award",
+    )
+    done = pd.concat([best[["row", "company_id"]], excluded], ignore_index=True).assign(_x=True)
+    sib = sib.merge(
+        done.drop_duplicates(["row", "company_id"]), on=["row", "company_id"], how="left"
+    )
+    own = np.array(
+        [
+            r in groups.get(c, ())
+            for r, c in zip(sib["recipient_company"], sib["company_id"], strict=True)
+        ],
+        dtype=bool,
+    )
+    sib = sib[sib["_x"].isna().to_numpy() & ~own]
+    return sib.drop(columns=["award", "role", "recipient_company", "_x"]).assign(
+        evidence_scope="award"
+    )
+
+
+def attributions_frame(
+    tx: pd.DataFrame, att: pd.DataFrame, links: RecipientLinks, version: str
+) -> pd.DataFrame:
+    """The published attributions: ids, evidence and copied transaction columns."""
+    rows = att["row"].to_numpy()
+    out = pd.DataFrame(
+        {
+            "transaction_id": take(tx["transaction_id"], rows),
+            "award_id_usaspending": take(tx["award_id_usaspending"], rows),
+            "company_id": att["company_id"].to_numpy(),
+            "relationship": att["relationship"].to_numpy(),
+            "rule_id": att["rule_id"].to_numpy(),
+            "matched_field": att["matched_field"].to_numpy(),
+            "matched_text": att["matched_text"].to_numpy(),
+            "evidence_scope": att["evidence_scope"].to_numpy(),
+            "evidence_transaction_id": take(tx["transaction_id"], att["evidence_row"].to_numpy()),
+            "recipient_id": links.column("recipient_id", rows),
+            "agency_acronym": take(tx["agency_acronym"], rows),
+            "action_date": take(tx["action_date"], rows),
+            "fiscal_year": take(tx["fiscal_year"], rows),
+            "federal_action_obligation_usd": take(tx["federal_action_obligation_usd"], rows),
+            "award_page_url": take(tx["award_page_url"], rows),
+        }
+    )
+    out.insert(0, "attribution_id", stable_ids("at", out["transaction_id"], out["company_id"]))
+    out["rule_set_version"] = version
+    return out

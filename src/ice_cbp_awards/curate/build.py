@@ -1,0 +1,132 @@
+"""build_curated: the curated resources from the core transactions and the reviewed tables.
+
+A pure function of its inputs: no file is written, no clock or randomness is read, every frame
+is sorted by its primary key, so that two builds from the same inputs are byte-identical.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .. import metadata
+from .attribute import attribute, attributions_frame
+from .claims import check_claims
+from .ids import content_version
+from .recipients import link_recipients, recipients_frame
+from .reference import Reference, load_reference, published
+from .review import review_candidates
+from .systems import system_mentions
+from .totals import company_totals
+
+REFERENCE_RESOURCES = ("companies", "attribution_rules", "systems", "offices")
+TX_COLUMNS = (
+    "transaction_id",
+    "award_id_usaspending",
+    "award_id_piid",
+    "action_date",
+    "fiscal_year",
+    "federal_action_obligation_usd",
+    "recipient_name",
+    "transaction_description",
+    "product_or_service_description",
+    "naics_description",
+    "agency_acronym",
+    "award_page_url",
+)
+
+
+def rule_set_version(ref: Reference) -> str:
+    """Version of everything that decides attributions and mentions."""
+    frames = [published(getattr(ref, n), n) for n in ("companies", "attribution_rules", "systems")]
+    return content_version("rs", frames)
+
+
+def transactions_frame(transactions: pd.DataFrame) -> pd.DataFrame:
+    """The transaction columns curation reads, in their in-memory types. Row order does not
+    matter: every choice between rows is made on values, and outputs are sorted by key."""
+    missing = [c for c in TX_COLUMNS if c not in transactions.columns]
+    if missing:
+        raise ValueError(f"transactions frame lacks columns {missing}")
+    tx = transactions[list(TX_COLUMNS)].copy()
+    for c in (
+        "recipient_name",
+        "transaction_description",
+        "product_or_service_description",
+        "naics_description",
+    ):
+        tx[c] = tx[c].fillna("").astype(str)
+    tx["action_date"] = pd.to_datetime(tx["action_date"]).astype("datetime64[ns]")
+    tx["fiscal_year"] = tx["fiscal_year"].astype("int64")
+    tx["federal_action_obligation_usd"] = tx["federal_action_obligation_usd"].astype("float64")
+    return tx.reset_index(drop=True)
+
+
+def read_transactions_csv(path: Path) -> pd.DataFrame:
+    """A built transactions.csv in the in-memory types curation needs."""
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: not found; run `awards build` first")
+    tx = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    tx["action_date"] = pd.to_datetime(tx["action_date"], format="%Y-%m-%d")
+    tx["fiscal_year"] = tx["fiscal_year"].astype("int64")
+    tx["federal_action_obligation_usd"] = tx["federal_action_obligation_usd"].astype("float64")
+    return tx
+
+
+def _finish(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Exactly the schema's columns, sorted by primary key, in the in-memory types."""
+    res = metadata.resource(name)
+    out = frame[res.field_names].copy()
+    for f in res.fields:
+        col = f["name"]
+        if f["type"] == "string":
+            out[col] = out[col].fillna("").astype(str)
+        elif f["type"] == "date":
+            out[col] = pd.to_datetime(out[col]).astype("datetime64[ns]")
+        elif f["type"] == "number":
+            out[col] = (
+                out[col].astype("float64").round(2)
+                if f.get("unit") == "USD"
+                else out[col].astype("float64")
+            )
+        elif f["type"] == "integer":
+            out[col] = (
+                out[col].astype("int64") if out[col].notna().all() else out[col].astype("Int64")
+            )
+    return out.sort_values(res.primary_key, kind="stable").reset_index(drop=True)
+
+
+def build_curated(
+    transactions: pd.DataFrame, awards: pd.DataFrame, reference_dir: Path
+) -> dict[str, pd.DataFrame]:
+    """Every curated and reference resource, keyed by resource name.
+
+    `awards` is accepted for the award keys of the package; attribution works on transactions
+    (an award's transactions carry its descriptions), so award summaries without transactions
+    are not attributed.
+    """
+    del awards  # attribution is per transaction; see the docstring
+    ref = load_reference(Path(reference_dir))
+    version = rule_set_version(ref)
+    tx = transactions_frame(transactions)
+    links = link_recipients(tx, ref)
+    att_raw = attribute(tx, links, ref)
+    att = attributions_frame(tx, att_raw, links, version)
+    mentions = system_mentions(tx, ref, version)
+    recipients = recipients_frame(tx, links).assign(rule_set_version=version)
+    totals = company_totals(att, version)
+    company = links.column("company_id")
+    claims, claim_records = check_claims(tx, att, mentions, company, ref, version)
+    review = review_candidates(tx, att, links.column("recipient_role"), company, version)
+    out: dict[str, pd.DataFrame] = {n: published(getattr(ref, n), n) for n in REFERENCE_RESOURCES}
+    out.update(
+        attributions=att,
+        system_mentions=mentions,
+        recipients=recipients,
+        company_totals=totals,
+        claims=claims,
+        claim_records=claim_records,
+        review_candidates=review,
+    )
+    return {name: _finish(frame, name) for name, frame in out.items()}

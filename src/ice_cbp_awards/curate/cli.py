@@ -1,0 +1,127 @@
+"""`awards review` (the review aid) and `awards companies-doc` (docs/companies.md)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from ..paths import DEFAULT_DATA_DIR, REFERENCE_DIR, REPO_ROOT
+
+console = Console()
+
+
+def _from_transactions(data_dir: Path, reference_dir: Path, limit: int) -> pd.DataFrame:
+    """Candidates recomputed from data_dir/transactions.csv with the reference tables as they
+    are now: what is left after editing rules, without a rebuild."""
+    from .attribute import attribute, attributions_frame
+    from .build import read_transactions_csv, rule_set_version, transactions_frame
+    from .recipients import link_recipients
+    from .reference import load_reference
+    from .review import TOP_N, review_candidates
+
+    ref = load_reference(reference_dir)
+    version = rule_set_version(ref)
+    tx = transactions_frame(read_transactions_csv(data_dir / "transactions.csv"))
+    links = link_recipients(tx, ref)
+    att = attributions_frame(tx, attribute(tx, links, ref), links, version)
+    return review_candidates(
+        tx,
+        att,
+        links.column("recipient_role"),
+        links.column("company_id"),
+        version,
+        top_n=max(limit, TOP_N),
+    )
+
+
+@click.command()
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DATA_DIR,
+    show_default=True,
+    help="Built data dir to read.",
+)
+@click.option("--limit", type=int, default=25, show_default=True, help="How many to print.")
+@click.option(
+    "--from-transactions",
+    is_flag=True,
+    help="Recompute from transactions.csv with the reference tables as they are now "
+    "(after editing rules, without a rebuild).",
+)
+@click.option(
+    "--reference-dir",
+    type=click.Path(path_type=Path),
+    default=REFERENCE_DIR,
+    show_default=True,
+    help="Reviewed tables, for --from-transactions.",
+)
+def review(data_dir: Path, limit: int, from_transactions: bool, reference_dir: Path) -> None:
+    """Largest transactions that look like a technology purchase but no rule attributed."""
+    try:
+        if from_transactions:
+            cand = _from_transactions(data_dir, reference_dir, limit)
+        else:
+            path = data_dir / "review_candidates.csv"
+            if not path.exists():
+                raise FileNotFoundError(f"{path}: not found; run `awards build` first")
+            cand = pd.read_csv(path, dtype=str, keep_default_na=False)
+            cand["candidate_rank"] = cand["candidate_rank"].astype(int)
+    except Exception as exc:  # noqa: BLE001 - one readable line
+        Console(stderr=True).print(f"[red]error:[/] {exc}")
+        sys.exit(1)
+    cand = cand.sort_values("candidate_rank").head(limit)
+    table = Table(title=f"Review candidates ({len(cand)} shown, largest first)")
+    for col, just in (
+        ("rank", "right"),
+        ("USD", "right"),
+        ("agency", "left"),
+        ("recipient", "left"),
+        ("description", "left"),
+        ("signals", "left"),
+        ("transaction_id", "left"),
+    ):
+        table.add_column(col, justify=just, overflow="fold")
+    for _, r in cand.iterrows():
+        table.add_row(
+            str(r["candidate_rank"]),
+            f"{float(r['federal_action_obligation_usd']):,.2f}",
+            r["agency_acronym"],
+            r["recipient_name"],
+            r["transaction_description"][:160],
+            r["signals"],
+            r["transaction_id"],
+        )
+    console.print(table)
+
+
+@click.command("companies-doc")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DATA_DIR,
+    show_default=True,
+    help="Built data dir to read.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=REPO_ROOT / "docs" / "companies.md",
+    show_default=True,
+    help="Page to write.",
+)
+def companies_doc(data_dir: Path, out: Path) -> None:
+    """Write docs/companies.md (companies, resellers, systems, with counts) from a build."""
+    from .docs import write_companies_markdown
+
+    try:
+        write_companies_markdown(data_dir, out)
+    except Exception as exc:  # noqa: BLE001 - one readable line
+        Console(stderr=True).print(f"[red]error:[/] {exc}")
+        sys.exit(1)
+    console.print(f"wrote {out}")

@@ -1,0 +1,113 @@
+"""docs/companies.md: the companies, resellers and systems with their counts, from a built data
+dir. Generated, never edited by hand: `awards companies-doc` rewrites it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .reference import split_list
+
+
+def _read(data_dir: Path, name: str) -> pd.DataFrame:
+    path = data_dir / f"{name}.csv"
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: not found; run `awards build` first")
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _usd(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def companies_markdown(data_dir: Path) -> str:
+    """The page's text, from the built companies, attributions, recipients, systems and
+    system_mentions of data_dir."""
+    companies = _read(data_dir, "companies")
+    att = _read(data_dir, "attributions")
+    rec = _read(data_dir, "recipients")
+    systems = _read(data_dir, "systems")
+    mentions = _read(data_dir, "system_mentions")
+    version = att["rule_set_version"].iloc[0] if len(att) else ""
+    att["usd"] = att["federal_action_obligation_usd"].astype(float)
+    rec["usd"] = rec["total_obligation_usd"].astype(float)
+    rec["n"] = rec["transaction_count"].astype(int)
+    mentions["usd"] = mentions["federal_action_obligation_usd"].astype(float)
+    names = dict(zip(companies["company_id"], companies["company_name"], strict=True))
+    lines = [
+        "# Companies, resellers and systems",
+        "",
+        "Generated from the built package by `awards companies-doc`; do not edit by hand.",
+        f"Rule set `{version}`. Amounts are sums of obligations in USD over the package's "
+        "transactions; they are minimums (see [methodology](methodology.md)).",
+        "",
+        "## Technology companies",
+        "",
+        "Products = direct + reseller (money for the company's products). Platform services "
+        "are kept apart.",
+        "",
+        "| Company | Parent | Products USD | Products transactions | Direct USD | Reseller USD "
+        "| Platform services USD | Platform services transactions |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    tech = companies[companies["role"] == "technology_company"]
+    for _, c in tech.iterrows():
+        a = att[att["company_id"] == c["company_id"]]
+        prod = a[a["relationship"].isin(["direct", "reseller"])]
+        ps = a[a["relationship"] == "platform_services"]
+        lines.append(
+            f"| {_cell(c['company_name'])} (`{c['company_id']}`) "
+            f"| {_cell(names.get(c['parent_company_id'], ''))} | {_usd(prod['usd'].sum())} "
+            f"| {len(prod)} | {_usd(a.loc[a['relationship'] == 'direct', 'usd'].sum())} "
+            f"| {_usd(a.loc[a['relationship'] == 'reseller', 'usd'].sum())} "
+            f"| {_usd(ps['usd'].sum())} | {len(ps)} |"
+        )
+    for role, title in (("reseller", "Resellers"), ("integrator", "Integrators")):
+        lines += [
+            "",
+            f"## {title}",
+            "",
+            "| Company | Recipient names in the records | Transactions | Total USD "
+            "| Attributed to a technology company (USD) |",
+            "|---|---|---:|---:|---:|",
+        ]
+        for _, c in companies[companies["role"] == role].iterrows():
+            r = rec[rec["company_id"] == c["company_id"]]
+            ids = set(r["recipient_id"])
+            attributed = att[att["recipient_id"].isin(ids)]
+            aliases = "; ".join(split_list(c["recipient_aliases"]))
+            lines.append(
+                f"| {_cell(c['company_name'])} (`{c['company_id']}`) | {_cell(aliases)} "
+                f"| {int(r['n'].sum())} | {_usd(r['usd'].sum())} "
+                f"| {_usd(attributed.drop_duplicates('transaction_id')['usd'].sum())} |"
+            )
+    lines += [
+        "",
+        "## Systems and programmes",
+        "",
+        "| System | Kind | Owner | Vendor | Transactions mentioning it | USD |",
+        "|---|---|---|---|---:|---:|",
+    ]
+    for _, s in systems.iterrows():
+        m = mentions[mentions["system_id"] == s["system_id"]]
+        vendor = names.get(s["vendor_company_id"], s["vendor_name"])
+        lines.append(
+            f"| {_cell(s['system_name'])} (`{s['system_id']}`) | {s['system_kind']} "
+            f"| {s['owner_agency_acronym']} | {_cell(vendor)} | {len(m)} | {_usd(m['usd'].sum())} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_companies_markdown(data_dir: Path, out: Path) -> None:
+    out.write_text(companies_markdown(Path(data_dir)), encoding="utf-8")
+
+
+if __name__ == "__main__":  # python -m ice_cbp_awards.curate.docs [--data-dir ...] [--out ...]
+    from .cli import companies_doc
+
+    companies_doc()

@@ -1,0 +1,356 @@
+"""The reviewed reference tables: read, check against their Table Schemas, check their rules.
+
+Every problem is reported as one line naming the file, the line and what is wrong, e.g.
+`reference/companies.csv line 7: parent_company_id 'acme' is not a company_id`. A build stops at
+the first table with problems, listing all of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .. import metadata
+from .names import fold_name
+from .textmatch import PatternError, check_pattern, match_each
+
+LIST_SEP = " ; "
+EXAMPLE_SEP = " ;; "
+CLAIM_COMPUTED_FIELDS = (
+    "package_value",
+    "package_obligation_usd",
+    "package_transaction_count",
+    "status",
+    "status_reason",
+    "rule_set_version",
+)
+RESELLER_TWIN = {"reseller": "platform_services", "platform_services": "reseller"}
+
+
+class ReferenceError(ValueError):
+    """A reviewed table that is not valid; the message lists every problem, one per line."""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The reviewed tables, typed as their schemas say, rows sorted by primary key."""
+
+    companies: pd.DataFrame
+    attribution_rules: pd.DataFrame
+    systems: pd.DataFrame
+    offices: pd.DataFrame
+    claims: pd.DataFrame
+
+
+def split_list(value: str, sep: str = LIST_SEP) -> list[str]:
+    """Items of a ' ; '-separated cell, stripped, empty items dropped."""
+    return [v.strip() for v in value.split(sep.strip()) if v.strip()] if value else []
+
+
+def load_reference(reference_dir: Path) -> Reference:
+    """Read and check every reviewed table in reference_dir."""
+    reference_dir = Path(reference_dir)
+    companies = read_table(reference_dir, "companies")
+    rules = read_table(reference_dir, "attribution_rules")
+    systems = read_table(reference_dir, "systems")
+    offices = read_table(reference_dir, "offices")
+    claims = read_table(reference_dir, "claims", computed=CLAIM_COMPUTED_FIELDS)
+    problems: list[str] = []
+    problems += check_companies(companies, rules, _label(reference_dir, "companies"))
+    problems += check_rules(rules, companies, _label(reference_dir, "attribution_rules"))
+    problems += check_systems(systems, companies, _label(reference_dir, "systems"))
+    problems += check_offices(offices, _label(reference_dir, "offices"))
+    problems += check_claims(claims, companies, systems, _label(reference_dir, "claims"))
+    if problems:
+        raise ReferenceError("\n".join(problems))
+    return Reference(companies, rules, systems, offices, claims)
+
+
+def _label(reference_dir: Path, name: str) -> str:
+    return f"{reference_dir.name}/{name}.csv"
+
+
+def _line(frame: pd.DataFrame, i: int) -> int:
+    """Physical line of row i in its CSV (header is line 1)."""
+    return int(frame["_line"].iloc[i]) if "_line" in frame else i + 2
+
+
+def read_table(reference_dir: Path, name: str, computed: tuple[str, ...] = ()) -> pd.DataFrame:
+    """One reviewed CSV, checked against schemas/<name>.schema.json (columns, required values,
+    enums, patterns, types, unique keys) and converted to the in-memory types. `computed` names
+    fields of the schema that the build fills and the file must not have."""
+    res = metadata.resource(name)
+    label = _label(reference_dir, name)
+    path = reference_dir / f"{name}.csv"
+    if not path.exists():
+        raise ReferenceError(f"{label}: file not found")
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    expected = [f for f in res.field_names if f not in computed]
+    if list(raw.columns) != expected:
+        missing = [c for c in expected if c not in raw.columns]
+        extra = [c for c in raw.columns if c not in expected]
+        raise ReferenceError(
+            f"{label}: columns must be exactly {expected} (schemas/{name}.schema.json); "
+            f"missing {missing}, unexpected {extra}"
+        )
+    problems: list[str] = []
+    out = pd.DataFrame(index=raw.index)
+    for field in res.fields:
+        col = field["name"]
+        if col in computed:
+            continue
+        values = raw[col]
+        cons = field.get("constraints", {})
+        for i, v in enumerate(values):
+            if v != v.strip():
+                problems.append(f"{label} line {i + 2}: {col} has leading or trailing spaces")
+            if cons.get("required") and v == "":
+                problems.append(f"{label} line {i + 2}: {col} is required")
+            if v and "enum" in cons and v not in cons["enum"]:
+                problems.append(f"{label} line {i + 2}: {col} {v!r} is not one of {cons['enum']}")
+            if v and "pattern" in cons and not re.fullmatch(cons["pattern"], v):
+                problems.append(
+                    f"{label} line {i + 2}: {col} {v!r} does not match {cons['pattern']}"
+                )
+        if cons.get("unique"):
+            dup = values[(values != "") & values.duplicated(keep=False)]
+            for i in dup.index:
+                problems.append(f"{label} line {i + 2}: {col} {values[i]!r} is not unique")
+        out[col], bad = _convert(values, field)
+        for i, v in bad:
+            problems.append(f"{label} line {i + 2}: {col} {v!r} is not a valid {field['type']}")
+    pk = res.primary_key
+    dup = raw[raw.duplicated(pk, keep=False)]
+    for i in dup.index:
+        problems.append(f"{label} line {i + 2}: primary key {pk} is not unique")
+    if problems:
+        raise ReferenceError("\n".join(problems))
+    out["_line"] = raw.index + 2
+    out = out.sort_values(pk, kind="stable").reset_index(drop=True)
+    return out
+
+
+def _convert(values: pd.Series, field: dict) -> tuple[pd.Series, list[tuple[int, str]]]:
+    """Values of one column in the schema's type (strings stay strings, '' for missing)."""
+    kind = field["type"]
+    bad: list[tuple[int, str]] = []
+    if kind == "string":
+        return values.astype(str), bad
+    if kind == "date":
+        conv = pd.to_datetime(values.where(values != ""), format="%Y-%m-%d", errors="coerce")
+        bad = [(i, v) for i, v in values.items() if v and pd.isna(conv[i])]
+        return conv.astype("datetime64[ns]"), bad
+    if kind in ("number", "integer"):
+        conv = pd.to_numeric(values.where(values != ""), errors="coerce")
+        bad = [(i, v) for i, v in values.items() if v and pd.isna(conv[i])]
+        if kind == "integer":
+            return conv.astype("Int64"), bad
+        return conv.astype("float64"), bad
+    if kind == "boolean":
+        conv = values.map({"true": True, "false": False})
+        bad = [(i, v) for i, v in values.items() if pd.isna(conv[i])]
+        return conv.astype(bool), bad
+    raise ReferenceError(f"unsupported type {kind!r} for field {field['name']}")
+
+
+def _check_patterns(frame: pd.DataFrame, label: str, key: str) -> list[str]:
+    """Patterns compile, and every example behaves as the row says."""
+    problems = []
+    for i in range(len(frame)):
+        row = frame.iloc[i]
+        ok = True
+        for col in ("pattern", "exclude_pattern"):
+            if row[col]:
+                try:
+                    check_pattern(row[col])
+                except PatternError as exc:
+                    problems.append(f"{label} line {_line(frame, i)}: {col} of {row[key]}: {exc}")
+                    ok = False
+        if not ok:
+            continue
+        pos = split_list(row["positive_examples"], EXAMPLE_SEP)
+        neg = split_list(row["negative_examples"], EXAMPLE_SEP)
+        hits = match_each(pos + neg, row["pattern"], row["exclude_pattern"])
+        for ex, hit in zip(pos, hits[: len(pos)], strict=True):
+            if hit is None:
+                problems.append(
+                    f"{label} line {_line(frame, i)}: {row[key]} does not match its "
+                    f"positive example {ex[:80]!r}"
+                )
+        for ex, hit in zip(neg, hits[len(pos) :], strict=True):
+            if hit is not None:
+                problems.append(
+                    f"{label} line {_line(frame, i)}: {row[key]} matches {hit!r} in "
+                    f"its negative example {ex[:80]!r}"
+                )
+    return problems
+
+
+def _check_fk(frame: pd.DataFrame, col: str, valid: set[str], label: str, what: str) -> list[str]:
+    return [
+        f"{label} line {_line(frame, i)}: {col} {v!r} is not {what}"
+        for i, v in enumerate(frame[col])
+        if v and v not in valid
+    ]
+
+
+def check_companies(companies: pd.DataFrame, rules: pd.DataFrame, label: str) -> list[str]:
+    """Parents exist without cycles; aliases fold to one company only; every alias of a
+    technology company is matched by one of its direct rules (aliases and rules agree)."""
+    ids = set(companies["company_id"])
+    problems = _check_fk(companies, "parent_company_id", ids, label, "a company_id")
+    parent = dict(zip(companies["company_id"], companies["parent_company_id"], strict=True))
+    for i, cid in enumerate(companies["company_id"]):
+        seen, cur = {cid}, parent.get(cid, "")
+        while cur and cur in parent:
+            if cur in seen:
+                problems.append(f"{label} line {_line(companies, i)}: parent chain of {cid} loops")
+                break
+            seen.add(cur)
+            cur = parent[cur]
+    owner: dict[str, str] = {}
+    direct = rules[rules["relationship"] == "direct"]
+    for i in range(len(companies)):
+        row = companies.iloc[i]
+        aliases = split_list(row["recipient_aliases"])
+        for alias in aliases:
+            key = fold_name(alias)
+            if key in owner and owner[key] != row["company_id"]:
+                problems.append(
+                    f"{label} line {_line(companies, i)}: alias {alias!r} folds to "
+                    f"{key!r}, already an alias of {owner[key]}"
+                )
+            owner[key] = row["company_id"]
+        if row["role"] != "technology_company" or not aliases:
+            continue
+        own = direct[direct["company_id"] == row["company_id"]]
+        matched = [False] * len(aliases)
+        for p, x in zip(own["pattern"], own["exclude_pattern"], strict=True):
+            hits = match_each(aliases, p, x)
+            matched = [m or h is not None for m, h in zip(matched, hits, strict=True)]
+        for alias, ok in zip(aliases, matched, strict=True):
+            if not ok:
+                problems.append(
+                    f"{label} line {_line(companies, i)}: alias {alias!r} of "
+                    f"{row['company_id']} is matched by none of its direct rules"
+                )
+    return problems
+
+
+def check_rules(rules: pd.DataFrame, companies: pd.DataFrame, label: str) -> list[str]:
+    """Companies exist and are technology companies; field agrees with relationship; reseller and
+    platform_services rules come in twins with the same pattern; patterns and examples work."""
+    role = dict(zip(companies["company_id"], companies["role"], strict=True))
+    problems = _check_fk(rules, "company_id", set(role), label, "a company_id")
+    signatures = set(
+        zip(
+            rules["company_id"],
+            rules["relationship"],
+            rules["pattern"],
+            rules["exclude_pattern"],
+            strict=True,
+        )
+    )
+    for i in range(len(rules)):
+        r = rules.iloc[i]
+        where = f"{label} line {_line(rules, i)}: {r['rule_id']}"
+        if r["company_id"] in role and role[r["company_id"]] != "technology_company":
+            problems.append(
+                f"{where}: attributes to {r['company_id']}, whose role is "
+                f"{role[r['company_id']]}; only technology companies receive "
+                "attributions"
+            )
+        want = "recipient_name" if r["relationship"] == "direct" else "transaction_description"
+        if r["field"] != want:
+            problems.append(f"{where}: a {r['relationship']} rule must look at {want}")
+        s, e = r["effective_start_date"], r["effective_end_date"]
+        if pd.notna(s) and pd.notna(e) and s > e:
+            problems.append(f"{where}: effective_start_date is after effective_end_date")
+        if r["relationship"] in RESELLER_TWIN:
+            twin = (
+                r["company_id"],
+                RESELLER_TWIN[r["relationship"]],
+                r["pattern"],
+                r["exclude_pattern"],
+            )
+            if twin not in signatures:
+                problems.append(
+                    f"{where}: no {RESELLER_TWIN[r['relationship']]} rule of "
+                    f"{r['company_id']} with the same pattern and exclusion (the "
+                    "relationship is decided by the recipient, not the words)"
+                )
+    return problems + _check_patterns(rules, label, "rule_id")
+
+
+def check_systems(systems: pd.DataFrame, companies: pd.DataFrame, label: str) -> list[str]:
+    ids = set(companies["company_id"])
+    problems = _check_fk(systems, "vendor_company_id", ids, label, "a company_id")
+    return problems + _check_patterns(systems, label, "system_id")
+
+
+def check_offices(offices: pd.DataFrame, label: str) -> list[str]:
+    return _check_fk(
+        offices, "successor_office_code", set(offices["office_code"]), label, "an office_code"
+    )
+
+
+def check_claims(
+    claims: pd.DataFrame, companies: pd.DataFrame, systems: pd.DataFrame, label: str
+) -> list[str]:
+    """References exist; relationships are known; a measurable claim has a value."""
+    company_ids = set(companies["company_id"])
+    problems = _check_fk(claims, "company_id", company_ids, label, "a company_id")
+    problems += _check_fk(claims, "system_id", set(systems["system_id"]), label, "a system_id")
+    rel_enum = set(
+        metadata.resource("attribution_rules").field("relationship")["constraints"]["enum"]
+    )
+    checks: list[tuple[str, Callable[[pd.Series], bool]]] = [
+        (
+            "relationships must be direct, reseller or platform_services",
+            lambda r: set(split_list(r["relationships"])) <= rel_enum,
+        ),
+        (
+            "recipient_company_ids must be company_ids",
+            lambda r: set(split_list(r["recipient_company_ids"])) <= company_ids,
+        ),
+        (
+            "claimed_value is required unless not_covered_reason says why the records cannot "
+            "test the claim",
+            lambda r: bool(r["not_covered_reason"]) or pd.notna(r["claimed_value"]),
+        ),
+        (
+            "tolerance_value is required for comparison approximately",
+            lambda r: (
+                r["comparison"] != "approximately"
+                or bool(r["not_covered_reason"])
+                or pd.notna(r["tolerance_value"])
+            ),
+        ),
+        (
+            "via_recipients_share_ratio needs company_id and recipient_company_ids",
+            lambda r: (
+                r["measure"] != "via_recipients_share_ratio"
+                or bool(r["company_id"] and r["recipient_company_ids"])
+            ),
+        ),
+        (
+            "period_start_date is after period_end_date",
+            lambda r: r["period_start_date"] <= r["period_end_date"],
+        ),
+    ]
+    for i in range(len(claims)):
+        row = claims.iloc[i]
+        for message, ok in checks:
+            if not ok(row):
+                problems.append(f"{label} line {_line(claims, i)}: {row['claim_id']}: {message}")
+    return problems
+
+
+def published(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """A reviewed table as published: exactly its schema's columns, sorted by primary key."""
+    res = metadata.resource(name)
+    return frame[res.field_names].sort_values(res.primary_key, kind="stable").reset_index(drop=True)

@@ -1,0 +1,84 @@
+"""`awards serve`: build the package if needed, then serve it read-only with Datasette."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from ..paths import DEFAULT_DATA_DIR
+
+console = Console(stderr=True)
+
+
+def _database_path(data_dir: Path) -> Path | None:
+    """The database of a built data dir, or None when there is no built package there."""
+    from .plan import PublishError
+    from .serve import site_files
+
+    try:
+        path = site_files(data_dir).db_path
+    except PublishError:
+        return None
+    return path if path.is_file() else None
+
+
+@click.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to listen on (loopback by default).",
+)
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DATA_DIR,
+    show_default=True,
+    help="Built data dir holding the database.",
+)
+@click.option(
+    "--build/--no-build",
+    "build",
+    default=None,
+    help="Build the package first (default: only when the database is missing).",
+)
+@click.option(
+    "--cache/--no-cache",
+    "cache",
+    default=True,
+    show_default=True,
+    help="Keep rendered pages in memory (the database never changes while served).",
+)
+@click.pass_context
+def serve(
+    ctx: click.Context, host: str, port: int, data_dir: Path, build: bool | None, cache: bool
+) -> None:
+    """Serve the built package with Datasette at http://HOST:PORT/ (read-only, immutable)."""
+    verbose = bool(ctx.obj and ctx.obj.get("verbose"))
+    try:
+        if build or (build is None and _database_path(data_dir) is None):
+            from ..build import build_package
+
+            console.print(f"building the package into {data_dir} (default snapshot)")
+            build_package(data_dir=data_dir, console=console)
+        elif _database_path(data_dir) is None:
+            raise click.ClickException(
+                f"{data_dir}: no built database; run `awards build` or drop --no-build"
+            )
+        from .serve import make_datasette, run_server
+
+        # Fails here, with one line, on a broken data dir, before the server starts.
+        ds = make_datasette(data_dir, response_cache=cache)
+        console.print(f"serving {data_dir} at http://{host}:{port}/ (Ctrl+C stops)")
+        run_server(ds, host, port)
+    except click.ClickException:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one readable line unless --verbose
+        if verbose:
+            console.print_exception()
+        console.print(f"[red]error:[/] {exc}")
+        sys.exit(1)

@@ -1,0 +1,191 @@
+"""Datasette metadata generated from the built descriptor and its schemas, never kept by hand.
+
+Titles, descriptions, licences, sources, column descriptions and units come from
+data_dir/datapackage.json (schemas inlined); facets, sort orders, label columns and search come
+from the same `TablePlan`s the database was written with; canned queries from queries.yml. The
+package version and its "cite as" text go into the plugin configuration, where the site's
+footer template reads them, so every page says which release it serves.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+from ..release import citation
+from ..release.versioning import VersionError, release_name
+from .plan import TablePlan, read_built_descriptor, site_config, table_plans
+from .plugin import PLUGIN_NAME
+from .queries import canned_queries, chart_specs
+
+CUSTOM_UNITS = ["USD = [currency]"]
+
+
+def database_name(descriptor: dict[str, Any]) -> str:
+    """The database (and its file stem) is named after the package."""
+    return descriptor["name"]
+
+
+def cite_as(descriptor: dict[str, Any]) -> str:
+    """How to cite this version: the release's citation line (release/citation.py), or, for a
+    descriptor whose version is not a release version, one composed the same way."""
+    try:
+        return citation.cite_as(descriptor)
+    except (VersionError, KeyError):
+        who = "; ".join(citation.authors(descriptor))
+        title = descriptor.get("title", descriptor["name"])
+        where = descriptor.get("homepage", "")
+        return f"{who}. {title} (Version {descriptor['version']}) [Data set]. {where}".strip()
+
+
+def _short_title(title: str) -> str:
+    """A licence or source title up to its first colon, short enough for a page footer."""
+    return title.split(":")[0].strip()
+
+
+def _license(entry: dict[str, Any], descriptor: dict[str, Any]) -> dict[str, str]:
+    licenses = entry.get("licenses") or descriptor.get("licenses") or []
+    if not licenses:
+        return {}
+    return {
+        "license": "; ".join(_short_title(lic.get("title") or lic["name"]) for lic in licenses),
+        "license_url": licenses[0].get("path", ""),
+    }
+
+
+def _source(entry: dict[str, Any], descriptor: dict[str, Any]) -> dict[str, str]:
+    sources = entry.get("sources") or descriptor.get("sources") or []
+    if not sources:
+        return {}
+    text = _short_title(sources[0].get("title") or sources[0].get("path", ""))
+    if len(sources) > 1:
+        text += f" and {len(sources) - 1} more (every row names its raw file: see sources)"
+    return {"source": text, "source_url": sources[0].get("path", "")}
+
+
+def links(descriptor: dict[str, Any]) -> dict[str, str]:
+    """Release page and release zip of this version, from site.yml's link templates."""
+    templates = site_config().get("links", {})
+    homepage = str(descriptor.get("homepage", "")).rstrip("/")
+    if not homepage:
+        return {}
+    version = descriptor["version"]
+    try:
+        name = release_name(descriptor["name"], version, descriptor.get("schema_version", ""))
+    except VersionError:
+        name = f"{descriptor['name']}-{version}"
+    values = {"homepage": homepage, "version": version, "release_name": name}
+    return {key: template.format(**values) for key, template in templates.items()}
+
+
+def _column_description(description: str, unit: str | None) -> str:
+    return f"{description} Unit: {unit}." if unit else description
+
+
+def _table_metadata(plan: TablePlan, descriptor: dict[str, Any], db: str) -> dict[str, Any]:
+    urls = links(descriptor)
+    downloads = [
+        f'<a href="/{db}/{plan.name}.csv?_stream=on&amp;_size=max">{plan.name}.csv</a> '
+        "(every row of this table)"
+    ]
+    if urls:
+        downloads.append(
+            f'<a href="{html.escape(urls["release_zip"])}">release '
+            f"{html.escape(descriptor['version'])} (zip: every CSV, schemas, checksums)</a>"
+        )
+    meta: dict[str, Any] = {
+        "title": plan.title,
+        "description_html": (
+            f"<p>{html.escape(plan.description)}</p>"
+            f'<p class="downloads">Download: {" &middot; ".join(downloads)}</p>'
+        ),
+        **_license(plan.descriptor, descriptor),
+        **_source(plan.descriptor, descriptor),
+        "columns": {c.name: _column_description(c.description, c.unit) for c in plan.columns},
+        "facets": list(plan.facets),
+    }
+    units = {c.name: c.unit for c in plan.columns if c.unit}
+    if units:
+        meta["units"] = units
+    if plan.sort_desc:
+        meta["sort_desc"] = plan.sort_desc
+    if plan.sort:
+        meta["sort"] = plan.sort
+    if plan.label_column:
+        meta["label_column"] = plan.label_column
+    if plan.fts_table:
+        meta["fts_table"] = plan.fts_table
+    return meta
+
+
+def build_metadata(data_dir: Path) -> dict[str, Any]:
+    """The whole Datasette metadata document for the built package in data_dir."""
+    descriptor = read_built_descriptor(data_dir)
+    plans = table_plans(data_dir, descriptor)
+    db = database_name(descriptor)
+    version = descriptor["version"]
+    citation = cite_as(descriptor)
+    urls = links(descriptor)
+    tables: dict[str, Any] = {}
+    for plan in plans:
+        tables[plan.name] = _table_metadata(plan, descriptor, db)
+        if plan.fts_table:
+            tables[plan.fts_table] = {"hidden": True}
+    present = {p.name for p in plans}
+    description_html = (
+        f"<p>{html.escape(descriptor.get('description', ''))}</p>"
+        f"<p>Data version <strong>{html.escape(version)}</strong>. "
+        f"Cite as: {html.escape(citation)}</p>"
+        '<p><a href="/-/chart">Chart: obligations per company and fiscal year, by agency</a>'
+        + (
+            f' &middot; <a href="{html.escape(urls["release_zip"])}">Download release '
+            f"{html.escape(version)}</a>"
+            if urls
+            else ""
+        )
+        + "</p>"
+    )
+    meta: dict[str, Any] = {
+        "title": descriptor.get("title", db),
+        "description_html": description_html,
+        **_license({}, descriptor),
+        **_source({}, descriptor),
+        "custom_units": CUSTOM_UNITS,
+        "databases": {
+            db: {
+                "title": descriptor.get("title", db),
+                "description_html": description_html,
+                **_license({}, descriptor),
+                **_source({}, descriptor),
+                "tables": tables,
+                "queries": canned_queries(present),
+            }
+        },
+        "plugins": {
+            PLUGIN_NAME: {
+                "database": db,
+                "package_name": descriptor["name"],
+                "title": descriptor.get("title", db),
+                "version": version,
+                "cite_as": citation,
+                "release_url": urls.get("release_zip", ""),
+                "fts_tables": [p.fts_table for p in plans if p.fts_table],
+                "charts": chart_specs(present),
+            }
+        },
+    }
+    if descriptor.get("homepage"):
+        meta["about"] = "Documentation and code"
+        meta["about_url"] = descriptor["homepage"]
+    return meta
+
+
+def write_datasette_metadata(data_dir: Path, out_path: Path) -> None:
+    """Write the Datasette metadata (JSON) for the built package in data_dir to out_path."""
+    meta = build_metadata(Path(data_dir))
+    out_path = Path(out_path)
+    tmp = out_path.with_name(out_path.name + ".tmp")
+    tmp.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(out_path)

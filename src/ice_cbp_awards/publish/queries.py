@@ -1,0 +1,60 @@
+"""Canned queries for the Datasette site, read from the reviewed queries.yml.
+
+Each query names the tables it `requires`; a query is published only when all of them are in
+the built package, so a build without a curated resource still serves every other query.
+Parameters are listed in the order the form shows them; every query copes with empty values
+(an empty date means no bound, an empty search returns no rows instead of an error).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+QUERIES_PATH = Path(__file__).with_name("queries.yml")
+_PARAM_RE = re.compile(r"(?<![:\w]):([a-zA-Z_][a-zA-Z0-9_]*)")
+
+
+@cache
+def load_queries(path: Path = QUERIES_PATH) -> dict[str, dict[str, Any]]:
+    """All canned queries of the reviewed file, by name, as written."""
+    queries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for name, q in queries.items():
+        used = sorted(set(_PARAM_RE.findall(q["sql"])))
+        declared = sorted(q.get("params", []))
+        if used != declared:
+            raise ValueError(f"{path}: query {name}: params {declared} but the SQL uses {used}")
+        if sorted(q.get("example", {})) != declared:
+            raise ValueError(f"{path}: query {name}: `example` must give a value for {declared}")
+    return queries
+
+
+def canned_queries(present_tables: set[str]) -> dict[str, dict[str, Any]]:
+    """Datasette `queries` metadata: the queries whose required tables are all present."""
+    out = {}
+    for name, q in load_queries().items():
+        if set(q["requires"]) <= present_tables:
+            out[name] = {
+                "title": q["title"],
+                "description_html": q["description_html"].strip(),
+                "sql": q["sql"].strip(),
+                "params": list(q.get("params", [])),
+                # The form and the rows first; the SQL is one click away ("show").
+                "hide_sql": True,
+            }
+    return out
+
+
+def chart_specs(present_tables: set[str]) -> list[dict[str, str]]:
+    """The charts of the chart page: published queries with a `chart` entry (x, y, series,
+    panel name their columns)."""
+    published = canned_queries(present_tables)
+    return [
+        {"query": name, **q["chart"]}
+        for name, q in load_queries().items()
+        if name in published and q.get("chart")
+    ]

@@ -1,0 +1,159 @@
+"""Click commands of the release layer: `release`, `verify`, `diff` and `schema-lock`.
+
+Registered on the main `awards` group by ice_cbp_awards.cli (see `register`).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from ..paths import DEFAULT_DIST_DIR
+
+console = Console(stderr=True)
+
+
+def _fail(message: str) -> None:
+    console.print(f"[red]error:[/] {message}")
+    sys.exit(1)
+
+
+@click.command("release")
+@click.option("--snapshot", default=None, help="usaspending-cbp-ice snapshot, YYYY-MM-DD "
+              "(default: newest).")  # fmt: skip
+@click.option("--raw-root", type=click.Path(path_type=Path), default=None,
+              help="Raw snapshots folder (default $AWARDS_RAW_ROOT or ../shared/raw).")  # fmt: skip
+@click.option("--dist", "dist_dir", type=click.Path(path_type=Path), default=DEFAULT_DIST_DIR,
+              show_default=True, help="Where release folders and zips are written.")  # fmt: skip
+@click.option(
+    "--patch",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Re-release number of the same snapshot (2026.8.22.1 is patch 1).",
+)
+@click.option("--doi", default=None, help="DOI of this version (e.g. 10.5281/zenodo.1234567), "
+              "written into CITATION.cff, .zenodo.json and datapackage.json.")  # fmt: skip
+@click.option(
+    "--update-root-citation",
+    is_flag=True,
+    help="Copy the release's CITATION.cff and .zenodo.json to the repository root.",
+)
+def release_command(snapshot: str | None, raw_root: Path | None, dist_dir: Path, patch: int,
+                    doi: str | None, update_root_citation: bool) -> None:  # fmt: skip
+    """Build a snapshot and freeze it as an immutable, verifiable release in DIST."""
+    import shutil
+
+    from ..paths import REPO_ROOT
+    from .release import make_release
+
+    try:
+        result = make_release(snapshot, raw_root, dist_dir, patch, doi)
+    except Exception as exc:  # noqa: BLE001 - one readable line for every failure
+        _fail(str(exc))
+    if update_root_citation:
+        for name in ("CITATION.cff", ".zenodo.json"):
+            shutil.copyfile(result.folder / name, REPO_ROOT / name)
+    state = "written" if result.written else "unchanged (identical release already there)"
+    console.print(f"[bold green]release[/] {result.name}: {state}")
+    console.print(f"  folder {result.folder}")
+    console.print(f"  zip    {result.zip_path}")
+
+
+@click.command("verify")
+@click.argument("release", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--frictionless",
+    "use_frictionless",
+    is_flag=True,
+    help="Also run frictionless, the reference validator (about a minute).",
+)
+def verify_command(release: Path, use_frictionless: bool) -> None:
+    """Check a downloaded release (folder or zip) against its checksums and its schemas."""
+    from .verify import verify
+
+    report = verify(release, use_frictionless)
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    for problem in report.problems:
+        console.print(f"[red]problem:[/] {problem}")
+    if not report.ok:
+        _fail(f"{release}: {len(report.problems)} problems; this is not the release as published")
+    what = "checksums, versions, schemas, Parquet" + (", frictionless" if use_frictionless else "")
+    console.print(
+        f"[bold green]verified[/] {report.name}: {report.files_checked} files; {what} all match"
+    )
+
+
+@click.command("diff")
+@click.argument("releases", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output folder (default DIST/<package>-changes-<first>-to-<last>).",
+)
+@click.option("--dist", "dist_dir", type=click.Path(path_type=Path), default=DEFAULT_DIST_DIR,
+              show_default=True)  # fmt: skip
+@click.option("--doc", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Also write the report into this Markdown file's generated block "
+              "(e.g. docs/history.md).")  # fmt: skip
+def diff_command(releases: tuple[Path, ...], out_dir: Path | None, dist_dir: Path,
+                 doc: Path | None) -> None:  # fmt: skip
+    """Compare releases OLD NEW [NEWER ...] (oldest first): changes and record history."""
+    from contextlib import ExitStack
+
+    from .compare import default_out_dir, diff_releases, embed_report, report_markdown
+    from .loading import load_release
+
+    try:
+        if out_dir is None:
+            with ExitStack() as stack:
+                ends = [load_release(p, stack) for p in (releases[0], releases[-1])]
+                versions = [r.version for r in ends]
+                out_dir = default_out_dir(dist_dir, ends[-1].descriptor["name"], versions)
+        result = diff_releases(list(releases), out_dir)
+        if doc is not None:
+            embed_report(doc, report_markdown(result))
+    except Exception as exc:  # noqa: BLE001
+        _fail(str(exc))
+    for pair in result.pairs:
+        counts = "; ".join(
+            f"{r.resource} +{r.added:,} -{r.removed:,} ~{r.changed_records:,}"
+            for r in pair.resources
+        )
+        console.print(
+            f"{pair.old_version} -> {pair.new_version}: {counts}; totals moved "
+            f"{pair.totals.moved:,}"
+        )
+    console.print(f"[bold green]diff[/] written to {out_dir} (diff_report.md, data/changes.csv)")
+
+
+@click.command("schema-lock")
+@click.option("--replace", is_flag=True, help="Re-lock the current schema_version with the "
+              "current fields: only for a version that was never released.")  # fmt: skip
+def schema_lock_command(replace: bool) -> None:
+    """Record the current schemas under datapackage.json's schema_version in the lock file."""
+    from ..metadata import package_descriptor
+    from .schema_guard import LOCK_PATH, SchemaGuardError, add_to_lock, current_fields
+
+    version = package_descriptor()["schema_version"]
+    try:
+        added = add_to_lock(version, current_fields(), replace=replace)
+    except SchemaGuardError as exc:
+        _fail(str(exc))
+    state = "locked" if added else "already locked, unchanged"
+    console.print(f"schema {version}: {state} in {LOCK_PATH}")
+
+
+COMMANDS = [release_command, verify_command, diff_command, schema_lock_command]
+
+
+def register(group: click.Group) -> None:
+    """Add the release commands to the main `awards` group."""
+    for command in COMMANDS:
+        group.add_command(command)

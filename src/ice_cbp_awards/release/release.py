@@ -1,0 +1,347 @@
+"""`awards release`: build a snapshot, then freeze it as dist/<release name>/ and one zip.
+
+The release folder holds:
+
+    datapackage.json     frozen descriptor: versions, created, per resource bytes and hash,
+                         and under "release" the Parquet and SQLite files with theirs
+    data/<resource>.csv  the build's CSVs, copied byte for byte
+    parquet/<resource>.parquet
+    <package>.db         the SQLite database the build wrote
+    validation/...       the validation results of the build
+    build_report.json    the build report
+    CHANGELOG.md         this version's changelog entry
+    CITATION.cff, .zenodo.json, README.md
+    SHA256SUMS           every file above, `sha256sum -c` format
+
+Re-running a release of the same inputs gives byte-identical files: every timestamp is the
+snapshot date, every listing is sorted, JSON is written with fixed key order and indentation,
+timings (which describe the machine, not the data) are dropped from the build's JSON, Parquet
+and zip writers use fixed settings. A release that fails the schema guard, the build's
+validators or its own verification is not written; an existing release is never overwritten
+with different content.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..paths import DEFAULT_DIST_DIR
+from . import schema_guard
+from .archive import write_zip
+from .changelog import CHANGELOG_PATH, entry_for
+from .checksums import SUMS_NAME, sha256_file, sums_text, write_sums
+from .citation import citation_cff, cite_as, how_to_cite_markdown, with_doi, zenodo_json
+from .parquet import write_parquet
+from .versioning import (
+    data_version_for_snapshot,
+    parse_data_version,
+    parse_schema_version,
+    release_name,
+    release_timestamp,
+)
+
+DESCRIPTOR = "datapackage.json"
+DATA_DIR = "data"
+PARQUET_DIR = "parquet"
+
+
+class ReleaseError(RuntimeError):
+    """A release that cannot be written; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class ReleaseResult:
+    name: str
+    folder: Path
+    zip_path: Path
+    data_version: str
+    schema_version: str
+    written: bool  # False when an identical release was already there
+
+
+def write_json(obj: Any, path: Path) -> None:
+    """JSON as every release file writes it: 2-space indent, UTF-8, trailing newline."""
+    path.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _without_timings(obj: Any) -> Any:
+    """Drop wall-clock timings ("seconds", "*_seconds") so re-runs give the same bytes."""
+    if isinstance(obj, dict):
+        return {
+            k: _without_timings(v)
+            for k, v in obj.items()
+            if not (k == "seconds" or k.endswith("_seconds"))
+        }
+    if isinstance(obj, list):
+        return [_without_timings(v) for v in obj]
+    return obj
+
+
+_HTML_TIMING = re.compile(r",? ?\d+(?:\.\d+)? s(?=</)")
+
+
+def _html_without_timings(text: str) -> str:
+    """Drop "12.3 s" timings that end an element of the build's HTML reports."""
+    return _HTML_TIMING.sub("", text)
+
+
+def _file_entry(folder: Path, rel: str, **extra: Any) -> dict[str, Any]:
+    path = folder / rel
+    return {
+        "path": rel,
+        **extra,
+        "bytes": path.stat().st_size,
+        "hash": f"sha256:{sha256_file(path)}",
+    }
+
+
+def _copy_build_files(data_dir: Path, folder: Path, skip: set[str]) -> list[str]:
+    """Copy every other file of the build (database, reports); JSON and HTML without timings."""
+    copied = []
+    for src in sorted(p for p in data_dir.rglob("*") if p.is_file()):
+        rel = src.relative_to(data_dir).as_posix()
+        if rel in skip:
+            continue
+        dst = folder / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.suffix == ".json":
+            write_json(_without_timings(json.loads(src.read_text(encoding="utf-8"))), dst)
+        elif src.suffix == ".html":
+            text = _html_without_timings(src.read_text(encoding="utf-8"))
+            dst.write_text(text, encoding="utf-8")
+        else:
+            shutil.copyfile(src, dst)
+        copied.append(rel)
+    return copied
+
+
+def release_readme(descriptor: dict[str, Any]) -> str:
+    """README.md of a release: what it is, what is in it, how to cite, check and load it."""
+    rel = descriptor["release"]
+    lines = [
+        f"# {descriptor['title']} {descriptor['version']}",
+        "",
+        descriptor.get("description", ""),
+        "",
+        f"- Data version: {descriptor['version']} (upstream snapshot {rel['snapshot']})",
+        f"- Schema version: {descriptor['schema_version']}",
+        f"- Release: {rel['name']}",
+        "",
+        "| Resource | CSV | Parquet | Description |",
+        "| --- | --- | --- | --- |",
+    ]
+    parquet = {f["resource"]: f["path"] for f in rel["files"] if f.get("format") == "parquet"}
+    for res in descriptor["resources"]:
+        lines.append(
+            f"| {res['name']} | `{res['path']}` | `{parquet.get(res['name'], '')}` | "
+            f"{res.get('description', '')} |"
+        )
+    lines += [
+        "",
+        how_to_cite_markdown(descriptor),
+        "## Check what you downloaded",
+        "",
+        "`sha256sum -c SHA256SUMS` in this folder, or `awards verify <this folder or its zip>`, "
+        "which also checks every file against its schema.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def check_schema_guard(descriptor: dict[str, Any], lock_path: Path) -> None:
+    """The schema guard on what the build wrote: every locked resource, no silent change."""
+    schema_version = descriptor["schema_version"]
+    lock = schema_guard.read_lock(lock_path)
+    built = schema_guard.resources_of(descriptor)
+    unbuilt = [r for r in lock.get(schema_version, {}) if r not in built]
+    if unbuilt:
+        raise ReleaseError(
+            f"schema {schema_version} has resources the build did not write: {', '.join(unbuilt)}"
+        )
+    problems = schema_guard.check(schema_version, built, lock)
+    if problems:
+        raise ReleaseError("schema guard: " + "; ".join(problems))
+
+
+def _freeze_resources(descriptor: dict[str, Any], data_dir: Path, folder: Path) -> list[dict]:
+    """Copy each resource's CSV into data/, record its bytes and hash, write its Parquet.
+
+    Returns the Parquet files' entries for the descriptor's "release" section.
+    """
+    meta = {"data_version": descriptor["version"], "schema_version": descriptor["schema_version"]}
+    files = []
+    for res in descriptor["resources"]:
+        src = data_dir / res["path"]
+        if not src.is_file():
+            raise ReleaseError(f"{src}: resource {res['name']} is missing from the build")
+        rel = f"{DATA_DIR}/{Path(res['path']).name}"
+        shutil.copyfile(src, folder / rel)
+        res["path"] = rel
+        res["bytes"] = (folder / rel).stat().st_size
+        res["hash"] = f"sha256:{sha256_file(folder / rel)}"
+        pq_rel = f"{PARQUET_DIR}/{res['name']}.parquet"
+        write_parquet(
+            folder / rel, res["schema"], folder / pq_rel, {**meta, "resource": res["name"]}
+        )
+        files.append(_file_entry(folder, pq_rel, resource=res["name"], format="parquet",
+                                 mediatype="application/vnd.apache.parquet"))  # fmt: skip
+    return files
+
+
+def assemble(
+    data_dir: Path,
+    out_parent: Path,
+    doi: str | None = None,
+    changelog: Path = CHANGELOG_PATH,
+    lock_path: Path = schema_guard.LOCK_PATH,
+) -> Path:
+    """Freeze a built data dir as a release folder under out_parent; returns the folder.
+
+    The data dir is what the build writes: datapackage.json with inlined schemas and the
+    data version, one CSV per resource, and any other files (database, reports).
+    """
+    descriptor = json.loads((data_dir / DESCRIPTOR).read_text(encoding="utf-8"))
+    version = descriptor.get("version", "")
+    schema_version = descriptor.get("schema_version", "")
+    parse_data_version(version)
+    parse_schema_version(schema_version)
+    check_schema_guard(descriptor, lock_path)
+    entry = entry_for(version, changelog)
+    name = release_name(descriptor["name"], version, schema_version)
+    folder = out_parent / name
+    if folder.exists():
+        raise ReleaseError(f"{folder} exists; assemble into an empty folder")
+    (folder / DATA_DIR).mkdir(parents=True)
+    skip = {DESCRIPTOR} | {Path(r["path"]).as_posix() for r in descriptor["resources"]}
+    files = _freeze_resources(descriptor, data_dir, folder)
+    for rel in _copy_build_files(data_dir, folder, skip):
+        if rel.endswith((".db", ".sqlite")):
+            files.append(_file_entry(folder, rel, format="sqlite",
+                                     mediatype="application/vnd.sqlite3"))  # fmt: skip
+    descriptor["created"] = release_timestamp(version).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with_doi(descriptor, doi)
+    v = parse_data_version(version)
+    descriptor["release"] = {
+        "name": name,
+        "data_version": version,
+        "schema_version": schema_version,
+        "snapshot": v.snapshot,
+        "patch": v.patch,
+        "cite_as": cite_as(descriptor),
+        "files": files,
+    }
+    (folder / "CHANGELOG.md").write_text(
+        f"# Changelog: {descriptor['title']} {version}\n\n{entry}", encoding="utf-8"
+    )
+    (folder / "CITATION.cff").write_text(citation_cff(descriptor), encoding="utf-8")
+    (folder / ".zenodo.json").write_text(zenodo_json(descriptor), encoding="utf-8")
+    (folder / "README.md").write_text(release_readme(descriptor), encoding="utf-8")
+    write_json(descriptor, folder / DESCRIPTOR)
+    write_sums(folder)
+    return folder
+
+
+def _same_release(a_folder: Path, a_zip: Path, b_folder: Path, b_zip: Path) -> bool:
+    """True when b (already in dist) holds exactly the bytes of a (just made)."""
+    if not (b_folder.is_dir() and b_zip.is_file() and (b_folder / SUMS_NAME).is_file()):
+        return False
+    new_sums = (a_folder / SUMS_NAME).read_text(encoding="utf-8")
+    return (
+        (b_folder / SUMS_NAME).read_text(encoding="utf-8") == new_sums
+        and sums_text(b_folder) == new_sums
+        and sha256_file(a_zip) == sha256_file(b_zip)
+    )
+
+
+def publish(folder: Path, zip_path: Path, dist_dir: Path) -> tuple[Path, Path, bool]:
+    """Move a verified release into dist; never replace a different one under the same name."""
+    final, final_zip = dist_dir / folder.name, dist_dir / zip_path.name
+    if final.exists() or final_zip.exists():
+        if _same_release(folder, zip_path, final, final_zip):
+            return final, final_zip, False
+        v = parse_data_version(json.loads((folder / DESCRIPTOR).read_text())["version"])
+        raise ReleaseError(
+            f"{final} already exists with other content; releases are immutable: re-release "
+            f"this snapshot as --patch {v.patch + 1}, or remove the unpublished folder and zip"
+        )
+    os.replace(folder, final)
+    os.replace(zip_path, final_zip)
+    return final, final_zip, True
+
+
+BuildFn = Callable[..., Any]
+
+
+def default_build() -> BuildFn:
+    try:
+        from ..build import build_package
+    except ImportError as exc:
+        raise ReleaseError(f"the build is not available: {exc}") from None
+    return build_package
+
+
+def run_build(build: BuildFn, raw_root: Path | None, data_dir: Path, snapshot: str | None,
+              patch: int) -> None:  # fmt: skip
+    """Call the build, passing the patch number when the build takes one."""
+    kwargs: dict[str, Any] = {"snapshot": snapshot}
+    if "patch" in inspect.signature(build).parameters:
+        kwargs["patch"] = patch
+    elif patch:
+        raise ReleaseError("this build cannot number re-releases (it has no `patch` parameter)")
+    if raw_root is None:
+        from ..paths import default_raw_root
+
+        raw_root = default_raw_root()
+    build(raw_root, data_dir, **kwargs)
+
+
+def make_release(
+    snapshot: str | None = None,
+    raw_root: Path | None = None,
+    dist_dir: Path = DEFAULT_DIST_DIR,
+    patch: int = 0,
+    doi: str | None = None,
+    changelog: Path = CHANGELOG_PATH,
+    lock_path: Path = schema_guard.LOCK_PATH,
+    build: BuildFn | None = None,
+) -> ReleaseResult:
+    """Build `snapshot`, assemble, verify and zip it, then publish it into dist_dir."""
+    from .verify import verify_folder
+
+    build = build or default_build()
+    dist_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".release-", dir=dist_dir) as tmp:
+        data_dir = Path(tmp) / "build"
+        run_build(build, raw_root, data_dir, snapshot, patch)
+        descriptor = json.loads((data_dir / DESCRIPTOR).read_text(encoding="utf-8"))
+        built = descriptor.get("version", "")
+        if snapshot is not None and built != data_version_for_snapshot(snapshot, patch):
+            raise ReleaseError(
+                f"the build wrote version {built!r}, expected "
+                f"{data_version_for_snapshot(snapshot, patch)} for snapshot {snapshot}"
+            )
+        if parse_data_version(built).patch != patch:
+            raise ReleaseError(f"the build wrote version {built}, expected patch {patch}")
+        folder = assemble(data_dir, Path(tmp) / "staging", doi, changelog, lock_path)
+        zip_path = write_zip(folder, Path(tmp) / f"{folder.name}.zip", release_timestamp(built))
+        report = verify_folder(folder)
+        if not report.ok:
+            raise ReleaseError("release failed its own verification: " + "; ".join(report.problems))
+        final, final_zip, written = publish(folder, zip_path, dist_dir)
+    return ReleaseResult(
+        name=final.name,
+        folder=final,
+        zip_path=final_zip,
+        data_version=built,
+        schema_version=descriptor["schema_version"],
+        written=written,
+    )

@@ -1,0 +1,222 @@
+"""`awards verify`: is this downloaded release exactly what was published, and does it hold?
+
+Checks, in order:
+1. every file listed in SHA256SUMS is present with that checksum, and no other file is there;
+2. datapackage.json's bytes and hash of each resource, Parquet and SQLite file match;
+3. the versions agree: descriptor, release name, CITATION.cff and .zenodo.json;
+4. every CSV against its Table Schema: header, every value parsed as its type, required,
+   enum, pattern, minimum/maximum, length, unique, primary key and foreign keys
+   (table_checks, on Arrow: seconds for the whole package);
+5. each Parquet file has the Arrow schema its Table Schema gives and the same values as its
+   CSV;
+6. with use_frictionless, frictionless validates the package as well (the reference
+   validator; about a minute for the whole package).
+A zip is extracted to a temporary folder first; it must hold one release folder.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+
+from .archive import ArchiveError, extract_release
+from .checksums import SUMS_NAME, ChecksumError, read_sums, release_files, sha256_file
+from .parquet import SCHEMA_METADATA_KEY, ParquetError, arrow_schema, read_csv_table
+from .table_checks import foreign_key_problems, table_problems
+from .versioning import VersionError, parse_data_version, release_name
+
+MAX_SCHEMA_ERRORS = 20
+
+
+@dataclass
+class VerifyReport:
+    target: str
+    name: str = ""
+    files_checked: int = 0
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(path: Path, use_frictionless: bool = False) -> VerifyReport:
+    """Verify a release folder or zip; the report lists every problem found."""
+    if path.is_file() and zipfile.is_zipfile(path):
+        with tempfile.TemporaryDirectory(prefix="verify-") as tmp:
+            try:
+                folder = extract_release(path, Path(tmp))
+            except ArchiveError as exc:
+                return VerifyReport(str(path), problems=[str(exc)])
+            report = verify_folder(folder, use_frictionless)
+            report.target = str(path)
+            return report
+    if path.is_dir():
+        return verify_folder(path, use_frictionless)
+    return VerifyReport(str(path), problems=[f"{path}: neither a release folder nor a zip"])
+
+
+def _check_sums(folder: Path, report: VerifyReport) -> None:
+    sums_path = folder / SUMS_NAME
+    if not sums_path.is_file():
+        report.problems.append(f"{SUMS_NAME}: missing; nothing can be checked against it")
+        return
+    try:
+        sums = read_sums(sums_path)
+    except ChecksumError as exc:
+        report.problems.append(str(exc))
+        return
+    for rel, expected in sums.items():
+        path = folder / rel
+        if not path.is_file():
+            report.problems.append(f"{rel}: missing (listed in {SUMS_NAME})")
+            continue
+        actual = sha256_file(path)
+        report.files_checked += 1
+        if actual != expected:
+            report.problems.append(f"{rel}: sha256 {actual} differs from {SUMS_NAME} ({expected})")
+    for rel in release_files(folder):
+        if rel not in sums:
+            report.problems.append(f"{rel}: not listed in {SUMS_NAME}, so not part of the release")
+
+
+def _check_entry(folder: Path, entry: dict[str, Any], report: VerifyReport) -> bool:
+    """bytes and hash of one descriptor entry; False when its file is missing."""
+    rel = entry.get("path", "")
+    path = folder / rel
+    if not path.is_file():
+        report.problems.append(f"{rel or entry.get('name')}: missing (listed in datapackage.json)")
+        return False
+    if entry.get("bytes") != path.stat().st_size:
+        report.problems.append(
+            f"{rel}: {path.stat().st_size} bytes, datapackage.json says {entry.get('bytes')}"
+        )
+    if entry.get("hash") != f"sha256:{sha256_file(path)}":
+        report.problems.append(f"{rel}: sha256 differs from datapackage.json's hash")
+    return True
+
+
+def _check_versions(folder: Path, desc: dict[str, Any], report: VerifyReport) -> None:
+    rel = desc.get("release", {})
+    try:
+        version = parse_data_version(desc.get("version", ""))
+        name = release_name(desc["name"], desc["version"], desc.get("schema_version", ""))
+    except (VersionError, KeyError) as exc:
+        report.problems.append(f"datapackage.json: {exc}")
+        return
+    report.name = name
+    if rel.get("name") != name or rel.get("data_version") != desc["version"]:
+        report.problems.append(f"datapackage.json: release name {rel.get('name')!r} is not {name}")
+    if rel.get("snapshot") != version.snapshot:
+        report.problems.append(f"datapackage.json: snapshot {rel.get('snapshot')} is not {version}")
+    if folder.name != name:
+        report.warnings.append(f"folder is named {folder.name}, the release is {name}")
+    for cff_name, load, key in (
+        ("CITATION.cff", yaml.safe_load, "version"),
+        (".zenodo.json", json.loads, "version"),
+    ):
+        path = folder / cff_name
+        if not path.is_file():
+            report.problems.append(f"{cff_name}: missing")
+            continue
+        found = str(load(path.read_text(encoding="utf-8")).get(key))
+        if found != desc["version"]:
+            report.problems.append(f"{cff_name}: version {found} is not {desc['version']}")
+
+
+def _read_tables(folder: Path, desc: dict[str, Any], report: VerifyReport) -> dict[str, pa.Table]:
+    """Every CSV parsed to its schema's types; a value that does not parse is a problem."""
+    tables = {}
+    for res in desc["resources"]:
+        try:
+            tables[res["name"]] = read_csv_table(folder / res["path"], res["schema"])
+        except ParquetError as exc:
+            report.problems.append(str(exc).replace(str(folder) + "/", ""))
+    return tables
+
+
+def _check_constraints(
+    desc: dict[str, Any], tables: dict[str, pa.Table], report: VerifyReport
+) -> None:
+    for res in desc["resources"]:
+        if res["name"] in tables:
+            table = tables[res["name"]]
+            report.problems += table_problems(res["name"], table, res["schema"])
+            report.problems += foreign_key_problems(res["name"], table, res["schema"], tables)
+
+
+def _check_parquet(
+    folder: Path, desc: dict[str, Any], tables: dict[str, pa.Table], report: VerifyReport
+) -> None:
+    by_resource = {res["name"]: res for res in desc["resources"]}
+    for entry in desc.get("release", {}).get("files", []):
+        if entry.get("format") != "parquet" or not (folder / entry["path"]).is_file():
+            continue
+        res = by_resource.get(entry.get("resource", ""))
+        if res is None:
+            report.problems.append(f"{entry['path']}: resource {entry.get('resource')} unknown")
+            continue
+        try:
+            table = pq.read_table(folder / entry["path"])
+        except (pa.ArrowException, OSError) as exc:
+            report.problems.append(f"{entry['path']}: not a readable Parquet file ({exc})")
+            continue
+        expected = arrow_schema(res["schema"])
+        if not table.schema.equals(expected, check_metadata=False) or (
+            (table.schema.metadata or {}).get(SCHEMA_METADATA_KEY)
+            != expected.metadata[SCHEMA_METADATA_KEY]
+        ):
+            report.problems.append(f"{entry['path']}: Arrow schema differs from {res['name']}'s")
+            continue
+        if res["name"] in tables and not table.equals(tables[res["name"]]):
+            report.problems.append(f"{entry['path']}: values differ from {res['path']}")
+
+
+def _check_frictionless(folder: Path, report: VerifyReport) -> None:
+    import frictionless
+
+    result = frictionless.validate(str(folder / "datapackage.json"))
+    for task in result.tasks:
+        for err in task.errors[:MAX_SCHEMA_ERRORS]:
+            row = getattr(err, "row_number", None)
+            where = f", row {row}" if row else ""
+            report.problems.append(f"{task.name}{where}: {err.type}: {err.message}")
+    for err in result.errors[:MAX_SCHEMA_ERRORS]:
+        report.problems.append(f"datapackage.json: {err.type}: {err.message}")
+
+
+def verify_folder(folder: Path, use_frictionless: bool = False) -> VerifyReport:
+    """Verify an extracted release folder (see the module docstring for the checks)."""
+    report = VerifyReport(str(folder))
+    _check_sums(folder, report)
+    desc_path = folder / "datapackage.json"
+    if not desc_path.is_file():
+        report.problems.append("datapackage.json: missing")
+        return report
+    try:
+        desc = json.loads(desc_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        report.problems.append(f"datapackage.json: not JSON ({exc})")
+        return report
+    complete = True
+    for entry in [*desc.get("resources", []), *desc.get("release", {}).get("files", [])]:
+        complete = _check_entry(folder, entry, report) and complete
+    _check_versions(folder, desc, report)
+    if not complete:
+        report.problems.append("schemas not checked: files are missing")
+        return report
+    tables = _read_tables(folder, desc, report)
+    _check_constraints(desc, tables, report)
+    _check_parquet(folder, desc, tables, report)
+    if use_frictionless:
+        _check_frictionless(folder, report)
+    return report

@@ -1,0 +1,353 @@
+"""Curation on the real default snapshot: precision per company, the named cases of the issue,
+claims, evidence integrity and byte-identical rebuilds. Uses the session's built data dir.
+
+EXPECTED_RECIPIENTS pins, for each technology company, every recipient (as written) whose
+transactions are attributed to it, with the relationship. A rule or alias change that adds or
+removes one fails here until the list is updated in the same change: every attribution is a
+reviewed one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ice_cbp_awards import metadata
+from ice_cbp_awards.curate import build_curated
+from ice_cbp_awards.curate.build import read_transactions_csv
+from ice_cbp_awards.curate.docs import companies_markdown
+from ice_cbp_awards.paths import REFERENCE_DIR
+from ice_cbp_awards.write.csv import write_csv
+
+pytestmark = pytest.mark.slow
+
+EXPECTED_RECIPIENTS: dict[str, set[tuple[str, str]]] = {
+    "adobe": {
+        ("BAHFED CORP", "reseller"),
+        ("CARAHSOFT TECHNOLOGY CORP", "reseller"),
+        ("CHENEGA ENTERPRISE SYSTEMS & SOLUTIONS, LLC", "platform_services"),
+        ("DH TECHNOLOGIES, INC.", "reseller"),
+        ("DT PROFESSIONAL SERVICES, LLC", "platform_services"),
+        ("EMERGENT, LLC", "reseller"),
+        ("FCN, INC.", "reseller"),
+        ("FOUR POINTS TECHNOLOGY, L.L.C.", "reseller"),
+        ("PANAMERICA COMPUTERS, INC.", "reseller"),
+        ("PROJECT MANAGER USA, INC.", "reseller"),
+        ("REDHAWK IT SOLUTIONS, LLC", "reseller"),
+        ("SOFTWARE INFORMATION RESOURCE CORP.", "reseller"),
+        ("TELLENGER, INC.", "platform_services"),
+        ("WAVEDANCER INC", "platform_services"),
+    },
+    "aws": {
+        ("AMAZON WEB SERVICES, INC.", "direct"),
+        ("ARDENT MANAGEMENT CONSULTING, LLC", "platform_services"),
+        ("BOOZ ALLEN HAMILTON INC", "platform_services"),
+        ("COUNTERTRADE PRODUCTS, INC.", "reseller"),
+        ("FOUR POINTS TECHNOLOGY, L.L.C.", "reseller"),
+        ("NEW TECH SOLUTIONS, INC.", "reseller"),
+        ("PANAMERICA COMPUTERS, INC.", "reseller"),
+        ("SYSTEMS ENGINEERING SOLUTIONS CORPORATION", "reseller"),
+    },
+    "clearview-ai": {
+        ("CLEARVIEW AI, INC.", "direct"),
+    },
+    "google": {
+        ("FOUR POINTS TECHNOLOGY, L.L.C.", "reseller"),
+        ("GOVPLACE, LLC", "reseller"),
+        ("MANDIANT, INC.", "direct"),
+        ("PANAMERICA COMPUTERS, INC.", "reseller"),
+        ("SNAP, INC", "reseller"),
+        ("THUNDERCAT TECHNOLOGY, LLC", "reseller"),
+        ("WESTWIND COMPUTER PRODUCTS, INC.", "reseller"),
+    },
+    "ibm": {
+        ("AKIRA TECHNOLOGIES INC.", "reseller"),
+        ("BAHFED CORP", "reseller"),
+        ("BLUE TECH INC.", "reseller"),
+        ("C & C INTERNATIONAL COMPUTERS & CONSULTANTS, INC.", "reseller"),
+        ("ESCGOV, INC.", "reseller"),
+        ("FCN, INC.", "reseller"),
+        ("FOUR LLC", "reseller"),
+        ("GOVERNMENT ACQUISITIONS INC", "reseller"),
+        ("GOVSMART, INC.", "reseller"),
+        ("INTERNATIONAL BUSINESS MACHINES CORPORATION", "direct"),
+        ("MULTIMAXARRAY FIRSTSOURCE", "platform_services"),
+        ("PANAMERICA COMPUTERS, INC.", "reseller"),
+        ("PHAETON SOLUTIONS LLC", "platform_services"),
+        ("SIRIUS FEDERAL LLC", "reseller"),
+        ("SNAP, INC", "reseller"),
+        ("TRIAD TECHNOLOGY PARTNERS LLC", "reseller"),
+        ("V3 GATE TEAM, LLP", "reseller"),
+        ("V3GATE, LLC", "reseller"),
+    },
+    "lexisnexis": {
+        ("LEXISNEXIS RISK SOLUTIONS INC", "direct"),
+        ("LEXISNEXIS SPECIAL SERVICES INC", "direct"),
+        ("RELX INC.", "direct"),
+    },
+    "magnet-forensics": {
+        ("BAHFED CORP", "reseller"),
+        ("MAGNET FORENSICS USA INC", "direct"),
+        ("MAGNET FORENSICS, LLC", "direct"),
+        ("NEW TECH SOLUTIONS, INC.", "reseller"),
+        ("PANAMERICA COMPUTERS, INC.", "reseller"),
+        ("REDHAWK IT SOLUTIONS, LLC", "reseller"),
+    },
+    "microsoft": {
+        ("ADVANTAGE TECHNOLOGIES, INC", "platform_services"),
+        ("AKIRA TECHNOLOGIES INC.", "reseller"),
+        ("ANACAPA MICRO PRODUCTS, INC.", "reseller"),
+        ("BENNETT ADELSON PROFESSIONAL SERVICES, LLC", "platform_services"),
+        ("BLUE TECH INC.", "reseller"),
+        ("DATACURE, INC.", "platform_services"),
+        ("DELL FEDERAL SYSTEMS L.P", "reseller"),
+        ("DELL MARKETING L.P.", "reseller"),
+        ("DEV TECHNOLOGY GROUP INC", "platform_services"),
+        ("DIGITALEDGE JV LLC", "platform_services"),
+        ("DIGITALSPEC, LLC", "platform_services"),
+        ("FOUR POINTS TECHNOLOGY, L.L.C.", "reseller"),
+        ("FS PARTNERS, LLP", "reseller"),
+        ("GENERAL DYNAMICS INFORMATION TECHNOLOGY, INC.", "platform_services"),
+        ("GERALD HANSON & ASSOCIATES, INC.", "platform_services"),
+        ("GOVERNMENT ACQUISITIONS INC", "reseller"),
+        ("HO-CHUNK SHARED SERVICES COMPANY", "platform_services"),
+        ("HUMAN RESOURCES INSTITUTE, INC", "platform_services"),
+        ("INTEGRITYONE PARTNERS, INC.", "platform_services"),
+        ("KCI-ACUITY, LLC", "platform_services"),
+        ("KNOWLEDGEWAVE, INC.", "platform_services"),
+        ("KURRENT LOGIC LLC", "platform_services"),
+        ("LEARNING TREE INTERNATIONAL USA INC", "platform_services"),
+        ("LEIDOS, INC.", "platform_services"),
+        ("MAC BUSINESS SOLUTIONS, INC.", "reseller"),
+        ("MICROSOFT CORPORATION", "direct"),
+        ("PANAMERICA COMPUTERS, INC.", "reseller"),
+        ("PROCENTRIX, LLC", "platform_services"),
+        ("REGAN TECHNOLOGIES CORP", "reseller"),
+        ("S2ALLIANCE INC.", "platform_services"),
+        ("SARDER, INC", "platform_services"),
+        ("SOFTEK SERVICES INC", "platform_services"),
+        ("TECOLOTE RESEARCH, INC.", "platform_services"),
+        ("TEKSOUTH CORPORATION", "platform_services"),
+        ("TELE-COMMUNICATION INC", "platform_services"),
+        ("TRUETANDEM, LLC", "reseller"),
+        ("V3 GATE TEAM, LLP", "reseller"),
+    },
+    "oracle": {
+        ("AFFIGENT, LLC", "reseller"),
+        ("AKIRA TECHNOLOGIES INC.", "reseller"),
+        ("ALLIANCE TECHNOLOGY GROUP, LLC", "platform_services"),
+        ("BLUE TECH INC.", "reseller"),
+        ("CARAHSOFT TECHNOLOGY CORP", "reseller"),
+        ("EMERGENT, LLC", "reseller"),
+        ("FCN, INC.", "reseller"),
+        ("MYTHICS, LLC", "reseller"),
+        ("ORACLE AMERICA, INC", "direct"),
+    },
+    "palantir": {
+        ("PALANTIR TECHNOLOGIES INC.", "direct"),
+    },
+    "paragon-solutions": {
+        ("PARAGON SOLUTIONS (US) INC", "direct"),
+    },
+    "penlink": {
+        ("CHENEGA DEFENSE & AEROSPACE SOLUTIONS, LLC", "reseller"),
+        ("DELL FEDERAL SYSTEMS L.P", "reseller"),
+        ("PEN-LINK, LIMITED", "direct"),
+        ("PEN-LINK, LTD", "direct"),
+    },
+    "salesforce": {
+        ("ACCENTURE FEDERAL SERVICES LLC", "platform_services"),
+        ("AKIRA TECHNOLOGIES INC.", "reseller"),
+        ("BAHFED CORP", "reseller"),
+        ("BLUE TECH INC.", "reseller"),
+        ("C & C INTERNATIONAL COMPUTERS & CONSULTANTS, INC.", "reseller"),
+        ("CARAHSOFT TECHNOLOGY CORP", "reseller"),
+        ("COPPER RIVER ENTERPRISE SERVICES, LLC", "reseller"),
+        ("CYBERMEDIA TECHNOLOGIES, LLC", "platform_services"),
+        ("DISTRIBUTED COMPUTING SYSTEM SOLUTIONS PROVIDER, INC", "reseller"),
+        ("FCN, INC.", "reseller"),
+        ("FEDRESULTS, INC.", "reseller"),
+        ("GOVERNMENT ACQUISITIONS INC", "reseller"),
+        ("GOVSMART, INC.", "reseller"),
+        ("OSI FEDERAL TECHNOLOGIES INC", "reseller"),
+        ("PANAMERICA COMPUTERS, INC.", "reseller"),
+        ("SOFTWARE INFORMATION RESOURCE CORP.", "reseller"),
+        ("STEAMPUNK, INC.", "platform_services"),
+        ("THUNDERCAT TECHNOLOGY, LLC", "reseller"),
+        ("V3 GATE TEAM, LLP", "reseller"),
+        ("WESTWIND TEAM LLP", "reseller"),
+    },
+    "shadowdragon": {
+        ("C & C INTERNATIONAL COMPUTERS & CONSULTANTS, INC.", "reseller"),
+        ("FS PARTNERS, LLP", "reseller"),
+        ("PANAMERICA COMPUTERS, INC.", "reseller"),
+        ("SOFTWARE INFORMATION RESOURCE CORP.", "reseller"),
+        ("THUNDERCAT TECHNOLOGY, LLC", "reseller"),
+    },
+    "thomson-reuters": {
+        ("THOMSON REUTERS SPECIAL SERVICES LLC", "direct"),
+        ("WEST PUBLISHING CORPORATION", "direct"),
+    },
+    "zoom": {
+        ("FS PARTNERS, LLP", "reseller"),
+        ("GOVPLACE, LLC", "reseller"),
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def transactions(built_data_dir: Path) -> pd.DataFrame:
+    return read_transactions_csv(built_data_dir / "transactions.csv")
+
+
+@pytest.fixture(scope="module")
+def curated(transactions: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    return build_curated(transactions, pd.DataFrame(), REFERENCE_DIR)
+
+
+def test_precision_every_attributing_recipient_is_expected(
+    curated: dict[str, pd.DataFrame], transactions: pd.DataFrame
+) -> None:
+    att = curated["attributions"]
+    name = transactions.set_index("transaction_id")["recipient_name"]
+    att = att.assign(recipient_name=att["transaction_id"].map(name))
+    got = {
+        c: set(zip(g["recipient_name"], g["relationship"], strict=True))
+        for c, g in att.groupby("company_id")
+    }
+    for company in sorted(set(got) | set(EXPECTED_RECIPIENTS)):
+        assert got.get(company, set()) == EXPECTED_RECIPIENTS.get(company, set()), company
+
+
+def test_palantir_icm_award_is_direct_and_mentions_icm(
+    curated: dict[str, pd.DataFrame], transactions: pd.DataFrame
+) -> None:
+    ids = set(
+        transactions.loc[transactions["award_id_piid"] == "70CTD022FR0000170", "transaction_id"]
+    )
+    assert len(ids) >= 10
+    att = curated["attributions"]
+    pal = att[att["transaction_id"].isin(ids)]
+    assert set(pal["transaction_id"]) == ids
+    assert set(zip(pal["company_id"], pal["relationship"], pal["rule_id"], strict=True)) == {
+        ("palantir", "direct", "palantir-recipient")
+    }
+    men = curated["system_mentions"]
+    assert set(men.loc[men["system_id"] == "icm", "transaction_id"]) >= ids
+    ios = men.loc[(men["system_id"] == "immigrationos") & men["transaction_id"].isin(ids)]
+    assert pd.Timestamp("2025-04-11") in set(ios["action_date"])
+
+
+def _attribution_of(
+    curated: dict[str, pd.DataFrame], transactions: pd.DataFrame, recipient: str, description: str
+) -> pd.DataFrame:
+    tx = transactions[
+        (transactions["recipient_name"] == recipient)
+        & (transactions["transaction_description"] == description)
+    ]
+    assert len(tx) >= 1, (recipient, description)
+    att = curated["attributions"]
+    return att[att["transaction_id"].isin(tx["transaction_id"])]
+
+
+def test_reseller_order_naming_azure_is_reseller_money_for_microsoft(
+    curated: dict[str, pd.DataFrame], transactions: pd.DataFrame
+) -> None:
+    for recipient, description in [
+        (
+            "DELL FEDERAL SYSTEMS L.P",
+            "THE ICE OFFICE OF THE PRINCIPAL LEGAL ADVISOR (OPLA) REQUIRES AZURE ENROLLMENT",
+        ),
+        (
+            "FOUR POINTS TECHNOLOGY, L.L.C.",
+            "ICE CLOUD INFRASTRUCTURE HOSTING SUPPORT FOR THE MICROSOFT AZURE ENVIRONMENT "
+            "FOR ICE/OCIO",
+        ),
+    ]:
+        a = _attribution_of(curated, transactions, recipient, description)
+        assert a[["company_id", "relationship"]].drop_duplicates().values.tolist() == [
+            ["microsoft", "reseller"]
+        ]
+
+
+def test_services_firm_describing_azure_support_is_platform_services(
+    curated: dict[str, pd.DataFrame], transactions: pd.DataFrame
+) -> None:
+    a = _attribution_of(
+        curated,
+        transactions,
+        "HO-CHUNK SHARED SERVICES COMPANY",
+        "MICROSOFT OFFICE 365 AND AZURE SUPPORT SERVICES",
+    )
+    assert a[["company_id", "relationship"]].values.tolist() == [["microsoft", "platform_services"]]
+
+
+def test_claims_status(curated: dict[str, pd.DataFrame]) -> None:
+    status = dict(zip(curated["claims"]["claim_id"], curated["claims"]["status"], strict=True))
+    assert status == {
+        "aws-usually-through-four-points-or-westwind": "consistent",
+        "dhs-it-portfolio-6-8-billion": "not_covered",
+        "google-usually-through-four-points-or-westwind": "consistent",
+        "immigrationos-30-million": "consistent",
+        "microsoft-usually-through-dell": "consistent",
+        "palantir-ice-since-2011": "not_covered",
+        "palantir-no-cbp-work": "consistent",
+    }
+    ios = curated["claims"].set_index("claim_id").loc["immigrationos-30-million"]
+    assert ios["package_value"] == 29898236.0
+
+
+def test_evidence_is_in_the_records(
+    curated: dict[str, pd.DataFrame], transactions: pd.DataFrame
+) -> None:
+    att = curated["attributions"]
+    tx = transactions.set_index("transaction_id")
+    ev = tx.loc[att["evidence_transaction_id"]]
+    for field in ("recipient_name", "transaction_description"):
+        sel = (att["matched_field"] == field).to_numpy()
+        texts = ev.loc[sel, field].str.upper().tolist()
+        words = att.loc[sel, "matched_text"].str.upper().tolist()
+        assert all(w in t for w, t in zip(words, texts, strict=True)), field
+    assert (ev["award_id_usaspending"].to_numpy() == att["award_id_usaspending"].to_numpy()).all()
+    assert set(att["transaction_id"]) <= set(tx.index)
+    assert not att.duplicated(["transaction_id", "company_id"]).any()
+
+
+def _write(frames: dict[str, pd.DataFrame], out: Path) -> dict[str, bytes]:
+    out.mkdir(parents=True)
+    for name, frame in frames.items():
+        write_csv(frame, metadata.resource(name), out / f"{name}.csv")
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+
+def test_rebuild_twice_is_byte_identical(
+    curated: dict[str, pd.DataFrame], transactions: pd.DataFrame, tmp_path: Path
+) -> None:
+    again = build_curated(
+        transactions.sample(frac=1.0, random_state=1), pd.DataFrame(), REFERENCE_DIR
+    )
+    assert _write(curated, tmp_path / "a") == _write(again, tmp_path / "b")
+
+
+def test_built_package_holds_the_curated_resources(
+    curated: dict[str, pd.DataFrame], built_data_dir: Path, tmp_path: Path
+) -> None:
+    """The build publishes exactly what build_curated computes from its transactions."""
+    mine = _write(curated, tmp_path / "mine")
+    for name, content in mine.items():
+        path = built_data_dir / name
+        assert path.exists(), f"{path} missing: the build does not publish {name} yet"
+        assert path.read_bytes() == content, name
+
+
+def test_companies_page_lists_companies_with_counts(
+    curated: dict[str, pd.DataFrame], tmp_path: Path
+) -> None:
+    _write(curated, tmp_path / "data")
+    page = companies_markdown(tmp_path / "data")
+    pal = next(line for line in page.splitlines() if line.startswith("| Palantir"))
+    assert "| 318,692,423 | 34 |" in pal
+    assert "| Dell Federal Systems (`dell-federal-systems`)" in page
+    assert "| Investigative Case Management (`icm`)" in page

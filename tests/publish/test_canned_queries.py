@@ -1,0 +1,159 @@
+"""Each canned query, with its parameters, through the JSON API; each copes with empty input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from ice_cbp_awards.publish.queries import canned_queries, load_queries
+
+from .sample_package import ATTRIBUTIONS, PALANTIR_KEY, PALANTIR_PIID, ROWS, TRANSACTIONS
+
+
+def run(client, db_name, name, **params):
+    r = client.get(f"/{db_name}/{name}.json?_shape=array&" + urlencode(params))
+    assert r.status == 200, r.text
+    return r.json
+
+
+def test_search_descriptions_escapes_input_and_ranks(client, db_name):
+    rows = run(client, db_name, "search_descriptions", q="investigative case management")
+    assert {r["award_id_piid"] for r in rows} == {PALANTIR_PIID}
+    assert len(rows) == 2
+    # Stemming: "managing" finds "MANAGEMENT"; FTS syntax is escaped, not interpreted.
+    assert len(run(client, db_name, "search_descriptions", q="managing")) == 2
+    assert run(client, db_name, "search_descriptions", q='azure" OR palantir NEAR(') == []
+    assert run(client, db_name, "search_descriptions", q="") == []
+    assert run(client, db_name, "search_descriptions", q="   ") == []
+
+
+def test_company_products_by_agency_between_two_dates(client, db_name):
+    rows = run(
+        client,
+        db_name,
+        "company_products_by_agency",
+        company="palantir",
+        start_date="2023-01-01",
+        end_date="2026-09-30",
+    )
+    expected = [
+        t
+        for t in TRANSACTIONS
+        if t["recipient_name"] == "PALANTIR USG INC" and t["action_date"] >= "2023-01-01"
+    ]
+    assert [r["transaction_id"] for r in rows] == [t["transaction_id"] for t in expected]
+    total = round(sum(t["federal_action_obligation_usd"] for t in expected), 2)
+    assert {r["agency_total_obligation_usd"] for r in rows} == {total}
+    assert all(r["award_page_url"].startswith("https://www.usaspending.gov/award/") for r in rows)
+    # By name, case-insensitively; no dates means all of them; other companies stay out.
+    everything = run(
+        client,
+        db_name,
+        "company_products_by_agency",
+        company="PALANTIR TECHNOLOGIES",
+        start_date="",
+        end_date="",
+    )
+    assert len(everything) == 3
+    assert (
+        run(client, db_name, "company_products_by_agency", company="", start_date="", end_date="")
+        == []
+    )
+
+
+def test_agency_company_fiscal_year_totals_by_relationship(client, db_name):
+    rows = run(client, db_name, "agency_company_fiscal_year_totals", agency="", company="")
+    expected: dict[tuple, float] = {}
+    for a in ATTRIBUTIONS:
+        key = (a["agency_acronym"], a["company_id"], a["fiscal_year"], a["relationship"])
+        expected[key] = round(expected.get(key, 0.0) + a["federal_action_obligation_usd"], 2)
+    got = {
+        (r["agency_acronym"], r["company_id"], r["fiscal_year"], r["relationship"]): r[
+            "obligation_usd"
+        ]
+        for r in rows
+    }
+    assert got == expected
+    ice = run(client, db_name, "agency_company_fiscal_year_totals", agency="ice", company="")
+    assert {r["agency_acronym"] for r in ice} == {"ICE"}
+    one = run(client, db_name, "agency_company_fiscal_year_totals", agency="", company="aws")
+    assert [(r["company_name"], r["transaction_count"]) for r in one] == [
+        ("Amazon Web Services", 1)
+    ]
+
+
+@pytest.mark.parametrize("award", [PALANTIR_PIID, PALANTIR_KEY, PALANTIR_PIID.lower()])
+def test_award_everything(client, db_name, award):
+    rows = run(client, db_name, "award_everything", award=award)
+    assert [r["modification_number"] for r in rows] == ["0", "P00009", "P00010"]
+    assert all("Palantir Technologies (direct" in r["attributed_to"] for r in rows)
+    assert [bool(r["systems_mentioned"]) for r in rows] == [True, True, False]
+    total = sum(t["federal_action_obligation_usd"] for t in TRANSACTIONS[:3])
+    assert rows[-1]["award_cumulative_obligation_usd"] == pytest.approx(total)
+    assert run(client, db_name, "award_everything", award="") == []
+
+
+def test_reseller_sales_and_for_whom(client, db_name):
+    rows = run(client, db_name, "reseller_sales", reseller="dell-federal-systems")
+    assert {(r["products_of"], r["sold_to"]) for r in rows} == {("Microsoft", "ICE")}
+    assert [r["evidence_scope"] for r in rows] == ["transaction", "award"]
+    by_name = run(client, db_name, "reseller_sales", reseller="FOUR POINTS")
+    assert [(r["products_of"], r["sold_to"]) for r in by_name] == [("Amazon Web Services", "CBP")]
+    assert run(client, db_name, "reseller_sales", reseller="") == []
+    # A company selling its own products directly is not a reseller sale.
+    assert run(client, db_name, "reseller_sales", reseller="palantir") == []
+
+
+@pytest.mark.parametrize("system", ["ICM", "icm", "Investigative Case Management"])
+def test_system_over_time(client, db_name, system):
+    rows = run(client, db_name, "system_over_time", system=system)
+    assert [r["action_date"] for r in rows] == ["2022-09-26", "2025-04-11"]
+    assert rows[-1]["cumulative_obligation_usd"] == 95_900_000.0 + 29_898_236.0
+    assert run(client, db_name, "system_over_time", system="") == []
+
+
+def test_claims_with_records(client, db_name):
+    rows = run(client, db_name, "claims_with_records", claim="")
+    assert [(r["claim_id"], r["transaction_id"]) for r in rows] == [
+        ("palantir-icm-2025", "tx-00000000000000000002"),
+        ("zz-budget", None),
+    ]
+    one = run(client, db_name, "claims_with_records", claim="palantir-icm-2025")
+    assert one[0]["status"] == "consistent"
+    assert one[0]["federal_action_obligation_usd"] == one[0]["package_value"]
+
+
+def test_company_fiscal_year_totals_feed_the_chart(client, db_name):
+    rows = run(client, db_name, "company_fiscal_year_totals")
+    by_key = {(r["agency_acronym"], r["company_name"], r["fiscal_year"]): r for r in rows}
+    palantir_2025 = by_key[("ICE", "Palantir Technologies", 2025)]
+    assert palantir_2025["obligation_usd"] == round(29_898_236.0 - 2.32, 2)
+    assert palantir_2025["transaction_count"] == 2
+
+
+def test_every_query_runs_with_its_example_and_with_empty_parameters(client, db_name):
+    for name, q in load_queries().items():
+        assert run(client, db_name, name, **q["example"]) is not None
+        assert run(client, db_name, name, **dict.fromkeys(q["params"], "")) is not None
+
+
+def test_every_query_has_a_test_here():
+    text = Path(__file__).read_text(encoding="utf-8")
+    missing = [name for name in load_queries() if f'"{name}"' not in text]
+    assert missing == [], f"canned queries without a test: {missing}"
+
+
+def test_queries_needing_absent_tables_are_left_out():
+    core = {"sources", "transactions", "awards"}
+    published = canned_queries(core)
+    assert "search_descriptions" in published
+    assert "company_products_by_agency" not in published
+    assert set(canned_queries(set(ROWS))) == set(load_queries())
+
+
+def test_recipient_fiscal_year_totals(client, db_name):
+    rows = run(client, db_name, "recipient_fiscal_year_totals")
+    total = sum(r["obligation_usd"] for r in rows)
+    assert total == pytest.approx(sum(t["federal_action_obligation_usd"] for t in TRANSACTIONS))

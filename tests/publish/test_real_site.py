@@ -1,0 +1,55 @@
+"""The site on the real default snapshot, built once per session (`built_data_dir` fixture)."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from urllib.parse import urlencode
+
+import pytest
+from datasette.utils.testing import TestClient as DatasetteClient
+
+from ice_cbp_awards.publish.plan import read_built_descriptor
+from ice_cbp_awards.publish.queries import load_queries
+from ice_cbp_awards.publish.serve import make_datasette, site_files
+
+pytestmark = pytest.mark.slow
+
+ICM_PIID = "70CTD022FR0000170"
+
+
+@pytest.fixture(scope="module")
+def real_client(built_data_dir):
+    return DatasetteClient(make_datasette(built_data_dir, response_cache=False))
+
+
+def test_the_build_wrote_a_complete_database(built_data_dir):
+    db = site_files(built_data_dir).db_path
+    assert db.is_file()
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    for entry in read_built_descriptor(built_data_dir)["resources"]:
+        with (built_data_dir / entry["path"]).open(newline="", encoding="utf-8") as fh:
+            rows = sum(1 for _ in csv.reader(fh)) - 1
+        assert conn.execute(f'SELECT count(*) FROM "{entry["name"]}"').fetchone()[0] == rows
+
+
+def test_search_returns_the_palantir_icm_award(real_client, built_data_dir):
+    db = site_files(built_data_dir).package_name
+    r = real_client.get(
+        f"/{db}/search_descriptions.json?_shape=array&q=investigative+case+management"
+    )
+    assert r.status == 200
+    icm = [row for row in r.json if row["award_id_piid"] == ICM_PIID]
+    assert icm and all("PALANTIR" in row["recipient_name"] for row in icm)
+    table = real_client.get(f"/{db}/transactions.json?_shape=array&_search=palantir+icm")
+    assert ICM_PIID in {row["award_id_piid"] for row in table.json}
+
+
+def test_every_published_query_runs_on_the_real_data(real_client, built_data_dir):
+    db = site_files(built_data_dir).package_name
+    published = {q["name"] for q in real_client.get(f"/{db}.json").json["queries"]}
+    assert "search_descriptions" in published
+    for name in published:
+        example = load_queries()[name]["example"]
+        r = real_client.get(f"/{db}/{name}.json?_shape=array&" + urlencode(example))
+        assert r.status == 200, (name, r.text[:300])

@@ -1,0 +1,265 @@
+"""The SQLite database: one typed table per resource, keys, indexes, search, and clear errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from ice_cbp_awards.publish.plan import PublishError, read_built_descriptor, table_plans
+from ice_cbp_awards.publish.sqlite import write_database
+
+from .sample_package import PALANTIR_PIID, ROWS, write_sample_package
+
+SQLITE_AFFINITY = {
+    "string": "TEXT",
+    "integer": "INTEGER",
+    "number": "REAL",
+    "date": "TEXT",
+    "datetime": "TEXT",
+    "boolean": "INTEGER",
+    "year": "INTEGER",
+}
+
+
+@pytest.fixture(scope="module")
+def conn(sample_db: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{sample_db}?mode=ro", uri=True)
+
+
+def test_every_resource_is_a_table_with_its_schema_types(sample_data_dir, conn):
+    descriptor = read_built_descriptor(sample_data_dir)
+    for entry in descriptor["resources"]:
+        info = conn.execute(f'PRAGMA table_info("{entry["name"]}")').fetchall()
+        assert [r[1] for r in info] == [f["name"] for f in entry["schema"]["fields"]]
+        types = {r[1]: r[2] for r in info}
+        for field in entry["schema"]["fields"]:
+            assert types[field["name"]] == SQLITE_AFFINITY.get(field["type"], "TEXT"), field
+
+
+def test_row_counts_match_the_csvs(sample_data_dir, conn):
+    for plan in table_plans(sample_data_dir):
+        with plan.csv_path.open(newline="", encoding="utf-8") as fh:
+            expected = sum(1 for _ in csv.reader(fh)) - 1
+        assert conn.execute(f'SELECT count(*) FROM "{plan.name}"').fetchone()[0] == expected
+
+
+def test_primary_and_foreign_keys_are_declared(sample_data_dir, conn):
+    descriptor = read_built_descriptor(sample_data_dir)
+    names = {e["name"] for e in descriptor["resources"]}
+    for entry in descriptor["resources"]:
+        schema = entry["schema"]
+        pk = schema.get("primaryKey", [])
+        pk = [pk] if isinstance(pk, str) else pk
+        info = conn.execute(f'PRAGMA table_info("{entry["name"]}")').fetchall()
+        assert [r[1] for r in sorted(info, key=lambda r: r[5]) if r[5]] == pk
+        declared = {
+            (r[2], r[3], r[4])
+            for r in conn.execute(f'PRAGMA foreign_key_list("{entry["name"]}")').fetchall()
+        }
+        for fk in schema.get("foreignKeys", []):
+            target = fk["reference"]["resource"]
+            if target in names:
+                pair = (target, fk["fields"][0], fk["reference"]["fields"][0])
+                assert pair in declared, (entry["name"], fk)
+
+
+def test_values_are_typed_and_missing_values_are_null(conn):
+    row = conn.execute(
+        "SELECT typeof(federal_action_obligation_usd), typeof(fiscal_year), recipient_uei, "
+        "federal_action_obligation_usd FROM transactions WHERE modification_number = 'P00010'"
+    ).fetchone()
+    assert row == ("real", "integer", None, -2.32)
+
+
+def test_filter_and_facet_columns_are_indexed(conn):
+    indexed = {
+        conn.execute(f"PRAGMA index_info('{name}')").fetchone()[2]
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'transactions'"
+        )
+    }
+    for column in (
+        "agency_acronym",
+        "fiscal_year",
+        "recipient_name",
+        "action_date",
+        "award_id_usaspending",
+        "source_id",
+    ):
+        assert column in indexed
+    plan = conn.execute(
+        "EXPLAIN QUERY PLAN SELECT count(*) FROM transactions WHERE agency_acronym = 'ICE'"
+    ).fetchall()
+    assert "idx_transactions_agency_acronym" in " ".join(str(r) for r in plan)
+
+
+def test_full_text_search_uses_porter_stemming(conn):
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'transactions_fts'").fetchone()
+    assert "fts5" in sql[0].lower() and "porter" in sql[0]
+    hits = conn.execute(
+        "SELECT DISTINCT t.award_id_piid FROM transactions_fts f "
+        "JOIN transactions t ON t.rowid = f.rowid WHERE transactions_fts MATCH 'managing'"
+    ).fetchall()
+    assert hits == [(PALANTIR_PIID,)]
+    by_recipient = conn.execute(
+        "SELECT count(*) FROM transactions_fts WHERE transactions_fts MATCH 'recipient_name: dell'"
+    ).fetchone()[0]
+    assert by_recipient == 2
+
+
+def test_analyzed_and_vacuumed(conn):
+    assert conn.execute("SELECT count(*) FROM sqlite_stat1").fetchone()[0] > 0
+    assert conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+
+
+def _broken_copy(sample_data_dir: Path, tmp_path: Path) -> Path:
+    data_dir = tmp_path / "data"
+    shutil.copytree(sample_data_dir, data_dir, ignore=shutil.ignore_patterns("*.db", "*.json"))
+    shutil.copy(sample_data_dir / "datapackage.json", data_dir / "datapackage.json")
+    return data_dir
+
+
+def _rewrite(path: Path, edit) -> None:
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    edit(rows)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+def _column(path: Path, name: str) -> int:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return next(csv.reader(fh)).index(name)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("fiscal_year", "twenty", "line 3: fiscal_year is 'twenty', expected an integer"),
+        (
+            "federal_action_obligation_usd",
+            "1,000",
+            "line 3: federal_action_obligation_usd is '1,000', expected a number",
+        ),
+        ("action_date", "03/15/2024", "line 3: action_date is '03/15/2024', expected a date"),
+        ("recipient_name", "", "line 3: recipient_name is required but empty"),
+        (
+            "transaction_id",
+            ROWS["transactions"][0]["transaction_id"],
+            "line 3: primary key {'transaction_id': 'tx-00000000000000000001'} repeats line 2",
+        ),
+        (
+            "source_id",
+            "no-such-source",
+            "line 3: {'source_id': 'no-such-source'} has no matching row in sources",
+        ),
+    ],
+)
+def test_bad_values_fail_with_file_line_and_problem(
+    sample_data_dir, tmp_path, column, value, expected
+):
+    data_dir = _broken_copy(sample_data_dir, tmp_path)
+    path = data_dir / "transactions.csv"
+    i = _column(path, column)
+
+    def edit(rows: list[list[str]]) -> None:
+        rows[2][i] = value
+
+    _rewrite(path, edit)
+    db = data_dir / "x.db"
+    with pytest.raises(PublishError) as err:
+        write_database(data_dir, db)
+    message = str(err.value)
+    assert message == f"{path}: {expected}" or message.startswith(f"{path}: {expected}")
+    assert "\n" not in message
+    assert not db.exists() and not (data_dir / "x.db.tmp").exists()
+
+
+def test_header_and_missing_file_errors(sample_data_dir, tmp_path):
+    data_dir = _broken_copy(sample_data_dir, tmp_path)
+    _rewrite(data_dir / "sources.csv", lambda rows: rows[0].__setitem__(1, "family"))
+    expected = (
+        r"sources.csv: line 1: header does not match the schema: "
+        r"missing \['source_family'\], unexpected \['family'\]"
+    )
+    with pytest.raises(PublishError, match=expected):
+        write_database(data_dir, data_dir / "x.db")
+    (data_dir / "sources.csv").unlink()
+    with pytest.raises(PublishError, match=r"sources.csv: not found \(resource 'sources'"):
+        write_database(data_dir, data_dir / "x.db")
+
+
+def test_short_row_is_reported_with_its_line(sample_data_dir, tmp_path):
+    data_dir = _broken_copy(sample_data_dir, tmp_path)
+    _rewrite(data_dir / "awards.csv", lambda rows: rows[1].pop())
+    with pytest.raises(PublishError, match=r"awards.csv: line 2: \d+ values, expected \d+"):
+        write_database(data_dir, data_dir / "x.db")
+
+
+def test_a_failed_write_keeps_the_previous_database(sample_data_dir, sample_db, tmp_path):
+    data_dir = _broken_copy(sample_data_dir, tmp_path)
+    db = data_dir / "site.db"
+    shutil.copy(sample_db, db)
+    before = db.read_bytes()
+    _rewrite(data_dir / "transactions.csv", lambda rows: rows[1].__setitem__(8, "x"))
+    with pytest.raises(PublishError):
+        write_database(data_dir, db)
+    assert db.read_bytes() == before
+
+
+def test_missing_descriptor_is_a_clear_error(tmp_path):
+    with pytest.raises(PublishError, match=r"datapackage.json: not found; run `awards build`"):
+        write_database(tmp_path, tmp_path / "x.db")
+
+
+def test_booleans_and_new_resources_are_handled_generically(tmp_path):
+    """A resource added to the descriptor later is loaded from its schema alone."""
+    data_dir = write_sample_package(tmp_path / "data")
+    descriptor = json.loads((data_dir / "datapackage.json").read_text())
+    descriptor["resources"].append(
+        {
+            "name": "flags",
+            "path": "flags.csv",
+            "schema": {
+                "fields": [
+                    {"name": "flag_id", "type": "integer", "description": "Id."},
+                    {"name": "is_active", "type": "boolean", "description": "Active?"},
+                    {"name": "source_id", "type": "string", "description": "Source."},
+                ],
+                "primaryKey": ["flag_id"],
+                "foreignKeys": [
+                    {
+                        "fields": ["source_id"],
+                        "reference": {"resource": "sources", "fields": ["source_id"]},
+                    }
+                ],
+            },
+        }
+    )
+    (data_dir / "datapackage.json").write_text(json.dumps(descriptor))
+    source = ROWS["sources"][0]["source_id"]
+    (data_dir / "flags.csv").write_text(
+        f"flag_id,is_active,source_id\n1,true,{source}\n2,false,\n3,,{source}\n"
+    )
+    write_database(data_dir, data_dir / "x.db")
+    conn = sqlite3.connect(data_dir / "x.db")
+    assert conn.execute("SELECT flag_id, is_active, source_id FROM flags").fetchall() == [
+        (1, 1, source),
+        (2, 0, None),
+        (3, None, source),
+    ]
+    assert conn.execute("PRAGMA foreign_key_list(flags)").fetchone()[2] == "sources"
+    conn.close()
+    (data_dir / "flags.csv").write_text("flag_id,is_active,source_id\n1,yes,\n")
+    with pytest.raises(
+        PublishError,
+        match=r"flags.csv: line 2: is_active is 'yes', expected "
+        r"true or false",
+    ):
+        write_database(data_dir, data_dir / "x.db")

@@ -1,0 +1,166 @@
+"""`awards verify` on good and tampered releases, folder and zip."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ice_cbp_awards.release.checksums import sha256_file, write_sums
+from ice_cbp_awards.release.cli import verify_command
+from ice_cbp_awards.release.verify import verify
+
+
+@pytest.fixture
+def release(fake_release, tmp_path: Path):
+    result = fake_release()
+    copy = tmp_path / "download" / result.name
+    shutil.copytree(result.folder, copy)
+    shutil.copy(result.zip_path, copy.parent / result.zip_path.name)
+    return copy, copy.parent / result.zip_path.name
+
+
+def _flip_one_byte(path: Path, offset: int = -3) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset] = ord("7") if data[offset] != ord("7") else ord("8")
+    path.write_bytes(bytes(data))
+
+
+def _rewrite_zip(src: Path, dst: Path, change: dict[str, bytes | None]) -> None:
+    """Copy a zip, replacing (bytes) or dropping (None) the named entries."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist():
+            tail = info.filename.split("/", 1)[1]
+            if tail in change:
+                if change[tail] is not None:
+                    zout.writestr(info, change[tail])
+            else:
+                zout.writestr(info, zin.read(info))
+
+
+def test_a_good_release_verifies_as_folder_and_zip(release) -> None:
+    folder, zip_path = release
+    for target in (folder, zip_path):
+        report = verify(target, use_frictionless=True)
+        assert report.ok, report.problems
+        assert report.name == folder.name
+        assert report.files_checked == 15
+    result = CliRunner().invoke(verify_command, [str(zip_path)])
+    assert result.exit_code == 0, result.output
+
+
+def test_one_byte_changed_is_caught(release) -> None:
+    folder, _ = release
+    _flip_one_byte(folder / "data" / "transactions.csv")
+    report = verify(folder)
+    assert not report.ok
+    assert any(p.startswith("data/transactions.csv: sha256") and "SHA256SUMS" in p
+               for p in report.problems)  # fmt: skip
+    assert any("data/transactions.csv: sha256 differs from datapackage.json" in p
+               for p in report.problems)  # fmt: skip
+    result = CliRunner().invoke(verify_command, [str(folder)])
+    assert result.exit_code == 1
+    assert "not the release as published" in result.output
+
+
+def test_one_file_missing_is_caught(release) -> None:
+    folder, _ = release
+    (folder / "parquet" / "transactions.parquet").unlink()
+    report = verify(folder)
+    assert "parquet/transactions.parquet: missing (listed in SHA256SUMS)" in report.problems
+    assert "parquet/transactions.parquet: missing (listed in datapackage.json)" in report.problems
+
+
+def test_an_added_file_is_caught(release) -> None:
+    folder, _ = release
+    (folder / "data" / "extra.csv").write_text("a\n1\n")
+    report = verify(folder)
+    assert report.problems == [
+        "data/extra.csv: not listed in SHA256SUMS, so not part of the release"
+    ]
+
+
+def test_a_tampered_zip_is_caught(release, tmp_path: Path) -> None:
+    folder, zip_path = release
+    csv = (folder / "data" / "transactions.csv").read_bytes().replace(b"100.0", b"900.0")
+    changed = tmp_path / "changed.zip"
+    _rewrite_zip(zip_path, changed, {"data/transactions.csv": csv})
+    assert any("data/transactions.csv: sha256" in p for p in verify(changed).problems)
+    missing = tmp_path / "missing.zip"
+    _rewrite_zip(zip_path, missing, {"CITATION.cff": None})
+    problems = verify(missing).problems
+    assert "CITATION.cff: missing (listed in SHA256SUMS)" in problems
+    bad = tmp_path / "two-roots.zip"
+    with zipfile.ZipFile(bad, "w") as zf:
+        zf.writestr("a/x.txt", "1")
+        zf.writestr("b/y.txt", "2")
+    assert "expected one release folder" in verify(bad).problems[0]
+    unsafe = tmp_path / "unsafe.zip"
+    with zipfile.ZipFile(unsafe, "w") as zf:
+        zf.writestr("../evil.txt", "1")
+    assert "unsafe entry path" in verify(unsafe).problems[0]
+
+
+def _reseal(folder: Path) -> None:
+    """Recompute the descriptor's hashes and SHA256SUMS: a consistent but edited release."""
+    desc_path = folder / "datapackage.json"
+    desc = json.loads(desc_path.read_text())
+    for entry in [*desc["resources"], *desc["release"]["files"]]:
+        path = folder / entry["path"]
+        entry["bytes"] = path.stat().st_size
+        entry["hash"] = f"sha256:{sha256_file(path)}"
+    desc_path.write_text(json.dumps(desc, indent=2))
+    write_sums(folder)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        (",ICE,", ",FBI,", "agency_acronym: 'FBI' is not one of ['ICE', 'CBP']"),
+        ("tx-b,", "tx-a,", "transactions: primary key ['transaction_id'] repeats"),
+        (",100.0,", ",,", "federal_action_obligation_usd: missing, but required"),
+        (",fake/2026-08-22/fy2026,", ",fake/elsewhere,", "foreign key ['source_id'] -> sources"),
+        (",2025-10-01,", ",2025-13-01,", "'2025-13-01' is not a valid date"),
+    ],
+)
+def test_schema_problems_are_caught_even_with_matching_checksums(
+    release, old: str, new: str, problem: str
+) -> None:
+    folder, _ = release
+    path = folder / "data" / "transactions.csv"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    _reseal(folder)
+    problems = verify(folder).problems
+    assert any(problem in p for p in problems), problems
+
+
+def test_frictionless_agrees_on_a_schema_problem(release) -> None:
+    folder, _ = release
+    path = folder / "data" / "transactions.csv"
+    path.write_text(path.read_text().replace(",ICE,", ",FBI,", 1))
+    _reseal(folder)
+    problems = verify(folder, use_frictionless=True).problems
+    assert any(p.startswith("transactions, row") and "constraint-error" in p for p in problems)
+
+
+def test_versions_must_agree(release) -> None:
+    folder, _ = release
+    cff = folder / "CITATION.cff"
+    cff.write_text(cff.read_text().replace("version: 2026.8.22", "version: 2026.8.23"))
+    _reseal(folder)
+    assert verify(folder).problems == ["CITATION.cff: version 2026.8.23 is not 2026.8.22"]
+
+
+def test_a_renamed_folder_only_warns(release, tmp_path: Path) -> None:
+    folder, _ = release
+    renamed = folder.rename(tmp_path / "my-download")
+    report = verify(renamed)
+    assert report.ok and report.warnings == [
+        f"folder is named my-download, the release is {folder.name}"
+    ]
