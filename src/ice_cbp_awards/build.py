@@ -131,7 +131,7 @@ def core_tables(batches: list[RawBatch]) -> dict[str, pd.DataFrame]:
     ]:
         res = metadata.resource(kind)
         recs = pd.concat(out[kind], ignore_index=True) if out[kind] else _empty(res)
-        kept, reconciled, coll = norm.collisions(recs, id_col, [], SOURCE_PRIORITY)
+        kept, reconciled, coll = norm.collisions(recs, id_col, SOURCE_PRIORITY)
         coll_rej = norm.collision_rejects(by_source, coll, kept, id_col, path_of)
         rejects.append(coll_rej)
         tables[kind] = kept

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from ..readers.bulk import FPDS_COLUMNS
 from .agencies import TOPTIER_CODE, Agency, fiscal_year_of
 from .checkpoint import PARTIAL_DIR, PagedCheckpoint, remove_partial_dir
 from .csvout import amount, day, text, write_csv
@@ -33,27 +34,8 @@ DEFAULT_BASE_URL = "https://www.fpds.gov/ezsearch/FEEDS/ATOM"
 FAMILY = "fpds-atom"
 PAGE_SIZE = 10
 
-COLUMNS = [
-    "award_id_piid",
-    "modification_number",
-    "transaction_number",
-    "parent_award_agency_id",
-    "parent_award_id_piid",
-    "federal_action_obligation",
-    "action_date",
-    "awarding_agency_code",
-    "awarding_sub_agency_code",
-    "awarding_office_code",
-    "awarding_office_name",
-    "recipient_name",
-    "recipient_uei",
-    "transaction_description",
-    "product_or_service_code",
-    "product_or_service_code_description",
-    "naics_code",
-    "naics_description",
-    "last_modified_date",
-]
+# the file format the build reads (readers/bulk.py): one list for writer and reader
+COLUMNS = FPDS_COLUMNS
 KEY_COLUMNS = [
     "award_id_piid",
     "modification_number",

@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..readers.cbp_ice import BASE_COLUMNS, FETCH_COLUMNS
 from .agencies import TOPTIER_NAME, Agency, fiscal_year_range, halves, month_ranges
 from .checkpoint import (
     PARTIAL_DIR,
@@ -62,23 +63,8 @@ FIELDS = [
     "generated_internal_id",
 ]
 
-COLUMNS = [
-    "Agency",
-    "Award ID",
-    "Recipient Name",
-    "Federal Action Obligation",
-    "Action Date",
-    "Modification",
-    "Product/Service Description",
-    "NAICS Description",
-    "Transaction Description",
-    "Generated Award ID",
-    "Recipient UEI",
-    "Product/Service Code",
-    "NAICS Code",
-    "Awarding Office Code",
-    "Award Type Code",
-]
+# the file format the build reads (readers/cbp_ice.py): one list for writer and reader
+COLUMNS = [*BASE_COLUMNS, *FETCH_COLUMNS]
 
 
 @dataclass(frozen=True)

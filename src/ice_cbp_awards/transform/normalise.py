@@ -10,10 +10,22 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..metadata import resource
 from ..readers.batch import SUMMARY_COLUMNS, TRANSACTION_COLUMNS, RawBatch
 from . import parse
 
-PROVENANCE = ["source_id", "raw_line_number", "retrieved_at"]
+AWARD_KEY_PARTS = [
+    "award_id_piid",
+    "award_agency_code",
+    "parent_award_id_piid",
+    "parent_award_agency_code",
+]
+SUMMARY_AMOUNTS = [
+    "latest_action_obligation",
+    "total_obligation",
+    "current_total_value_of_award",
+    "potential_total_value_of_award",
+]
 
 
 @dataclass
@@ -111,16 +123,7 @@ def normalise(batch: RawBatch, path_of: dict[str, str]) -> Normalised:
         + ")",
     )
     amounts = {}
-    for col in (
-        [amount_col]
-        if is_tx
-        else [
-            "latest_action_obligation",
-            "total_obligation",
-            "current_total_value_of_award",
-            "potential_total_value_of_award",
-        ]
-    ):
+    for col in [amount_col] if is_tx else SUMMARY_AMOUNTS:
         amounts[col] = parse.parse_amounts(frame[col])
         check(
             amounts[col].isna() & (frame[col] != ""),
@@ -173,89 +176,49 @@ def _typed(
     dates: pd.Series,
     amounts: dict[str, pd.Series],
 ) -> pd.DataFrame:
+    """Published columns: derived ones computed here, the others copied through from the
+    canonical raw column of the same name (the schema says which columns there are)."""
     is_tx = batch.kind == "transactions"
-    out = pd.DataFrame(index=f.index)
     key = parts["award_id_usaspending"]
-    if is_tx:
-        out["transaction_id"] = parse.short_ids("tx", key, f["modification_number"])
-    else:
-        out["award_summary_id"] = parse.short_ids(
-            "as", key, f["latest_modification_number"], f["latest_action_date"]
-        )
-    out["award_id_usaspending"] = key
-    for col in (
-        "award_id_piid",
-        "award_agency_code",
-        "parent_award_id_piid",
-        "parent_award_agency_code",
-    ):
-        out[col] = parts[col]
-    names = {c: parse.AGENCIES[c][2] for c in parse.AGENCIES}
-    acr = {c: parse.AGENCIES[c][1] for c in parse.AGENCIES}
     piid = parse.parse_piids(parts["award_id_piid"])
+    derived: dict[str, object] = {
+        "award_id_usaspending": key,
+        **{c: parts[c] for c in AWARD_KEY_PARTS},
+        "awarding_sub_agency_code": sub,
+        "agency_acronym": sub.map({c: v[1] for c, v in parse.AGENCIES.items()}),
+        **{c: piid[c] for c in piid.columns},
+        "award_page_url": parse.award_page_urls(key),
+        "source_system": batch.source_system,
+        "raw_line_number": f["raw_line_number"].astype("int64"),
+    }
     if is_tx:
-        out["modification_number"] = f["modification_number"]
-        out["action_date"] = dates
-        out["fiscal_year"] = parse.fiscal_year(dates)
-        out["federal_action_obligation_usd"] = amounts["federal_action_obligation"]
-        for col in (
-            "recipient_name",
-            "recipient_uei",
-            "product_or_service_code",
-            "product_or_service_description",
-            "naics_code",
-            "naics_description",
-            "transaction_description",
-        ):
-            out[col] = f[col]
-        out["awarding_agency_code"] = "070"
-        out["awarding_agency_name"] = "Department of Homeland Security"
-        out["awarding_sub_agency_code"] = sub
-        out["awarding_sub_agency_name"] = sub.map(names)
-        out["agency_acronym"] = sub.map(acr)
-        out["awarding_office_code"] = f["awarding_office_code"]
-        out["piid_office_code"] = piid["piid_office_code"]
-        out["piid_fiscal_year"] = piid["piid_fiscal_year"]
-        out["piid_instrument_code"] = piid["piid_instrument_code"]
-        out["award_type_code"] = f["award_type_code"]
+        derived |= {
+            "transaction_id": parse.short_ids("tx", key, f["modification_number"]),
+            "action_date": dates,
+            "fiscal_year": parse.fiscal_year(dates),
+            "federal_action_obligation_usd": amounts["federal_action_obligation"],
+            "awarding_agency_code": "070",
+            "awarding_agency_name": "Department of Homeland Security",
+            "awarding_sub_agency_name": sub.map({c: v[2] for c, v in parse.AGENCIES.items()}),
+        }
     else:
-        out["latest_modification_number"] = f["latest_modification_number"]
-        out["latest_action_date"] = dates
-        out["latest_action_fiscal_year"] = parse.fiscal_year(dates)
-        out["latest_action_obligation_usd"] = amounts["latest_action_obligation"]
-        out["total_obligation_usd"] = amounts["total_obligation"]
-        out["current_total_value_of_award_usd"] = amounts["current_total_value_of_award"]
-        out["potential_total_value_of_award_usd"] = amounts["potential_total_value_of_award"]
-        for col in (
-            "recipient_name",
-            "recipient_uei",
-            "recipient_duns",
-            "recipient_parent_name",
-            "award_type_code",
-            "product_or_service_code",
-            "product_or_service_description",
-            "naics_code",
-            "naics_description",
-            "award_description",
-        ):
-            out[col] = f[col]
-        out["awarding_sub_agency_code"] = sub
-        out["agency_acronym"] = sub.map(acr)
-        out["awarding_office_code"] = f["awarding_office_code"]
-        out["awarding_office_name"] = f["awarding_office_name"]
-        out["piid_office_code"] = piid["piid_office_code"]
-        out["piid_instrument_code"] = piid["piid_instrument_code"]
-    out["award_page_url"] = parse.award_page_urls(key)
-    out["source_system"] = batch.source_system
-    out["source_id"] = f["source_id"]
-    out["raw_line_number"] = f["raw_line_number"].astype("int64")
-    out["retrieved_at"] = f["retrieved_at"]
+        derived |= {
+            "award_summary_id": parse.short_ids(
+                "as", key, f["latest_modification_number"], f["latest_action_date"]
+            ),
+            "latest_action_date": dates,
+            "latest_action_fiscal_year": parse.fiscal_year(dates),
+            **{f"{c}_usd": amounts[c] for c in SUMMARY_AMOUNTS},
+        }
+    out = pd.DataFrame(index=f.index)
+    for name in resource(batch.kind).field_names:
+        out[name] = derived[name] if name in derived else f[name]
     out["file_fiscal_year"] = f["file_fiscal_year"]
     return out
 
 
 def collisions(
-    records: pd.DataFrame, id_col: str, compare: list[str], priority: dict[str, int]
+    records: pd.DataFrame, id_col: str, priority: dict[str, int]
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Split rows sharing an id into kept, reconciled (same id from another source system,
     already published from a preferred one) and collisions (same id, same system, different
