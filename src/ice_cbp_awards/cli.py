@@ -143,6 +143,10 @@ from .curate.cli import review  # noqa: E402 - the curation layer's command
 
 main.add_command(review)
 
+from .curate.cli import companies_doc  # noqa: E402 - generated list of companies and systems
+
+main.add_command(companies_doc)
+
 from .release.cli import register as register_release  # noqa: E402 - release, verify, diff
 
 register_release(main)

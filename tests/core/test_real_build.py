@@ -70,7 +70,7 @@ def test_icm_award_and_no_double_counting(built_data_dir: Path) -> None:
     awards = read(built_data_dir, "awards")
     assert awards["award_id_usaspending"].is_unique
     icm = tx[tx["award_id_piid"] == "70CTD022FR0000170"]
-    assert len(icm) and set(icm["recipient_name"]) == {"PALANTIR USG INC"}
+    assert len(icm) and set(icm["recipient_name"]) == {"PALANTIR TECHNOLOGIES INC."}
     row = awards[awards["award_id_piid"] == "70CTD022FR0000170"].iloc[0]
     assert row["total_obligation_method"] == "summed_transactions"
     total = icm["federal_action_obligation_usd"].astype(float).sum()

@@ -266,3 +266,15 @@ def test_claims_added_by_a_row(reference_copy: Callable[[], Path]) -> None:
     recs = out["claim_records"]
     recs = recs[recs["claim_id"] == "test-dell-microsoft-2024"]
     assert sorted(recs["record_role"]) == ["base_only", "counted", "counted"]
+
+
+def test_no_transactions_gives_empty_resources_of_the_right_shape(tmp_path: Path) -> None:
+    empty = make_tx(ROWS).iloc[0:0]
+    out = build_curated(empty, pd.DataFrame(), REFERENCE_DIR)
+    for name in ("attributions", "system_mentions", "recipients", "company_totals",
+                 "claim_records", "review_candidates"):  # fmt: skip
+        assert out[name].empty, name
+        assert list(out[name].columns) == metadata.resource(name).field_names, name
+    assert set(out["claims"]["status"]) == {"not_covered"}
+    files = _write_all(out, tmp_path / "empty")
+    assert files["attributions.csv"].startswith(b'"attribution_id","transaction_id"')

@@ -13,6 +13,7 @@ from ice_cbp_awards.curate.textmatch import (
     match_each,
     matches_text,
     non_capturing,
+    word_offsets,
 )
 
 
@@ -59,7 +60,21 @@ def test_find_matches_many_patterns_and_rows() -> None:
     found = find_matches(texts, [Pattern("msft", "MICROSOFT|AZURE"), Pattern("aws", "AWS")])
     got = sorted(zip(found["row"], found["key"], found["matched_text"], strict=True))
     assert got == [(0, "msft", "MICROSOFT"), (3, "aws", "AWS"), (3, "msft", "AZURE")]
-    assert found.loc[found["row"] == 3].sort_values("key")["match_start"].tolist() == [0, 8]
+
+
+def test_word_offsets_find_whole_words() -> None:
+    assert word_offsets(
+        ["LAWS AND AWS", "MICROSOFT AZURE", "azure"], ["AWS", "AZURE", "AZURE"]
+    ).tolist() == [9, 10, 0]
+
+
+def test_find_matches_agrees_with_match_each() -> None:
+    texts = ["AZURE AND MICROSOFT", "THE AWS-HOSTED APP", "LAWS", "GCP, GOOGLE", "aws"]
+    for pattern in ("MICROSOFT|AZURE", "AWS", "GOOGLE|GCP"):
+        found = find_matches(pd.Series(texts), [Pattern("p", pattern)])
+        got = dict(zip(found["row"], found["matched_text"], strict=True))
+        expected = {i: m for i, m in enumerate(match_each(texts, pattern)) if m is not None}
+        assert got == expected, pattern
 
 
 def test_find_matches_flags_excluded_rows() -> None:

@@ -24,7 +24,7 @@ from .columns import codes_only, take
 from .ids import stable_ids
 from .recipients import RecipientLinks
 from .reference import Reference
-from .textmatch import Pattern, find_matches
+from .textmatch import Pattern, find_matches, word_offsets
 
 RELATIONSHIP_ORDER = {"direct": 0, "reseller": 1, "platform_services": 2}
 CANDIDATE_COLUMNS = [
@@ -34,7 +34,6 @@ CANDIDATE_COLUMNS = [
     "relationship",
     "matched_field",
     "matched_text",
-    "match_start",
 ]
 
 
@@ -49,6 +48,39 @@ def company_groups(companies: pd.DataFrame) -> dict[str, set[str]]:
             seen.add(cur)
             cur = parent.get(cur, "")
     return groups
+
+
+def _leftmost_where_needed(tx: pd.DataFrame, cand: pd.DataFrame) -> np.ndarray:
+    """Offset of each candidate's match in its field, computed only where a transaction has
+    several candidates for one company (elsewhere 0: there is nothing to choose)."""
+    start = np.zeros(len(cand), dtype=np.int64)
+    dup = np.flatnonzero(cand.duplicated(["row", "company_id"], keep=False).to_numpy())
+    if len(dup):
+        sub = cand.iloc[dup]
+        rows = sub["row"].to_numpy()
+        names = take(tx["recipient_name"], rows)
+        descriptions = take(tx["transaction_description"], rows)
+        texts = np.where(sub["matched_field"].to_numpy() == "recipient_name", names, descriptions)
+        start[dup] = word_offsets(list(texts), list(sub["matched_text"]))
+    return start
+
+
+def _in_group(
+    recipient_company: np.ndarray, company: pd.Series, groups: dict[str, set[str]]
+) -> np.ndarray:
+    """Per row: is the recipient's company the company or one of its subsidiaries."""
+    own = pd.DataFrame(
+        [(m, c) for c, members in groups.items() for m in members], columns=["member", "company_id"]
+    ).assign(_own=True)
+    probe = pd.DataFrame({"member": recipient_company, "company_id": company.to_numpy()})
+    hit = probe.merge(own, on=["member", "company_id"], how="left")["_own"]
+    return hit.notna().to_numpy()
+
+
+def _pairs_in(left: pd.DataFrame, right: pd.DataFrame) -> np.ndarray:
+    """Per row of left: does its (row, company_id) pair occur in right."""
+    marks = right.drop_duplicates().assign(_in=True)
+    return left.merge(marks, on=["row", "company_id"], how="left")["_in"].notna().to_numpy()
 
 
 def _in_effect(cand: pd.DataFrame, dates: np.ndarray, rules: pd.DataFrame) -> np.ndarray:
@@ -95,22 +127,16 @@ def attribute(tx: pd.DataFrame, links: RecipientLinks, ref: Reference) -> pd.Dat
     described = described[_in_effect(described, dates, rules)]
     groups = company_groups(ref.companies)
     rows = described["row"].to_numpy()
-    rc = links.column("company_id", rows)
     role = links.column("recipient_role", rows)
-    own_direct = set(zip(direct["row"], direct["company_id"], strict=True))
-    is_own = np.array(
-        [
-            r in groups.get(c, ()) or (i, c) in own_direct
-            for r, c, i in zip(rc, described["company_id"], rows, strict=True)
-        ],
-        dtype=bool,
-    )
+    is_own = _in_group(links.column("company_id", rows), described["company_id"], groups)
+    is_own = is_own | _pairs_in(described[["row", "company_id"]], direct[["row", "company_id"]])
     wanted = np.where(role == "reseller", "reseller", "platform_services")
     described = described[~is_own & (described["relationship"].to_numpy() == wanted)]
     cand = pd.concat([direct, described], ignore_index=True)
+    cand["match_start"] = _leftmost_where_needed(tx, cand)
     cand["order"] = cand["relationship"].map(RELATIONSHIP_ORDER)
     cand = cand.sort_values(["row", "company_id", "order", "match_start", "rule_id"])
-    best = cand.drop_duplicates(["row", "company_id"]).drop(columns="order")
+    best = cand.drop_duplicates(["row", "company_id"]).drop(columns=["order", "match_start"])
     best = best.assign(evidence_row=best["row"], evidence_scope="transaction")
     inherited = inherit_reseller(tx, links, best, excluded, groups)
     out = pd.concat([best, inherited], ignore_index=True)
@@ -156,7 +182,6 @@ def inherit_reseller(
                 "relationship",
                 "matched_field",
                 "matched_text",
-                "match_start",
                 "row",
             ]
         ].rename(columns={"row": "evidence_row"}),
@@ -166,13 +191,7 @@ def inherit_reseller(
     sib = sib.merge(
         done.drop_duplicates(["row", "company_id"]), on=["row", "company_id"], how="left"
     )
-    own = np.array(
-        [
-            r in groups.get(c, ())
-            for r, c in zip(sib["recipient_company"], sib["company_id"], strict=True)
-        ],
-        dtype=bool,
-    )
+    own = _in_group(sib["recipient_company"].to_numpy(), sib["company_id"], groups)
     sib = sib[sib["_x"].isna().to_numpy() & ~own]
     return sib.drop(columns=["award", "role", "recipient_company", "_x"]).assign(
         evidence_scope="award"

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .. import metadata
 from .attribute import company_groups
-from .columns import cents, usd
+from .columns import cents, isin, usd
 from .reference import Reference, split_list
 
 DEFAULT_RELATIONSHIPS = ["direct", "reseller"]
@@ -55,14 +55,14 @@ def select(
         mask &= cols["piid"] == claim["award_id_piid"]
     if claim["system_id"]:
         ids = mentions.loc[mentions["system_id"] == claim["system_id"], "transaction_id"]
-        mask &= tx["transaction_id"].isin(ids).to_numpy()
+        mask &= isin(tx["transaction_id"], ids)
     if claim["company_id"]:
         rels = split_list(claim["relationships"]) or DEFAULT_RELATIONSHIPS
         ids = att.loc[
             (att["company_id"] == claim["company_id"]) & att["relationship"].isin(rels),
             "transaction_id",
         ]
-        mask &= tx["transaction_id"].isin(ids).to_numpy()
+        mask &= isin(tx["transaction_id"], ids)
     base = np.flatnonzero(mask)
     via = split_list(claim["recipient_company_ids"])
     if not via:

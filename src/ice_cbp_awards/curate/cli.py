@@ -12,8 +12,6 @@ from rich.table import Table
 
 from ..paths import DEFAULT_DATA_DIR, REFERENCE_DIR, REPO_ROOT
 
-console = Console()
-
 
 def _from_transactions(data_dir: Path, reference_dir: Path, limit: int) -> pd.DataFrame:
     """Candidates recomputed from data_dir/transactions.csv with the reference tables as they
@@ -73,7 +71,7 @@ def review(data_dir: Path, limit: int, from_transactions: bool, reference_dir: P
             cand = pd.read_csv(path, dtype=str, keep_default_na=False)
             cand["candidate_rank"] = cand["candidate_rank"].astype(int)
     except Exception as exc:  # noqa: BLE001 - one readable line
-        Console(stderr=True).print(f"[red]error:[/] {exc}")
+        click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     cand = cand.sort_values("candidate_rank").head(limit)
     table = Table(title=f"Review candidates ({len(cand)} shown, largest first)")
@@ -97,7 +95,7 @@ def review(data_dir: Path, limit: int, from_transactions: bool, reference_dir: P
             r["signals"],
             r["transaction_id"],
         )
-    console.print(table)
+    Console().print(table)
 
 
 @click.command("companies-doc")
@@ -122,6 +120,6 @@ def companies_doc(data_dir: Path, out: Path) -> None:
     try:
         write_companies_markdown(data_dir, out)
     except Exception as exc:  # noqa: BLE001 - one readable line
-        Console(stderr=True).print(f"[red]error:[/] {exc}")
+        click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    console.print(f"wrote {out}")
+    click.echo(f"wrote {out}")

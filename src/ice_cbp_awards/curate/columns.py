@@ -55,3 +55,15 @@ def cents(amounts: pd.Series | np.ndarray) -> np.ndarray:
 def usd(cents_total: np.ndarray | int) -> np.ndarray | float:
     """Integer cents back to USD (never -0.0)."""
     return np.asarray(cents_total, dtype=np.int64) / 100 + 0.0
+
+
+def isin(series: pd.Series, values: pd.Series | np.ndarray) -> np.ndarray:
+    """Per row: is the value among `values` (Arrow's hash lookup; pandas' isin on Arrow strings
+    builds a Python object per value)."""
+    import pyarrow.compute as pc
+
+    if len(series) == 0:
+        return np.zeros(0, dtype=bool)
+    value_set = pa.array(np.asarray(values, dtype=object), type=pa.large_string())
+    hits = pc.is_in(arrow(series), value_set=value_set)
+    return np.asarray(hits.to_numpy(zero_copy_only=False), dtype=bool)

@@ -31,12 +31,16 @@ class RecipientLinks:
     recipient_code: np.ndarray  # per transaction: row of `recipients`
     spellings: pd.DataFrame  # recipient_name, folded, recipient_code (one row per spelling)
     recipients: pd.DataFrame  # recipient_id, recipient_name_folded, company_id, basis, rule, role
-    direct_matches: pd.DataFrame  # spelling, rule_id, company_id, matched_text, match_start
+    direct_matches: pd.DataFrame  # spelling, rule_id, company_id, matched_text
 
     def column(self, name: str, rows: np.ndarray | None = None) -> np.ndarray:
         """A recipients column per transaction (all transactions, or the given rows)."""
-        codes = self.recipient_code if rows is None else self.recipient_code[rows]
-        return self.recipients[name].to_numpy(dtype=object)[codes]
+        codes = (
+            self.recipient_code
+            if rows is None
+            else self.recipient_code[np.asarray(rows, dtype=np.int64)]
+        )
+        return self.recipients[name].to_numpy(dtype=object)[np.asarray(codes, dtype=np.int64)]
 
 
 def direct_rule_matches(names: pd.Series, ref: Reference) -> pd.DataFrame:
@@ -53,10 +57,9 @@ def direct_rule_matches(names: pd.Series, ref: Reference) -> pd.DataFrame:
             "rule_id": found["key"].to_numpy(),
             "company_id": found["key"].map(company).to_numpy(),
             "matched_text": found["matched_text"].to_numpy(),
-            "match_start": found["match_start"].to_numpy(),
         }
     )
-    return out.sort_values(["spelling", "match_start", "rule_id"], ignore_index=True)
+    return out.sort_values(["spelling", "rule_id"], ignore_index=True)
 
 
 def alias_map(companies: pd.DataFrame) -> dict[str, str]:
@@ -80,7 +83,7 @@ def link_recipients(tx: pd.DataFrame, ref: Reference) -> RecipientLinks:
         folded=spellings["folded"].to_numpy()[matches["spelling"]],
         name=names.to_numpy()[matches["spelling"]],
     )
-    by_rule = by_rule.sort_values(["folded", "match_start", "rule_id", "name"])
+    by_rule = by_rule.sort_values(["folded", "rule_id", "name"])
     by_rule = by_rule.drop_duplicates("folded").set_index("folded")
     rec = pd.DataFrame({"recipient_name_folded": sorted(set(spellings["folded"]))})
     folded = rec["recipient_name_folded"]
@@ -96,8 +99,8 @@ def link_recipients(tx: pd.DataFrame, ref: Reference) -> RecipientLinks:
     rec["recipient_role"] = rec["company_id"].map(role).fillna("").astype(str)
     rec.insert(0, "recipient_id", stable_ids("rc", folded))
     position = pd.Series(np.arange(len(rec)), index=folded)
-    spellings["recipient_code"] = spellings["folded"].map(position).to_numpy()
-    recipient_code = spellings["recipient_code"].to_numpy()[codes]
+    spellings["recipient_code"] = spellings["folded"].map(position).to_numpy(dtype=np.int64)
+    recipient_code = spellings["recipient_code"].to_numpy(dtype=np.int64)[codes]
     return RecipientLinks(codes, recipient_code, spellings, rec, matches)
 
 

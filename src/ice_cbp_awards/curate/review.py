@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import metadata
-from .columns import encode, take
+from .columns import encode, isin, take
 from .textmatch import Pattern, any_match_each, find_matches
 
 TOP_N = 200
@@ -98,7 +98,7 @@ def review_candidates(
 ) -> pd.DataFrame:
     """The top_n unattributed transactions with a signal, by obligation (largest first)."""
     res = metadata.resource("review_candidates")
-    free = ~tx["transaction_id"].isin(att["transaction_id"]).to_numpy()
+    free = ~isin(tx["transaction_id"], att["transaction_id"])
     pick = np.flatnonzero(free & (has_signal(tx) | (recipient_role == "reseller")))
     order = pd.DataFrame(
         {

@@ -68,12 +68,12 @@ class Pattern:
 
 
 def find_matches(texts: pd.Series, patterns: Sequence[Pattern]) -> pd.DataFrame:
-    """Every (row, pattern) where the pattern matches the text as whole words and its exclusion
-    does not: columns `row` (position in `texts`), `key`, `matched_text`, `match_start`.
+    """Every (row, pattern) where the pattern matches the text as whole words: columns `row`
+    (position in `texts`), `key`, `matched_text` (the leftmost match), `is_excluded`.
 
     A row matched by an inclusion pattern whose exclusion also matched is returned with
     `is_excluded` True, so that callers can tell "named but excluded" from "not named"."""
-    cols = ["row", "key", "matched_text", "match_start", "is_excluded"]
+    cols = ["row", "key", "matched_text", "is_excluded"]
     if len(texts) == 0 or not patterns:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(cols, _DTYPES, strict=True)})
     arr = _arrow(texts)
@@ -88,11 +88,10 @@ def find_matches(texts: pd.Series, patterns: Sequence[Pattern]) -> pd.DataFrame:
         if not valid.any():
             continue
         hit = np.flatnonzero(valid)
-        hit_text = sub.take(pa.array(hit))
         matched = pc.struct_field(found.take(pa.array(hit)), [0])
-        start = _match_start(hit_text, matched)
         excluded = np.zeros(len(hit), dtype=bool)
         if p.exclude_pattern:
+            hit_text = sub.take(pa.array(hit))
             excluded = pc.match_substring_regex(hit_text, whole_word(p.exclude_pattern)).to_numpy(
                 zero_copy_only=False
             )
@@ -101,8 +100,7 @@ def find_matches(texts: pd.Series, patterns: Sequence[Pattern]) -> pd.DataFrame:
                 {
                     "row": rows[hit],
                     "key": p.key,
-                    "matched_text": matched.to_numpy(zero_copy_only=False).astype(object),
-                    "match_start": start,
+                    "matched_text": pd.Series(matched.to_pylist(), dtype=str),
                     "is_excluded": excluded,
                 }
             )
@@ -110,19 +108,16 @@ def find_matches(texts: pd.Series, patterns: Sequence[Pattern]) -> pd.DataFrame:
     if not frames:
         return find_matches(texts.iloc[0:0], patterns)
     out = pd.concat(frames, ignore_index=True)
-    out["matched_text"] = out["matched_text"].astype(str)
-    return out.sort_values(["row", "match_start", "key"], kind="stable", ignore_index=True)
+    return out.sort_values(["row", "key"], kind="stable", ignore_index=True)
 
 
-_DTYPES = ["int64", "str", "str", "int64", "bool"]
+_DTYPES = ["int64", "str", "str", "bool"]
 
 
-def _match_start(texts: pa.Array, matched: pa.Array) -> np.ndarray:
-    """Character offset of each match in its text (first occurrence as a whole word)."""
-    out = np.empty(len(texts), dtype=np.int64)
-    for i, (t, m) in enumerate(zip(texts.to_pylist(), matched.to_pylist(), strict=True)):
-        out[i] = _word_find(t, m)
-    return out
+def word_offsets(texts: Sequence[str], words: Sequence[str]) -> np.ndarray:
+    """Per pair: offset of the first whole-word occurrence of the word in the text, ignoring
+    case. Used only where two rules of one company match one text (to report the leftmost)."""
+    return np.array([_word_find(t, w) for t, w in zip(texts, words, strict=True)], dtype=np.int64)
 
 
 def _word_find(text: str, word: str) -> int:
@@ -132,7 +127,7 @@ def _word_find(text: str, word: str) -> int:
     while True:
         i = up.find(w, start)
         if i < 0:
-            return 0
+            return len(text)
         before = up[i - 1] if i > 0 else " "
         after = up[i + len(w)] if i + len(w) < len(up) else " "
         if not before.isalnum() and not after.isalnum():
