@@ -33,25 +33,30 @@ from ice_cbp_awards.paths import default_raw_root  # noqa: E402
 FAMILY = "usaspending-cbp-ice"
 
 
-def tree_rss_mb(root_pid: int) -> float:
-    """Resident memory of a process and all its descendants, in MB."""
+def tree_pss_mb(root_pid: int) -> float:
+    """Memory of a process and all its descendants, in MB: the sum of their proportional set
+    sizes (shared pages split between the processes sharing them, so nothing counts twice)."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as fh:
-                parts = fh.read().rsplit(")", 1)[1].split()
-            ppid, pages = int(parts[1]), int(parts[21])
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(ppid, []).append(int(entry))
-        rss[int(entry)] = pages * os.sysconf("SC_PAGE_SIZE")
     total, todo = 0, [root_pid]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as fh:
+                for line in fh:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except OSError:
+            pass
         todo.extend(children.get(pid, []))
     return total / 1e6
 
@@ -72,7 +77,7 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> tuple[flo
     def sample() -> None:
         nonlocal peak
         while not stop.is_set():
-            peak = max(peak, tree_rss_mb(proc.pid))
+            peak = max(peak, tree_pss_mb(proc.pid))
             time.sleep(0.2)
 
     t = threading.Thread(target=sample, daemon=True)
@@ -95,7 +100,7 @@ def synthetic_root(raw_root: Path, target_rows: int, out: Path) -> Path:
     snap = max(r["snapshot"] for r in src_manifest)
     rows = [r for r in src_manifest if r["snapshot"] == snap]
     base = sum(int(r["rows"]) for r in rows)
-    copies = max(1, round(target_rows / base))
+    copies = max(1, -(-target_rows // base))  # enough copies to reach the target
     fam = out / FAMILY
     (fam / snap).mkdir(parents=True, exist_ok=True)
     manifest = []

@@ -6,12 +6,16 @@ schemas/ alone; the cross-field rules below say what no single field can.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pa_arrow
+import pyarrow.csv as pacsv
 
 from ..metadata import Resource
 from ..paths import REFERENCE_DIR
@@ -28,17 +32,48 @@ PANDAS_DTYPES = {
 }
 
 
-def read_resource(data_dir: Path, res: Resource) -> pd.DataFrame:
-    """A published CSV with the dtypes its schema gives; dates as datetime64, missing as NA."""
-    dtypes = {f["name"]: PANDAS_DTYPES.get(f["type"], "str") for f in res.fields}
-    frame = pd.read_csv(
-        data_dir / f"{res.name}.csv",
-        dtype=dtypes,
-        keep_default_na=False,
-        na_values={n: [""] for n in dtypes},
+_ARROW_TYPES = {
+    "str": pa_arrow.string(),
+    "Int64": pa_arrow.int64(),
+    "float64": pa_arrow.float64(),
+    "boolean": pa_arrow.bool_(),
+}
+_PANDAS_TYPES = {
+    pa_arrow.int64(): pd.Int64Dtype(),
+    pa_arrow.string(): pd.StringDtype("pyarrow", na_value=float("nan")),
+    pa_arrow.bool_(): pd.BooleanDtype(),
+}
+
+
+def _arrow_read(path: Path, types: dict[str, Any]) -> pd.DataFrame:
+    options = pacsv.ConvertOptions(
+        column_types=types,
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
     )
+    table = pacsv.read_csv(path, convert_options=options)
+    return table.to_pandas(types_mapper=_PANDAS_TYPES.get)
+
+
+def read_resource(data_dir: Path, res: Resource) -> pd.DataFrame:
+    """A published CSV with the dtypes its schema gives; dates as datetime64, missing as NA.
+
+    Read with Arrow (several times faster than pandas' reader on large files). A column whose
+    values do not convert stays text, so that the models report the wrong type instead of the
+    reading failing."""
+    dtypes = {f["name"]: PANDAS_DTYPES.get(f["type"], "str") for f in res.fields}
+    path = data_dir / f"{res.name}.csv"
+    try:
+        frame = _arrow_read(path, {n: _ARROW_TYPES[t] for n, t in dtypes.items()})
+    except pa_arrow.ArrowInvalid:
+        frame = _arrow_read(path, {n: pa_arrow.string() for n in dtypes})
+        for name, dtype in dtypes.items():
+            if dtype != "str" and name in frame:
+                with contextlib.suppress(TypeError, ValueError):  # left as text: reported
+                    frame[name] = frame[name].astype(dtype)
     for f in res.fields:
-        if f["type"] == "date":
+        if f["type"] == "date" and f["name"] in frame:
             frame[f["name"]] = pd.to_datetime(frame[f["name"]], format="%Y-%m-%d", errors="coerce")
     return frame
 

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import html
 import json
+import multiprocessing
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ..metadata import Resource, resources
 from . import frictionless_check, gx_check, pandera_check
 from .result import ValidationResult
+
+# Workers start from a small server process rather than forking this one: a fork would carry
+# (and count) every frame of the build in each worker.
+_CONTEXT = multiprocessing.get_context("forkserver")
 
 VALIDATORS = ("frictionless", "pandera", "great_expectations")
 
@@ -34,7 +40,10 @@ def _gx(data_dir: Path, expected_counts: Path | None) -> ValidationResult:
 
 
 def run_all(
-    data_dir: Path, full: bool = False, expected_counts: Path | None = None
+    data_dir: Path,
+    full: bool = False,
+    expected_counts: Path | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[ValidationResult]:
     """All three validators, spread over the machine's cores.
 
@@ -43,10 +52,11 @@ def run_all(
     frictionless runs stock on the whole descriptor instead, keys and foreign keys included.
     """
     res_list = built_resources(data_dir)
-    workers = max(2, os.cpu_count() or 2)
+    # one worker more than cores: Great Expectations holds one for its whole run
+    workers = (os.cpu_count() or 2) + 1
     with (
         tempfile.TemporaryDirectory(prefix="fl-chunks-") as tmp,
-        ProcessPoolExecutor(max_workers=workers) as pool,
+        ProcessPoolExecutor(max_workers=workers, mp_context=_CONTEXT) as pool,
     ):
         gx_future = pool.submit(_gx, data_dir, expected_counts)
         start = time.perf_counter()
@@ -56,6 +66,8 @@ def run_all(
             jobs = frictionless_check.chunk_jobs(data_dir, Path(tmp))
             fl_futures = [pool.submit(frictionless_check.validate_chunk, j) for j in jobs]
         pan = pandera_check.validate_data_dir(data_dir, res_list)
+        if meanwhile is not None:
+            meanwhile()  # e.g. the database, kept only if every validator passes
         if full:
             fri = fl_futures[0].result()
         else:
