@@ -51,6 +51,12 @@ def main(ctx: click.Context, verbose: bool) -> None:
 )
 @click.option("--patch", type=int, default=0, help="Re-release number of the same snapshot.")
 @click.option("--no-db", is_flag=True, help="Skip the SQLite database.")
+@click.option(
+    "--expected-counts",
+    type=click.Path(path_type=Path, exists=True),
+    default=None,
+    help="Row-count bounds to check against (default reference/expected_row_counts.csv).",
+)
 @click.pass_context
 def build(
     ctx: click.Context,
@@ -61,13 +67,22 @@ def build(
     data_dir: Path,
     patch: int,
     no_db: bool,
+    expected_counts: Path | None,
 ) -> None:
     """Build the package from the raw snapshots, validate it, and publish it into DATA_DIR."""
     from .build import BuildFailed, build_package
 
     try:
         result = build_package(
-            raw_root, data_dir, snapshot, list(bulk_files), not no_legacy, patch, not no_db, console
+            raw_root,
+            data_dir,
+            snapshot,
+            list(bulk_files),
+            include_legacy=not no_legacy,
+            patch=patch,
+            write_db=not no_db,
+            console=console,
+            expected_counts=expected_counts,
         )
     except BuildFailed as exc:
         for r in exc.results:

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from ice_cbp_awards.build import build_package
 from ice_cbp_awards.cli import main
 from ice_cbp_awards.fetch.agencies import fiscal_year_range
 from ice_cbp_awards.validate import gx_check
@@ -66,9 +67,9 @@ def _bounds_for_this_snapshot() -> pd.DataFrame:
 
 
 @pytest.mark.slow
-def test_fetch_then_build_a_valid_package(upstream, tmp_path, monkeypatch):
-    build = pytest.importorskip("ice_cbp_awards.build")
-    monkeypatch.setattr(gx_check, "expected_counts", _bounds_for_this_snapshot)
+def test_fetch_then_build_a_valid_package(upstream, tmp_path):
+    counts = tmp_path / "expected_row_counts.csv"
+    _bounds_for_this_snapshot().to_csv(counts, index=False)
     ice = make_transactions("ICE", 160, START, END)
     cbp = make_transactions("CBP", 60, START, END, seed=4000)
     FakeSearchApi(ice + cbp).install(upstream)
@@ -92,7 +93,9 @@ def test_fetch_then_build_a_valid_package(upstream, tmp_path, monkeypatch):
     assert fpds.exit_code == 0, fpds.output
 
     data = tmp_path / "data"
-    result = build.build_package(raw, data, SNAP, include_legacy=False, write_db=False)
+    result = build_package(
+        raw, data, SNAP, include_legacy=False, write_db=False, expected_counts=counts
+    )
     assert all(r.ok for r in result.validation)
 
     tx = _rows(data / "transactions.csv")

@@ -104,12 +104,16 @@ def _file_entry(folder: Path, rel: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+# written beside the database by `awards serve`, not by the build: never part of a release
+SERVE_CACHES = (".inspect.json",)
+
+
 def _copy_build_files(data_dir: Path, folder: Path, skip: set[str]) -> list[str]:
     """Copy every other file of the build (database, reports); JSON and HTML without timings."""
     copied = []
     for src in sorted(p for p in data_dir.rglob("*") if p.is_file()):
         rel = src.relative_to(data_dir).as_posix()
-        if rel in skip:
+        if rel in skip or rel.endswith(SERVE_CACHES):
             continue
         dst = folder / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
