@@ -14,28 +14,29 @@ from ..metadata import resource
 _SORT_TX = ["award_id_usaspending", "action_date", "modification_number", "raw_line_number"]
 _SORT_SUM = ["award_id_usaspending", "latest_action_date", "retrieved_at", "raw_line_number"]
 
+# award fields taken from the award's latest row, whether a transaction or a summary
+_FROM_LATEST = [
+    "award_id_piid",
+    "award_agency_code",
+    "parent_award_id_piid",
+    "parent_award_agency_code",
+    "awarding_sub_agency_code",
+    "agency_acronym",
+    "recipient_name",
+    "piid_office_code",
+    "piid_instrument_code",
+    "award_page_url",
+    "source_id",
+    "raw_line_number",
+    "retrieved_at",
+]
+
 
 def _from_transactions(tx: pd.DataFrame) -> pd.DataFrame:
     ordered = tx.sort_values(_SORT_TX, kind="stable")
     g = ordered.groupby("award_id_usaspending", sort=False)
     latest = g.tail(1).set_index("award_id_usaspending")
-    out = latest[
-        [
-            "award_id_piid",
-            "award_agency_code",
-            "parent_award_id_piid",
-            "parent_award_agency_code",
-            "awarding_sub_agency_code",
-            "agency_acronym",
-            "recipient_name",
-            "piid_office_code",
-            "piid_instrument_code",
-            "award_page_url",
-            "source_id",
-            "raw_line_number",
-            "retrieved_at",
-        ]
-    ].copy()
+    out = latest[_FROM_LATEST].copy()
     out["latest_description"] = latest["transaction_description"]
     out["first_action_date"] = g["action_date"].min()
     out["last_action_date"] = g["action_date"].max()
@@ -54,19 +55,7 @@ def _from_summaries(sm: pd.DataFrame) -> pd.DataFrame:
     latest = g.tail(1).set_index("award_id_usaspending")
     out = latest[
         [
-            "award_id_piid",
-            "award_agency_code",
-            "parent_award_id_piid",
-            "parent_award_agency_code",
-            "awarding_sub_agency_code",
-            "agency_acronym",
-            "recipient_name",
-            "piid_office_code",
-            "piid_instrument_code",
-            "award_page_url",
-            "source_id",
-            "raw_line_number",
-            "retrieved_at",
+            *_FROM_LATEST,
             "award_summary_id",
             "current_total_value_of_award_usd",
             "total_obligation_usd",
