@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from ice_cbp_awards.publish.local import free_port, serve_argv
+
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -58,12 +60,6 @@ def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
     return ordered[rank - 1]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(conn: http.client.HTTPConnection, path: str) -> tuple[int, int]:
@@ -205,18 +201,7 @@ def markdown(rows: list[dict[str, object]]) -> str:
 
 def start_server(data_dir: Path, cache: bool) -> tuple[subprocess.Popen, str, int]:
     port = free_port()
-    cmd = [
-        sys.executable,
-        "-c",
-        "from ice_cbp_awards.cli import main; main()",
-        "serve",
-        "--no-build",
-        "--data-dir",
-        str(data_dir),
-        "--port",
-        str(port),
-        "--cache" if cache else "--no-cache",
-    ]
+    cmd = serve_argv(data_dir, port, cache)
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -9,9 +9,7 @@ a JavaScript error. Screenshots go to test-artifacts/.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +18,7 @@ import pytest
 import requests
 
 from ice_cbp_awards.paths import REPO_ROOT
+from ice_cbp_awards.publish.local import free_port, serve_argv
 
 from .sample_package import PALANTIR_PIID, VERSION
 
@@ -39,29 +38,13 @@ DB = "ice-cbp-tech-awards"
 pytestmark = pytest.mark.browser
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(sample_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`awards serve --no-build` in its own process; yields its base URL."""
     data_dir = tmp_path_factory.mktemp("served") / "data"
     shutil.copytree(sample_data_dir, data_dir)
     port = free_port()
-    cmd = [
-        sys.executable,
-        "-c",
-        "from ice_cbp_awards.cli import main; main()",
-        "serve",
-        "--no-build",
-        "--data-dir",
-        str(data_dir),
-        "--port",
-        str(port),
-    ]
+    cmd = serve_argv(data_dir, port)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
