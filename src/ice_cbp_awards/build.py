@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -237,6 +238,7 @@ def build_package(
         version = data_version_for_snapshot(snap, patch)
         with steps.step("normalise, deduplicate, quarantine, derive awards"):
             tables = core_tables(batches)
+            del batches
         tables = {**tables, **curated_tables(tables, steps)}
         extra = {"snapshot": snap, "raw_root_default": "../shared/raw"}
         with steps.step("write CSVs and descriptor"):
@@ -247,21 +249,21 @@ def build_package(
         label = "validate (frictionless, pandera, Great Expectations)"
         if write_db:
             label += "; meanwhile the SQLite database"
+        summary = build_summary(tables, version, snap, steps.timings)
+        del tables  # the validators read the published CSVs; the build's frames can go
+        runner.release_memory()
         with steps.step(label):
-            db = (
-                (
-                    lambda: steps.timed(
-                        "write SQLite database and Datasette metadata", write_database, tmp, version
-                    )
-                )
-                if write_db
-                else None
+            db = partial(write_database, tmp, version) if write_db else None
+            results, db_seconds = runner.run_with(
+                tmp, expected_counts=expected_counts, meanwhile=db
             )
-            results = runner.run_all(tmp, expected_counts=expected_counts, meanwhile=db)
             runner.write_results(results, tmp / "validation", version)
+        if db_seconds is not None:
+            steps.timings["write SQLite database and Datasette metadata"] = db_seconds
         if not all(r.ok for r in results):
             raise BuildFailed(_failure_line(results), results)
-        write_json(build_summary(tables, version, snap, steps.timings), tmp / "build_report.json")
+        summary["timings_seconds"] = steps.timings
+        write_json(summary, tmp / "build_report.json")
         _swap(tmp, data_dir)
         shutil.rmtree(failed, ignore_errors=True)
         return BuildResult(data_dir, version, rows, results, steps.timings)
@@ -279,13 +281,16 @@ def curated_tables(core: dict[str, pd.DataFrame], steps: Steps) -> dict[str, pd.
         return build_curated(core["transactions"], core["awards"], REFERENCE_DIR)
 
 
-def write_database(data_dir: Path, version: str) -> None:
+def write_database(data_dir: Path, version: str) -> float:
+    """The SQLite database and Datasette metadata; returns the seconds it took."""
     from .publish.datasette_metadata import write_datasette_metadata
     from .publish.sqlite import write_database as write_db
 
+    start = time.perf_counter()
     name = metadata.package_descriptor()["name"]
     write_db(data_dir, data_dir / f"{name}.db")
     write_datasette_metadata(data_dir, data_dir / "metadata.json")
+    return round(time.perf_counter() - start, 3)
 
 
 def build_summary(

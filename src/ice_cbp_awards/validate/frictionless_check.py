@@ -4,29 +4,43 @@ Two ways to run it:
 - `validate_package`: stock frictionless on the whole descriptor, keys and foreign keys
   included, exactly what `frictionless validate datapackage.json` does. `awards validate`
   runs this by default.
-- `validate_package_parallel`: what the build runs. Stock frictionless checks every row's
-  types and constraints, on row chunks spread over all cores; primary keys, unique fields and
-  foreign keys, which frictionless checks with one pass in one process, are checked on whole
-  columns by the pandera validator instead. Frictionless row checks are the slowest part of
-  validation (a few thousand rows a second for a 32-field table), so this is where the build's
-  time goes; see docs/performance.md.
+- `validate_resource_values`: what the build runs, one job per resource. Frictionless checks a
+  cell (its type, format and constraints) from the cell's text and its field alone, so a value
+  that repeats in a column needs checking once. The build reads each published CSV with Arrow
+  as text, checks its structure (header against the schema, the same number of cells on every
+  row, no blank row), and gives frictionless every distinct value of every column as a
+  one-field resource with that column's field definition; missing values are checked once per
+  column, in one row beside a marker cell. Each error frictionless reports is mapped back to
+  the first row holding that value (and counts the rows that share it), with frictionless's
+  own message. A million transactions hold about two million distinct cells instead of 33
+  million; see docs/performance.md. A file whose structure is off is validated stock, row by
+  row, so its errors are exactly frictionless's. Primary keys, unique fields and foreign keys,
+  which need whole columns, are checked by the pandera validator and again by SQLite.
 """
 
 from __future__ import annotations
 
 import copy
+import csv
 import json
-import os
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
+
+import attrs
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from .result import Finding, ValidationResult
 
 MAX_FINDINGS = 200
-CHUNK_ROWS = 12_000
+MARKER = "_row"  # the marker cell beside the missing values (never a schema field name)
+
+Job = tuple[str, str, dict[str, Any]]  # resource name, CSV path, Table Schema
+ErrorTuple = tuple[str, str, int | None]  # type, message, row number (header is row 1)
 
 
 def validate_package(descriptor_path: Path) -> ValidationResult:
@@ -58,73 +72,225 @@ def row_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return s
 
 
-def _chunks(path: Path, rows: int, out_dir: Path) -> list[tuple[Path, int]]:
-    """Split a CSV into header+rows chunk files, when every record is one line."""
-    with path.open("rb") as fh:
-        data = fh.read()
-    lines = data.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    if len(lines) - 1 != rows or rows <= CHUNK_ROWS:
-        return [(path, 0)]  # records with embedded newlines (or a small file): one piece
-    header, body = lines[0], lines[1:]
-    out = []
-    for i, start in enumerate(range(0, len(body), CHUNK_ROWS)):
-        piece = out_dir / f"{path.stem}.{i:04d}.csv"
-        piece.write_bytes(header + b"\n" + b"\n".join(body[start : start + CHUNK_ROWS]) + b"\n")
-        out.append((piece, start))
+def jobs(data_dir: Path) -> list[Job]:
+    """One job per resource of a built data dir, largest file first."""
+    desc = json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
+    out = [
+        (entry["name"], str(data_dir / entry["path"]), row_schema(entry["schema"]))
+        for entry in desc["resources"]
+    ]
+    return sorted(out, key=lambda j: -Path(j[1]).stat().st_size if Path(j[1]).exists() else 0)
+
+
+def descriptor_errors(descriptor_path: Path) -> list[ErrorTuple]:
+    """Frictionless's own check of the package descriptor (metadata, not data)."""
+    import frictionless
+
+    report = frictionless.Package.validate_descriptor(str(descriptor_path))
+    return [(e.type, e.message, None) for e in report.errors[:MAX_FINDINGS]]
+
+
+def _header(path: Path) -> list[str]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return next(csv.reader(fh), [])
+
+
+def read_text_table(path: Path, names: list[str]) -> pa.Table | None:
+    """Every cell as text ("" where empty), or None when a row's cell count is off."""
+    invalid: list[int] = []
+
+    def on_invalid(row: Any) -> str:
+        invalid.append(row.number)
+        return "skip"
+
+    table = pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(use_threads=True),
+        parse_options=pacsv.ParseOptions(
+            newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names},
+            null_values=[],
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    return None if invalid else table
+
+
+def validate_resource_values(job: Job) -> tuple[str, int, list[ErrorTuple], str]:
+    """Frictionless checks of one published CSV: every distinct value of every column.
+
+    Returns (resource, rows, errors, mode)."""
+    name, path_str, schema = job
+    path = Path(path_str)
+    names = [f["name"] for f in schema["fields"]]
+    table = read_text_table(path, names) if path.exists() and _header(path) == names else None
+    if table is None:  # header or structure off: stock frictionless, row by row
+        rows, errs = _stock_rows(path, schema)
+        return name, rows, errs, "stock"
+    blank = _blank_rows(table)
+    errs: list[ErrorTuple] = [
+        ("blank-row", f'Row at position "{r}" is completely blank', r) for r in blank
+    ]
+    missing_values = set(schema.get("missingValues", [""]))
+    missing_array = pa.array(sorted(missing_values), pa.string())
+    distinct, with_missing = [], []
+    for pos, field in enumerate(schema["fields"], start=1):
+        uniq = pc.unique(table.column(field["name"]))
+        values = uniq.filter(pc.invert(pc.is_in(uniq, missing_array)))
+        if len(values):
+            distinct.append((pos, field, values))
+        if len(values) < len(uniq):
+            with_missing.append((pos, field))
+    with tempfile.TemporaryDirectory(prefix=f"fl-{name}-") as tmp:
+        for i, group in enumerate(_groups(distinct)):
+            errs.extend(_group_errors(schema, group, table, Path(tmp) / f"{i:03d}.csv"))
+            if len(errs) >= MAX_FINDINGS:
+                break
+    errs.extend(_missing_errors(schema, with_missing, table, missing_values))
+    return name, table.num_rows, errs[:MAX_FINDINGS], "distinct values"
+
+
+Distinct = tuple[int, dict[str, Any], pa.Array]  # field position, field, distinct values
+
+
+def _groups(distinct: list[Distinct], ratio: int = 2) -> list[list[Distinct]]:
+    """Fields of similar numbers of distinct values, to check side by side in one file.
+
+    A file is as long as its field with most values (the others repeat theirs), so fields
+    are grouped within a factor `ratio` of each other: few files, few repeated cells."""
+    groups: list[list[Distinct]] = []
+    for item in sorted(distinct, key=lambda d: -len(d[2])):
+        if groups and len(item[2]) * ratio >= len(groups[-1][0][2]):
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    return groups
+
+
+def _group_errors(
+    schema: dict[str, Any], group: list[Distinct], table: pa.Table, path: Path
+) -> list[ErrorTuple]:
+    """Frictionless on one CSV whose columns are the fields' distinct values, each column
+    repeating its values to the length of the longest."""
+    import frictionless
+    from frictionless.formats import CsvControl
+
+    rows = len(group[0][2])
+    columns = {}
+    for _, field, values in group:
+        repeat = pa.array(np.arange(rows) % len(values))
+        columns[field["name"]] = values if len(values) == rows else values.take(repeat)
+    pacsv.write_csv(
+        pa.table(columns), path, write_options=pacsv.WriteOptions(quoting_style="needed")
+    )
+    res = frictionless.Resource(
+        path=path.name,
+        basepath=str(path.parent),
+        encoding="utf-8",
+        dialect=frictionless.Dialect(controls=[CsvControl(delimiter=",")]),
+        schema=frictionless.Schema.from_descriptor({**schema, "fields": [f for _, f, _ in group]}),
+    )
+    by_name = {f["name"]: (pos, values) for pos, f, values in group}
+    out, seen = [], set()
+    for err in res.validate(limit_errors=MAX_FINDINGS * 4).tasks[0].errors:
+        if not isinstance(err, frictionless.errors.CellError):
+            out.append((err.type, err.message, None))
+            continue
+        pos, values = by_name[err.field_name]
+        value = values[(err.row_number - 2) % len(values)].as_py()
+        if (err.field_name, value) not in seen:  # a repeated value, reported once
+            seen.add((err.field_name, value))
+            out.append(_relocated(err, err.field_name, pos, value, table))
     return out
 
 
-def validate_chunk(args: tuple[str, str, dict[str, Any], int]) -> tuple[str, int, list[tuple]]:
+def _stock_rows(path: Path, schema: dict[str, Any]) -> tuple[int, list[ErrorTuple]]:
     import frictionless
 
-    name, path, schema, offset = args
     res = frictionless.Resource(
-        path=os.path.basename(path),
-        basepath=os.path.dirname(path),
+        path=path.name,
+        basepath=str(path.parent),
         schema=frictionless.Schema.from_descriptor(schema),
     )
-    report = res.validate()
-    task = report.tasks[0]
-    errs = [
-        (e.type, e.message, (getattr(e, "row_number", None) or 0) + offset or None)
-        for e in task.errors[:MAX_FINDINGS]
-    ]
-    return name, int(task.stats.get("rows") or 0), errs
+    task = res.validate().tasks[0]
+    errs = [(e.type, e.message, getattr(e, "row_number", None)) for e in task.errors]
+    return int(task.stats.get("rows") or 0), errs[:MAX_FINDINGS]
 
 
-def chunk_jobs(data_dir: Path, tmp: Path) -> list[tuple[str, str, dict[str, Any], int]]:
-    """Row-check jobs for every resource of a built data dir, largest first."""
-    desc = json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
-    jobs = []
-    for entry in desc["resources"]:
-        path = data_dir / entry["path"]
-        n = sum(1 for _ in path.open("rb")) - 1
-        for piece, offset in _chunks(path, n, tmp):
-            jobs.append((entry["name"], str(piece), row_schema(entry["schema"]), offset))
-    jobs.sort(key=lambda j: -os.path.getsize(j[1]))
-    return jobs
+def _blank_rows(table: pa.Table) -> list[int]:
+    """Row numbers (header = 1) of rows whose every cell is empty."""
+    if table.num_columns == 0 or table.num_rows == 0:
+        return []
+    empty = pc.equal(table.column(0), "")
+    for column in table.columns[1:]:
+        empty = pc.and_(empty, pc.equal(column, ""))
+    hits = pc.indices_nonzero(empty).to_pylist()[:MAX_FINDINGS]
+    return [i + 2 for i in hits]
 
 
-def collect(results: list[tuple[str, int, list[tuple]]], seconds: float) -> ValidationResult:
+def _missing_errors(
+    schema: dict[str, Any],
+    fields: list[tuple[int, dict[str, Any]]],
+    table: pa.Table,
+    missing_values: set[str],
+) -> list[ErrorTuple]:
+    """Missing cells, checked once per column: one row of empty cells beside a marker."""
+    import frictionless
+
+    if not fields:
+        return []
+    mini = {**schema, "fields": [{"name": MARKER, "type": "string"}] + [f for _, f in fields]}
+    res = frictionless.Resource(
+        data=[[MARKER, *(f["name"] for _, f in fields)], ["1", *("" for _ in fields)]],
+        schema=frictionless.Schema.from_descriptor(mini),
+    )
+    position = {f["name"]: pos for pos, f in fields}
+    out = []
+    for err in res.validate().tasks[0].errors:
+        if not isinstance(err, frictionless.errors.CellError):
+            out.append((err.type, err.message, None))
+            continue
+        column = table.column(err.field_name)
+        value = next(v for v in missing_values if pc.any(pc.equal(column, v)).as_py())
+        out.append(_relocated(err, err.field_name, position[err.field_name], value, table))
+    return out
+
+
+def _relocated(err: Any, field_name: str, pos: int, value: str, table: pa.Table) -> ErrorTuple:
+    """The error as stock frictionless reports it, at the first row holding the value."""
+    column = table.column(field_name)
+    first = pc.index(column, value).as_py()
+    count = pc.sum(pc.equal(column, value)).as_py()
+    cells = [table.column(i)[first].as_py() for i in range(table.num_columns)]
+    moved = attrs.evolve(err, row_number=first + 2, field_number=pos, cells=cells)
+    more = f" (the same value in {count - 1} more rows)" if count > 1 else ""
+    return moved.type, moved.message + more, first + 2
+
+
+def collect(
+    results: list[tuple[str, int, list[ErrorTuple], str]],
+    package_errors: list[ErrorTuple],
+    seconds: float,
+) -> ValidationResult:
     result = ValidationResult("frictionless")
     rows: dict[str, int] = {}
-    for name, n_rows, errs in results:
+    modes: dict[str, str] = {}
+    result.checks_run += 1  # the descriptor
+    for etype, message, _ in package_errors:
+        result.findings.append(Finding("package", etype, message))
+    for name, n_rows, errs, mode in results:
         result.checks_run += 1
-        rows[name] = rows.get(name, 0) + n_rows
+        rows[name] = n_rows
+        modes[name] = mode
         for etype, message, row in errs:
             result.findings.append(Finding(name, etype, message, row))
-    result.details = {"mode": "parallel row checks; keys checked by pandera", "rows": rows}
+    result.details = {
+        "mode": "every distinct value of every column; keys checked by pandera",
+        "modes": modes,
+        "rows": rows,
+    }
     result.seconds = seconds
     return result
-
-
-def validate_package_parallel(data_dir: Path, workers: int | None = None) -> ValidationResult:
-    """Frictionless row checks of every resource, chunked over processes."""
-    start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="fl-chunks-") as tmp:
-        jobs = chunk_jobs(data_dir, Path(tmp))
-        with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
-            results = list(pool.map(validate_chunk, jobs))
-    return collect(results, time.perf_counter() - start)

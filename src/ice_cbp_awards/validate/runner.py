@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import multiprocessing
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from ..metadata import Resource, resources
 from . import frictionless_check, gx_check, pandera_check
@@ -20,11 +20,23 @@ from .result import ValidationResult
 # (and count) every frame of the build in each worker.
 _CONTEXT = multiprocessing.get_context("forkserver")
 
+T = TypeVar("T")
+
 VALIDATORS = ("frictionless", "pandera", "great_expectations")
 
 
 def _frictionless(data_dir: Path) -> ValidationResult:
     return frictionless_check.validate_package(data_dir / "datapackage.json")
+
+
+def _frictionless_values(data_dir: Path) -> ValidationResult:
+    """The build's frictionless run: the descriptor, then every resource's distinct values."""
+    start = time.perf_counter()
+    package = frictionless_check.descriptor_errors(data_dir / "datapackage.json")
+    chunks = [
+        frictionless_check.validate_resource_values(j) for j in frictionless_check.jobs(data_dir)
+    ]
+    return frictionless_check.collect(chunks, package, time.perf_counter() - start)
 
 
 def built_resources(data_dir: Path) -> list[Resource]:
@@ -35,46 +47,63 @@ def built_resources(data_dir: Path) -> list[Resource]:
     return [resources()[n] for n in names if n in resources()]
 
 
-def _gx(data_dir: Path, expected_counts: Path | None) -> ValidationResult:
-    return gx_check.validate_data_dir(data_dir, built_resources(data_dir), None, expected_counts)
-
-
 def run_all(
     data_dir: Path,
     full: bool = False,
     expected_counts: Path | None = None,
-    meanwhile: Callable[[], None] | None = None,
 ) -> list[ValidationResult]:
-    """All three validators, spread over the machine's cores.
+    """All three validators (see run_with); with full=True frictionless runs stock."""
+    return run_with(data_dir, full, expected_counts)[0]
 
-    Great Expectations runs in a worker process; frictionless row checks run in chunks on the
-    workers; pandera runs in this process meanwhile. With full=True (`awards validate`)
-    frictionless runs stock on the whole descriptor instead, keys and foreign keys included.
+
+def run_with(
+    data_dir: Path,
+    full: bool = False,
+    expected_counts: Path | None = None,
+    meanwhile: Callable[[], T] | None = None,
+) -> tuple[list[ValidationResult], T | None]:
+    """All three validators, and `meanwhile` (e.g. the database) on the other core.
+
+    On a two-core machine the work is laid out so that both cores stay busy and no two large
+    reads are held at once: `meanwhile` runs in one worker from the start; frictionless runs
+    in another worker (each task in a fresh process, so its memory goes back when it ends);
+    then pandera and Great Expectations run here, one after the other, on one read of the
+    CSVs. With full=True (`awards validate`) frictionless runs stock on the whole descriptor,
+    keys and foreign keys included. Returns the three results and what `meanwhile` returned.
     """
     res_list = built_resources(data_dir)
-    # one worker more than cores: Great Expectations holds one for its whole run
-    workers = (os.cpu_count() or 2) + 1
     with (
-        tempfile.TemporaryDirectory(prefix="fl-chunks-") as tmp,
-        ProcessPoolExecutor(max_workers=workers, mp_context=_CONTEXT) as pool,
+        ProcessPoolExecutor(max_workers=1, mp_context=_CONTEXT) as side,
+        ProcessPoolExecutor(max_workers=1, mp_context=_CONTEXT, max_tasks_per_child=1) as pool,
     ):
-        gx_future = pool.submit(_gx, data_dir, expected_counts)
-        start = time.perf_counter()
-        if full:
-            fl_futures = [pool.submit(_frictionless, data_dir)]
-        else:
-            jobs = frictionless_check.chunk_jobs(data_dir, Path(tmp))
-            fl_futures = [pool.submit(frictionless_check.validate_chunk, j) for j in jobs]
-        pan = pandera_check.validate_data_dir(data_dir, res_list)
-        if meanwhile is not None:
-            meanwhile()  # e.g. the database, kept only if every validator passes
-        if full:
-            fri = fl_futures[0].result()
-        else:
-            chunks = [f.result() for f in fl_futures]
-            fri = frictionless_check.collect(chunks, time.perf_counter() - start)
-        gxr = gx_future.result()
-    return [fri, pan, gxr]
+        side_future = side.submit(meanwhile) if meanwhile is not None else None
+        fl_future = pool.submit(_frictionless if full else _frictionless_values, data_dir)
+        gx_check.preload()  # imports while frictionless runs
+        fri = fl_future.result()
+        frames = pandera_check.read_frames(data_dir, res_list)
+        pan = pandera_check.validate_data_dir(data_dir, res_list, frames)
+        gx_check.to_categories(frames)
+        gxr = gx_check.validate_data_dir(data_dir, res_list, frames, expected_counts)
+        del frames
+        release_memory()
+        side_result = side_future.result() if side_future is not None else None
+    return [fri, pan, gxr], side_result
+
+
+def release_memory() -> None:
+    """Hand freed memory back to the system (Arrow's pool and the C allocator keep it)."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    import pyarrow as pa
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    libc = ctypes.util.find_library("c")
+    if libc:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(libc).malloc_trim(0)
 
 
 def write_results(results: list[ValidationResult], out_dir: Path, version: str) -> None:

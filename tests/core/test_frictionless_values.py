@@ -1,0 +1,99 @@
+"""The build's frictionless run (each distinct value once) against stock frictionless."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ice_cbp_awards.validate import frictionless_check as fc
+
+SCHEMA = {
+    "fields": [
+        {"name": "id", "type": "string", "constraints": {"required": True, "pattern": "t-[0-9]+"}},
+        {"name": "n", "type": "integer", "constraints": {"minimum": 0}},
+        {"name": "day", "type": "date", "constraints": {"required": True}},
+        {"name": "kind", "type": "string", "constraints": {"enum": ["A", "B"]}},
+        {"name": "amount", "type": "number"},
+    ]
+}
+GOOD = ["t-1,1,2024-01-02,A,1.5", "t-2,2,2024-01-03,B,-2", "t-3,,2024-01-03,,0"]
+
+
+def write(tmp_path: Path, lines: list[str], header: str = "id,n,day,kind,amount") -> Path:
+    path = tmp_path / "r.csv"
+    path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def run(path: Path) -> tuple[int, list[tuple[str, str, int | None]], str]:
+    _, rows, errs, mode = fc.validate_resource_values(("r", str(path), SCHEMA))
+    return rows, errs, mode
+
+
+def stock(path: Path) -> list[tuple[str, str, int | None]]:
+    return fc._stock_rows(path, SCHEMA)[1]
+
+
+def test_valid_file_passes_in_distinct_value_mode(tmp_path: Path) -> None:
+    rows, errs, mode = run(write(tmp_path, GOOD * 5))
+    assert (rows, errs, mode) == (15, [], "distinct values")
+    assert stock(write(tmp_path, GOOD * 5)) == []
+
+
+def test_cell_errors_match_stock_frictionless_at_their_first_row(tmp_path: Path) -> None:
+    lines = GOOD + [
+        "x-4,4,2024-01-05,A,1",  # pattern
+        "t-5,-1,2024-01-05,A,1",  # minimum
+        "t-6,6,not a date,A,1",  # type
+        "t-7,7,2024-01-05,C,1",  # enum
+        "t-8,8,,A,1",  # required
+        "t-9,9,2024-01-05,A,abc",  # type
+        "t-10,-1,2024-01-05,C,abc",  # the same bad values again: reported once each
+    ]
+    path = write(tmp_path, lines)
+    _, fast, mode = run(path)
+    assert mode == "distinct values"
+    full = stock(path)
+    first = {}
+    for etype, message, row in full:
+        first.setdefault((etype, message.split(" at position")[-1]), (message, row))
+    assert len(full) == 9 and len(fast) == 6
+    for etype, message, row in fast:
+        key = (etype, message.split(" (the same value")[0].split(" at position")[-1])
+        stock_message, stock_row = first[key]
+        assert row == stock_row
+        assert message.startswith(stock_message)
+    repeated = [m for _, m, _ in fast if "the same value in 1 more rows" in m]
+    assert len(repeated) == 3  # -1, C and abc each appear twice
+
+
+def test_blank_row_is_reported(tmp_path: Path) -> None:
+    _, errs, _ = run(write(tmp_path, GOOD + [",,,,"]))
+    assert ("blank-row", 'Row at position "5" is completely blank', 5) in errs
+
+
+@pytest.mark.parametrize(
+    ("lines", "header", "error"),
+    [
+        (GOOD + ["t-4,4,2024-01-05,A,1,extra"], "id,n,day,kind,amount", "extra-cell"),
+        (GOOD + ["t-4,4"], "id,n,day,kind,amount", "missing-cell"),
+        (GOOD, "id,n,date,kind,amount", "incorrect-label"),
+    ],
+)
+def test_structure_off_falls_back_to_stock_rows(
+    tmp_path: Path, lines: list[str], header: str, error: str
+) -> None:
+    _, errs, mode = run(write(tmp_path, lines, header))
+    assert mode == "stock"
+    assert error in {e[0] for e in errs}
+
+
+def test_groups_keep_fields_of_similar_size_together() -> None:
+    import pyarrow as pa
+
+    def item(pos: int, n: int) -> fc.Distinct:
+        return (pos, {"name": f"f{pos}"}, pa.array([str(i) for i in range(n)]))
+
+    groups = fc._groups([item(1, 1000), item(2, 3), item(3, 600), item(4, 2), item(5, 400)])
+    assert [[p for p, _, _ in g] for g in groups] == [[1, 3], [5], [2, 4]]
