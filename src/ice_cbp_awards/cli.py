@@ -120,7 +120,7 @@ def docs() -> None:
 @click.option(
     "--fast",
     is_flag=True,
-    help="Frictionless row checks in parallel chunks (keys by pandera), as the build does.",
+    help="Frictionless checks each distinct value once (keys by pandera), as the build does.",
 )
 @click.pass_context
 def validate(ctx: click.Context, data_dir: Path, fast: bool) -> None:

@@ -132,7 +132,10 @@ class RawBatch:
             columns = TRANSACTION_COLUMNS if self.kind == "transactions" else SUMMARY_COLUMNS
             extra = ["source_id", "raw_line_number", "retrieved_at", "file_fiscal_year"]
             return pd.DataFrame(columns=columns + extra)
-        return pd.concat(self.frames, ignore_index=True)
+        if len(self.frames) > 1 or not isinstance(self.frames[0].index, pd.RangeIndex):
+            # joined once and kept: each call would otherwise copy every raw row again
+            self.frames = [pd.concat(self.frames, ignore_index=True)]
+        return self.frames[0]
 
     def raw_values_json(self, rows: pd.DataFrame) -> pd.Series:
         """The raw values of some rows as JSON objects keyed by the file's own column names.

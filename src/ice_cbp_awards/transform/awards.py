@@ -33,7 +33,15 @@ _FROM_LATEST = [
 
 
 def _from_transactions(tx: pd.DataFrame) -> pd.DataFrame:
-    ordered = tx.sort_values(_SORT_TX, kind="stable")
+    # sort only the columns an award takes: a sorted copy of all of them is the build's
+    # largest allocation at a million transactions
+    needed = [
+        *_SORT_TX,
+        *_FROM_LATEST,
+        "transaction_description",
+        "federal_action_obligation_usd",
+    ]
+    ordered = tx[list(dict.fromkeys(needed))].sort_values(_SORT_TX, kind="stable")
     g = ordered.groupby("award_id_usaspending", sort=False)
     latest = g.tail(1).set_index("award_id_usaspending")
     out = latest[_FROM_LATEST].copy()

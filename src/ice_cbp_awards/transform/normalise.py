@@ -6,6 +6,7 @@ quarantined, ids derived from the unmodified upstream keys, id collisions quaran
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -14,12 +15,7 @@ from ..metadata import resource
 from ..readers.batch import SUMMARY_COLUMNS, TRANSACTION_COLUMNS, RawBatch
 from . import parse
 
-AWARD_KEY_PARTS = [
-    "award_id_piid",
-    "award_agency_code",
-    "parent_award_id_piid",
-    "parent_award_agency_code",
-]
+AWARD_KEY_PARTS = parse.AWARD_KEY_PARTS
 SUMMARY_AMOUNTS = [
     "latest_action_obligation",
     "total_obligation",
@@ -43,7 +39,7 @@ def _reject(
     rows = frame[mask]
     out = rows[["source_id", "raw_line_number", "file_fiscal_year", "agency_raw"]].copy()
     out["reason_code"] = code
-    out["reason_detail"] = detail[mask]
+    out["reason_detail"] = detail
     out["raw_values_json"] = batch.raw_values_json(rows)
     return out
 
@@ -87,20 +83,28 @@ def normalise(batch: RawBatch, path_of: dict[str, str]) -> Normalised:
     frame, dups = _drop_exact_duplicates(frame, raw_cols)
     date_col = "action_date" if is_tx else "latest_action_date"
     amount_col = "federal_action_obligation" if is_tx else None
-    where = _locate(frame, path_of)
     rejects = []
     bad_any = pd.Series(False, index=frame.index)
 
-    def check(mask: pd.Series, code: str, detail: pd.Series) -> None:
+    def where(mask: pd.Series) -> pd.Series:
+        return _locate(frame[mask], path_of)
+
+    def check(mask: pd.Series, code: str, describe: Callable[[pd.Series], pd.Series]) -> None:
+        """Quarantine the rows of mask not already quarantined; describe(mask) says why (only
+        computed for the rows it quarantines: strings for a million rows cost seconds)."""
         nonlocal bad_any
         mask = mask & ~bad_any
         if mask.any():
-            rejects.append(_reject(batch, frame, mask, code, detail))
+            rejects.append(_reject(batch, frame, mask, code, describe(mask)))
         bad_any = bad_any | mask
 
     required = ["recipient_name", date_col] + ([amount_col, "modification_number"] if is_tx else [])
     for col in required:
-        check(frame[col].str.strip() == "", "missing_required_value", where + f": {col} is empty")
+        check(
+            frame[col].str.strip() == "",
+            "missing_required_value",
+            lambda m, col=col: where(m) + f": {col} is empty",
+        )
     sub_code = parse.agency_codes(
         frame["awarding_sub_agency_code"].where(
             frame["awarding_sub_agency_code"] != "", frame["agency_raw"]
@@ -109,18 +113,25 @@ def normalise(batch: RawBatch, path_of: dict[str, str]) -> Normalised:
     check(
         sub_code == "",
         "unknown_agency",
-        where + ": agency '" + frame["agency_raw"] + "' is neither ICE (7012) nor CBP (7014)",
+        lambda m: (
+            where(m)
+            + ": agency '"
+            + frame["agency_raw"][m]
+            + "' is neither ICE (7012) nor CBP (7014)"
+        ),
     )
     dates = parse.parse_dates(frame[date_col], batch.date_formats)
     check(
         dates.isna(),
         "unparseable_date",
-        where
-        + f": {date_col} '"
-        + frame[date_col]
-        + "' is not a date in the expected format ("
-        + " or ".join(batch.date_formats)
-        + ")",
+        lambda m: (
+            where(m)
+            + f": {date_col} '"
+            + frame[date_col][m]
+            + "' is not a date in the expected format ("
+            + " or ".join(batch.date_formats)
+            + ")"
+        ),
     )
     amounts = {}
     for col in [amount_col] if is_tx else SUMMARY_AMOUNTS:
@@ -128,17 +139,19 @@ def normalise(batch: RawBatch, path_of: dict[str, str]) -> Normalised:
         check(
             amounts[col].isna() & (frame[col] != ""),
             "non_numeric_amount",
-            where + f": {col} '" + frame[col] + "' is not a number",
+            lambda m, col=col: where(m) + f": {col} '" + frame[col][m] + "' is not a number",
         )
     parts, bad_key = _key_parts(frame)
     check(
         bad_key,
         "malformed_award_key",
-        where
-        + ": award key '"
-        + parts["award_id_usaspending"]
-        + "' does not match CONT_AWD_{piid}_{agency}_{parent piid}_{parent agency} or its"
-        " PIID differs from the PIID column",
+        lambda m: (
+            where(m)
+            + ": award key '"
+            + parts["award_id_usaspending"][m]
+            + "' does not match CONT_AWD_{piid}_{agency}_{parent piid}_{parent agency} or its"
+            " PIID differs from the PIID column"
+        ),
     )
     keep = ~bad_any
     rej = pd.concat(rejects, ignore_index=True) if rejects else _empty_rejects()
@@ -223,20 +236,25 @@ def collisions(
     """Split rows sharing an id into kept, reconciled (same id from another source system,
     already published from a preferred one) and collisions (same id, same system, different
     content): never overwritten, always reported."""
-    order = records["source_system"].map(priority).fillna(99)
-    rec = records.assign(_p=order).sort_values(
-        ["_p", "source_id", "raw_line_number"], kind="stable"
+    keys = pd.DataFrame(
+        {
+            "_p": records["source_system"].map(priority).fillna(99),
+            "source_id": records["source_id"],
+            "raw_line_number": records["raw_line_number"],
+        }
     )
+    # one reordered copy of the records (the frame is the build's largest)
+    order = keys.sort_values(["_p", "source_id", "raw_line_number"], kind="stable").index
+    rec = records if order.equals(records.index) else records.loc[order]
     dup = rec.duplicated(subset=[id_col], keep="first")
     if not dup.any():
-        empty = rec.iloc[0:0].drop(columns="_p")
-        return rec.drop(columns="_p"), empty, empty
+        empty = rec.iloc[0:0]
+        return rec, empty, empty
     first = rec[~dup].set_index(id_col)
     later = rec[dup]
     first_system = later[id_col].map(first["source_system"])
     cross = later["source_system"] != first_system
-    kept = rec[~dup].drop(columns="_p")
-    return kept, later[cross].drop(columns="_p"), later[~cross].drop(columns="_p")
+    return rec[~dup], later[cross], later[~cross]
 
 
 def collision_rejects(

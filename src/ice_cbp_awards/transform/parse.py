@@ -6,6 +6,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 AGENCIES = {
     "7012": ("7012", "ICE", "U.S. Immigration and Customs Enforcement"),
@@ -21,7 +23,16 @@ AGENCY_ALIASES = {
 }
 
 _PIID = re.compile(r"^(70[A-Z0-9]{4})(\d{2})([A-Z])[A-Z0-9]+$")
-_KEY = re.compile(r"^CONT_(?:AWD|IDV)_(.+)_([^_]+)_([^_]+)_([^_]+)$")
+AWARD_KEY_PARTS = [
+    "award_id_piid",
+    "award_agency_code",
+    "parent_award_id_piid",
+    "parent_award_agency_code",
+]
+_KEY_NAMED = (
+    r"^CONT_(?:AWD|IDV)_(?P<award_id_piid>.+)_(?P<award_agency_code>[^_]+)"
+    r"_(?P<parent_award_id_piid>[^_]+)_(?P<parent_award_agency_code>[^_]+)$"
+)
 
 
 def parse_dates(values: pd.Series, formats: list[str]) -> pd.Series:
@@ -57,19 +68,17 @@ def agency_codes(values: pd.Series) -> pd.Series:
 def parse_award_keys(keys: pd.Series) -> pd.DataFrame:
     """Split CONT_AWD_{piid}_{agency}_{parent piid}_{parent agency}; -NONE- becomes "".
 
-    Vectorised (regex match and split run in Arrow): the PIID is everything between the
+    Vectorised (one regular expression, run by Arrow): the PIID is everything between the
     prefix and the last three parts."""
-    keys = keys.astype("str")
-    valid = keys.str.match(_KEY).fillna(False).astype(bool)
-    body = keys.str.slice(len("CONT_AWD_")).where(valid, "_ _ _ ")
-    split = body.str.rsplit("_", n=3, expand=True)
+    array = pa.array(keys.astype("str").to_numpy(dtype=object), pa.string())
+    parts_of = pc.extract_regex(array, _KEY_NAMED)  # null where the key does not match
+    valid = parts_of.is_valid().to_numpy(zero_copy_only=False)
     parts = pd.DataFrame(index=keys.index)
-    for i, col in enumerate(
-        ["award_id_piid", "award_agency_code", "parent_award_id_piid", "parent_award_agency_code"]
-    ):
-        parts[col] = split[i].where(valid, "").fillna("")
-    for col in ("parent_award_id_piid", "parent_award_agency_code"):
-        parts[col] = parts[col].where(parts[col] != "-NONE-", "")
+    for col in AWARD_KEY_PARTS:
+        values = pc.fill_null(pc.struct_field(parts_of, col), "")
+        if col.startswith("parent_"):
+            values = pc.if_else(pc.equal(values, "-NONE-"), "", values)
+        parts[col] = pd.Series(values.to_numpy(zero_copy_only=False), index=keys.index, dtype="str")
     parts["is_valid"] = valid
     return parts
 
