@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -62,13 +62,6 @@ class Steps:
     def __init__(self, console: Console | None) -> None:
         self.console = console
         self.timings: dict[str, float] = {}
-
-    def timed(self, name: str, func: Callable[..., Any], *args: Any) -> Any:
-        """Run a step inside another one, recording its own time."""
-        start = time.perf_counter()
-        out = func(*args)
-        self.timings[name] = round(time.perf_counter() - start, 3)
-        return out
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:

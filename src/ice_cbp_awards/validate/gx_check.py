@@ -122,6 +122,7 @@ def validate_data_dir(
     frames = (
         frames if frames is not None else {r.name: read_resource(data_dir, r) for r in res_list}
     )
+    to_categories(frames)  # in place: the caller's frames are done with (pandera ran first)
     runs: list[tuple[str, str, Any, pd.DataFrame]] = []
     for res in res_list:
         runs.append((res.name, "error", _expectations(res), frames[res.name]))

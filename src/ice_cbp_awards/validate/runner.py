@@ -82,7 +82,6 @@ def run_with(
         fri = fl_future.result()
         frames = pandera_check.read_frames(data_dir, res_list)
         pan = pandera_check.validate_data_dir(data_dir, res_list, frames)
-        gx_check.to_categories(frames)
         gxr = gx_check.validate_data_dir(data_dir, res_list, frames, expected_counts)
         del frames
         release_memory()
