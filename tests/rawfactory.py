@@ -118,3 +118,45 @@ def write_counts(path: Path, rows: list[tuple[str, int, int, int]]) -> Path:
     ]
     write_csv(path, None, lines)
     return path
+
+
+def rehash(root: Path, family: str = "usaspending-cbp-ice", recount: bool = False) -> None:
+    """Re-hash a family's manifest after its files were changed, as an adversary would, so that
+    only the content checks stand between the change and a release. With recount, the
+    manifest's row counts follow the files too."""
+    fam = root / family
+    with (fam / "manifest.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        p = fam / row["path"]
+        if not p.exists():
+            continue
+        row["sha256"], row["bytes"] = sha(p), str(p.stat().st_size)
+        if recount and "rows" in row:
+            with p.open(newline="", encoding="utf-8") as fh:
+                row["rows"] = str(max(sum(1 for _ in csv.reader(fh)) - 1, 0))
+    header = list(rows[0]) if rows else []
+    write_csv(fam / "manifest.csv", None, [header] + [[r[c] for c in header] for r in rows])
+
+
+def drop_manifest_rows(root: Path, fiscal_year: int, family: str = "usaspending-cbp-ice") -> None:
+    """Remove a fiscal year's rows from a family's manifest (the file stays in the folder)."""
+    fam = root / family
+    with (fam / "manifest.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    header = list(rows[0])
+    kept = [r for r in rows if r["fiscal_year"] != str(fiscal_year)]
+    write_csv(fam / "manifest.csv", None, [header] + [[r[c] for c in header] for r in kept])
+
+
+def set_manifest_column(
+    root: Path, column: str, value: str, family: str = "usaspending-cbp-ice"
+) -> None:
+    """Set a manifest column (added when absent) on every row, e.g. a fetch's completeness."""
+    fam = root / family
+    with (fam / "manifest.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    header = list(rows[0]) + ([column] if column not in rows[0] else [])
+    for r in rows:
+        r[column] = value
+    write_csv(fam / "manifest.csv", None, [header] + [[r[c] for c in header] for r in rows])

@@ -25,12 +25,15 @@ from rich.console import Console
 from . import metadata
 from .paths import DEFAULT_DATA_DIR, REFERENCE_DIR, default_raw_root
 from .readers import bulk, cbp_ice, ice_2018
+from .readers import coverage as cov
 from .readers.batch import RawBatch
+from .readers.errors import RawInputError
 from .release.versioning import data_version_for_snapshot
 from .transform import awards as awards_t
 from .transform import normalise as norm
 from .transform import report as report_t
 from .validate import runner
+from .validate.gx_check import COUNTS_FILE
 from .validate.result import ValidationResult
 from .write.csv import write_csv
 from .write.descriptor import built_descriptor, write_json
@@ -80,9 +83,17 @@ def read_all(
     raw_root: Path, snapshot: str | None, bulk_files: list[Path], include_legacy: bool
 ) -> tuple[list[RawBatch], str]:
     """Every raw batch of the build and the snapshot read."""
-    snap = snapshot or cbp_ice.snapshots(raw_root)[-1]
+    snaps = cbp_ice.snapshots(raw_root)
+    if not snaps and not snapshot:
+        raise RawInputError(raw_root / cbp_ice.FAMILY / "manifest.csv", "lists no snapshot")
+    snap = snapshot or snaps[-1]
     batches = [cbp_ice.read(raw_root, snap)]
-    if include_legacy and (raw_root / ice_2018.FAMILY).exists():
+    if include_legacy:
+        if not (raw_root / ice_2018.FAMILY).exists():
+            raise RawInputError(
+                raw_root / ice_2018.FAMILY,
+                "not found; pass --no-legacy to build without the FY2013-FY2018 summaries",
+            )
         batches.append(ice_2018.read(raw_root))
     batches.extend(bulk.read_files(bulk_files, raw_root))
     fpds = bulk.read_fpds(raw_root, snap)
@@ -111,7 +122,7 @@ def core_tables(batches: list[RawBatch]) -> dict[str, pd.DataFrame]:
         removed[b.kind].append((n.duplicates, n.rejects, b))
         rejects.append(n.rejects)
         if b.bad_rows:
-            rejects.append(pd.DataFrame(b.bad_rows).assign(agency_raw=""))
+            rejects.append(pd.DataFrame(b.bad_rows))
     tables: dict[str, pd.DataFrame] = {"sources": sources}
     events = []
     for kind, id_col, fy_col, amt, date_raw in [
@@ -159,7 +170,7 @@ def core_tables(batches: list[RawBatch]) -> dict[str, pd.DataFrame]:
                         amt,
                         dups.iloc[0:0],
                         date_raw,
-                        bad.assign(agency_raw=""),
+                        bad,
                         reconciled.iloc[0:0],
                         b.date_formats,
                     )
@@ -225,20 +236,34 @@ def build_package(
     write_db: bool = True,
     console: Console | None = None,
     expected_counts: Path | None = None,
+    allow: list[str] | None = None,
 ) -> BuildResult:
-    """Build, validate and publish into data_dir; raise BuildFailed and keep data_dir otherwise."""
+    """Build, validate and publish into data_dir; raise BuildFailed and keep data_dir otherwise.
+
+    allow: reviewed exceptions to the input checks, each KIND:TARGET=REASON (see
+    readers/coverage.py); without them an empty, unlisted or incompletely fetched file and a
+    missing agency x fiscal year fail the build."""
     raw_root = Path(raw_root or default_raw_root())
     data_dir = Path(data_dir or DEFAULT_DATA_DIR)
     steps = Steps(console)
     tmp = data_dir.parent / f".{data_dir.name}.building-{os.getpid()}"
     failed = data_dir.parent / f".{data_dir.name}-failed"
     shutil.rmtree(tmp, ignore_errors=True)
+    counts = Path(expected_counts or COUNTS_FILE)
+    allowances = cov.Allowances.parse(allow)
+    bounds: Path | None = None
     try:
-        with steps.step("read raw files (checksums, headers)"):
+        with steps.step("read raw files (checksums, headers, completeness)"):
             batches, snap = read_all(raw_root, snapshot, list(bulk_files or []), include_legacy)
+            cov.check_files(batches, allowances)
         version = data_version_for_snapshot(snap, patch)
         with steps.step("normalise, deduplicate, quarantine, derive awards"):
             tables = core_tables(batches)
+            tables["build_report"] = check_coverage(
+                tables["build_report"], batches, counts, allowances, include_legacy
+            )
+            allowances.check_all_used()
+            bounds = effective_bounds(counts, allowances, data_dir)
             del batches
         tables = {**tables, **curated_tables(tables, steps)}
         extra = {"snapshot": snap, "raw_root_default": "../shared/raw"}
@@ -256,7 +281,7 @@ def build_package(
         with steps.step(label):
             db = partial(write_database, tmp, version) if write_db else None
             results, db_seconds = runner.run_with(
-                tmp, expected_counts=expected_counts, meanwhile=db
+                tmp, expected_counts=bounds or expected_counts, meanwhile=db
             )
             runner.write_results(results, tmp / "validation", version)
         if db_seconds is not None:
@@ -264,13 +289,77 @@ def build_package(
         if not all(r.ok for r in results):
             raise BuildFailed(_failure_line(results), results)
         summary["timings_seconds"] = steps.timings
+        summary["allowances"] = allowances.record()
         write_json(summary, tmp / "build_report.json")
         _swap(tmp, data_dir)
         shutil.rmtree(failed, ignore_errors=True)
         return BuildResult(data_dir, version, rows, results, steps.timings)
     except BaseException as exc:
         _keep_issues(tmp, failed, exc)
+        _retarget(exc, tmp, failed)
         raise
+    finally:
+        if bounds is not None:
+            bounds.unlink(missing_ok=True)
+
+
+def check_coverage(
+    report: pd.DataFrame,
+    batches: list[RawBatch],
+    counts: Path,
+    allowances: cov.Allowances,
+    include_legacy: bool,
+) -> pd.DataFrame:
+    """Every expected agency x fiscal year of every family in the build has published rows,
+    or an allowance names it; build_report gains a flagged row for each allowed empty slice.
+
+    The families are those read, plus the two the build always reads (usaspending-cbp-ice,
+    and the FY2013-FY2018 summaries unless left out), so a family whose manifest lists no
+    file cannot drop out of the check."""
+    families = {s.source_family for b in batches for s in b.sources} | {cbp_ice.FAMILY}
+    if include_legacy:
+        families.add(ice_2018.FAMILY)
+    expected = cov.expected_slices(counts, families)
+    files = pd.DataFrame(
+        [
+            (s.source_id, s.source_family, s.file_fiscal_year or 0)
+            for b in batches
+            for s in b.sources
+        ],
+        columns=["source_id", "source_family", "file_fiscal_year"],
+    )
+    label = _label(counts)
+    return cov.check_slices(report, files, expected, allowances, label)
+
+
+def effective_bounds(counts: Path, allowances: cov.Allowances, data_dir: Path) -> Path | None:
+    """The row-count bounds without the slices an allowance lets be empty (written beside the
+    data dir for the validators, removed after the build); None when nothing is left out."""
+    if not any(a.kind == cov.MISSING_SLICE for a in allowances.items):
+        return None
+    table = pd.read_csv(counts, dtype=str, keep_default_na=False)
+    path = data_dir.parent / f".{data_dir.name}.bounds-{os.getpid()}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cov.without_slices(table, allowances).to_csv(path, index=False)
+    return path
+
+
+def _label(path: Path) -> str:
+    """A reference table as a reader knows it: relative to the repository when it is there."""
+    try:
+        return path.resolve().relative_to(REFERENCE_DIR.parent.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _retarget(exc: BaseException, tmp: Path, failed: Path) -> None:
+    """Messages that name the build's temporary folder (gone once the build failed) name the
+    folder that keeps the failed run's issues instead."""
+    if isinstance(exc, BuildFailed) and str(tmp) in str(exc):
+        exc.args = (str(exc).replace(str(tmp), str(failed)),)
+        for r in exc.results:
+            for f in r.findings:
+                f.message = f.message.replace(str(tmp), str(failed))
 
 
 def curated_tables(core: dict[str, pd.DataFrame], steps: Steps) -> dict[str, pd.DataFrame]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from .paths import DEFAULT_DATA_DIR
 
@@ -14,11 +15,23 @@ console = Console(stderr=True)
 
 
 def fail(ctx: click.Context, exc: BaseException) -> None:
-    """One readable line; the traceback only with --verbose."""
-    if ctx.obj and ctx.obj.get("verbose"):
+    """One readable line (never wrapped, never read as markup); the traceback and the rest of
+    a multi-line message only with --verbose."""
+    verbose = bool(ctx.obj and ctx.obj.get("verbose"))
+    if verbose:
         console.print_exception()
-    console.print(f"[red]error:[/] {exc}")
+    console.print(Text.assemble(("error:", "red"), " ", error_line(exc, verbose)), soft_wrap=True)
     sys.exit(1)
+
+
+def error_line(exc: BaseException, verbose: bool = False) -> str:
+    """The message of an error on one line: its first line, the exception's type when the
+    message is empty, and a pointer to --verbose when detail was left out."""
+    text = str(exc).strip() or type(exc).__name__
+    first, _, rest = text.partition("\n")
+    if rest.strip() and not verbose:
+        first += " (more with --verbose)"
+    return first if not verbose else text.replace("\n", " | ")
 
 
 @click.group()

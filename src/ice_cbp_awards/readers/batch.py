@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .rawfile import RawTable
+from .checks import FileProblem, award_key_problems, record_problems
+from .rawfile import BadRecord, RawTable
 
 PUBLIC_DOMAIN = "U.S. Government Work, public domain (17 U.S.C. 105)"
 
@@ -96,9 +97,20 @@ class RawBatch:
     bad_rows: list[dict[str, object]] = field(default_factory=list)
     column_maps: dict[str, dict[str, str]] = field(default_factory=dict)
     date_formats: list[str] = field(default_factory=lambda: ["%Y-%m-%d"])
+    problems: list[FileProblem] = field(default_factory=list)
 
-    def add(self, src: SourceFile, table: RawTable, column_map: dict[str, str]) -> None:
-        """Add a file's rows under canonical names; empty columns for what the file lacks."""
+    def add(
+        self,
+        src: SourceFile,
+        table: RawTable,
+        column_map: dict[str, str],
+        entry: dict[str, str] | None = None,
+    ) -> None:
+        """Add a file's rows under canonical names; empty columns for what the file lacks.
+
+        Records with the wrong field count or a malformed award key go to bad_rows with the
+        cells as read; the file's own problems (no rows, an incomplete fetch, a row count
+        other than the manifest's) are checked against its manifest entry."""
         columns = TRANSACTION_COLUMNS if self.kind == "transactions" else SUMMARY_COLUMNS
         raw = table.frame
         out = pd.DataFrame(index=raw.index)
@@ -113,19 +125,58 @@ class RawBatch:
         out["file_fiscal_year"] = src.file_fiscal_year or 0
         self.column_maps[src.source_id] = column_map
         src.rows = len(raw) + len(table.bad_rows)
+        self.problems.extend(record_problems(src.path, entry, src.rows))
         self.sources.append(src)
-        self.frames.append(out)
-        for line, problem in table.bad_rows:
+        for bad in table.bad_rows:
+            self.bad_rows.append(self._bad_record(src, table.header, column_map, bad))
+        self.frames.append(self._drop_bad_keys(src, out))
+
+    def _bad_record(
+        self, src: SourceFile, header: list[str], cmap: dict[str, str], bad: BadRecord
+    ) -> dict[str, object]:
+        """A record with the wrong field count, its cells kept: each cell under the header's
+        name at its position (only columns the package reads, so that columns it never
+        publishes stay out), and cells beyond the header when the package reads every column
+        (nothing unpublished can hide there)."""
+        read = {c.removeprefix("__") for c in cmap} | set(cmap)
+        values: dict[str, object] = {
+            name: cell for name, cell in zip(header, bad.cells, strict=False) if name in read
+        }
+        if len(bad.cells) > len(header) and all(h in read for h in header):
+            values["__extra_cells"] = bad.cells[len(header) :]
+        return {
+            "source_id": src.source_id,
+            "raw_line_number": bad.line,
+            "reason_code": "wrong_field_count",
+            "reason_detail": f"{src.path} line {bad.line}: {bad.problem}",
+            "raw_values_json": json.dumps(values, ensure_ascii=False),
+            "file_fiscal_year": src.file_fiscal_year,
+            "agency_raw": "",
+        }
+
+    def _drop_bad_keys(self, src: SourceFile, out: pd.DataFrame) -> pd.DataFrame:
+        """Rows whose given award key has a malformed part go to bad_rows; the rest stay."""
+        problems = award_key_problems(out["award_id_usaspending"])
+        bad = problems != ""
+        if not bad.any():
+            return out
+        rows = out[bad]
+        values = self.raw_values_json(rows)
+        for (i, rec), problem in zip(rows.iterrows(), problems[bad], strict=True):
+            line = int(rec["raw_line_number"])
             self.bad_rows.append(
                 {
                     "source_id": src.source_id,
                     "raw_line_number": line,
-                    "reason_code": "wrong_field_count",
-                    "reason_detail": f"{src.path} line {line}: {problem}",
-                    "raw_values_json": "{}",
+                    "reason_code": "malformed_award_key",
+                    "reason_detail": f"{src.path} line {line}: award key"
+                    f" '{rec['award_id_usaspending']}': {problem}",
+                    "raw_values_json": values[i],
                     "file_fiscal_year": src.file_fiscal_year,
+                    "agency_raw": rec["agency_raw"],
                 }
             )
+        return out[~bad]
 
     def frame(self) -> pd.DataFrame:
         if not self.frames:

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from .batch import RawBatch, SourceFile, relative
+from .checks import unlisted_files
 from .errors import HeaderMismatch, RawInputError
 from .manifest import read_manifest, utc_iso
 from .rawfile import read_header, read_raw_csv, sha256_of, verify_checksum
@@ -182,7 +183,9 @@ def read_fpds(raw_root: Path, snapshot: str | None = None) -> RawBatch | None:
     snaps = sorted(set(manifest["snapshot"]))
     snapshot = snapshot if snapshot in snaps else (snaps[-1] if snaps else None)
     batch = RawBatch(kind="transactions", source_system="fpds_atom")
-    for entry in manifest[manifest["snapshot"] == snapshot].sort_values("path").to_dict("records"):
+    listed = manifest[manifest["snapshot"] == snapshot].sort_values("path")
+    batch.problems.extend(unlisted_files(family_dir, listed["path"].tolist(), raw_root))
+    for entry in listed.to_dict("records"):
         path = family_dir / entry["path"]
         sha = verify_checksum(path, entry["sha256"])
         header = read_header(path)
@@ -213,5 +216,5 @@ def read_fpds(raw_root: Path, snapshot: str | None = None) -> RawBatch | None:
             intermediary_repository="",
             intermediary_commit="",
         )
-        batch.add(src, table, cmap)
+        batch.add(src, table, cmap, entry)
     return batch

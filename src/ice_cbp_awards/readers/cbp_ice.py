@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from .batch import RawBatch, SourceFile
+from .checks import unlisted_files
 from .errors import RawInputError
 from .manifest import read_manifest, utc_iso
 from .rawfile import check_header, read_header, read_raw_csv, verify_checksum
@@ -66,6 +67,7 @@ def read(raw_root: Path, snapshot: str | None = None) -> RawBatch:
     rows = manifest[manifest["snapshot"] == snapshot].sort_values("path")
     for entry in rows.to_dict(orient="records"):
         batch_add_file(batch, raw_root, family_dir, snapshot, entry)
+    batch.problems.extend(unlisted_files(family_dir, rows["path"].tolist(), raw_root))
     return batch
 
 
@@ -109,4 +111,4 @@ def batch_add_file(
     cmap = dict(BASE_COLUMNS)
     if len(header) > len(BASE_COLUMNS):
         cmap.update(FETCH_COLUMNS)
-    batch.add(src, table, cmap)
+    batch.add(src, table, cmap, entry)

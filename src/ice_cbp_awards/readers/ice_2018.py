@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from .batch import RawBatch, SourceFile
+from .checks import unlisted_files
 from .errors import RawInputError
 from .manifest import read_manifest, utc_iso
 from .rawfile import check_header, read_header, read_raw_csv, verify_checksum
@@ -72,6 +73,7 @@ def read(raw_root: Path) -> RawBatch:
     )
     for rel in sorted(p for p in entries if p != DICTIONARY):
         add_file(batch, family_dir, entries[rel], names)
+    batch.problems.extend(unlisted_files(family_dir, list(entries), raw_root))
     return batch
 
 
@@ -111,4 +113,4 @@ def add_file(batch: RawBatch, family_dir: Path, entry: dict[str, str], names: li
     cmap = dict(COLUMN_MAP)
     for extra in EXTRA_CANONICAL.values():
         cmap.update({f"__{name}": name for name in extra})
-    batch.add(src, table, cmap)
+    batch.add(src, table, cmap, entry)

@@ -12,7 +12,14 @@ from .errors import RawInputError
 def read_manifest(path: Path, required: list[str]) -> pd.DataFrame:
     if not path.exists():
         raise RawInputError(path, "manifest not found")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if not path.read_bytes().strip():
+        raise RawInputError(path, "manifest is empty (no header, no rows)")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise RawInputError(path, f"manifest is not UTF-8 text ({exc.reason})") from exc
+    except pd.errors.ParserError as exc:
+        raise RawInputError(path, f"manifest is not a readable CSV: {exc}".strip()) from exc
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise RawInputError(path, "manifest lacks columns " + ", ".join(missing))

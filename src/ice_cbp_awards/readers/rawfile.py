@@ -46,6 +46,15 @@ def check_header(path: Path, actual: list[str], expected: list[str]) -> None:
 
 
 @dataclass
+class BadRecord:
+    """A record that cannot be mapped to the header: its line, the problem and its cells."""
+
+    line: int
+    problem: str
+    cells: list[str]
+
+
+@dataclass
 class RawTable:
     """A raw file's rows as strings, with the physical line where each record starts."""
 
@@ -53,20 +62,53 @@ class RawTable:
     header: list[str]
     frame: pd.DataFrame  # columns as in the file (or as named), all str
     line_numbers: np.ndarray  # physical 1-based line of each record
-    bad_rows: list[tuple[int, str]]  # (line, problem) of records with the wrong field count
+    bad_rows: list[BadRecord]  # records with the wrong field count, with the cells as read
 
 
-def _record_start_lines(data: bytes, has_header: bool) -> np.ndarray:
-    """Physical start line of every record, honouring quoted newlines."""
-    text = io.StringIO(data.decode("utf-8-sig"))
-    reader = csv.reader(text)
-    starts = []
+def decode(path: Path, data: bytes) -> str:
+    """The file as text; a byte that is not UTF-8 is named with its line."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        byte = data[exc.start : exc.start + 1].hex()
+        raise RawInputError(
+            path, f"line {line}: byte 0x{byte} is not UTF-8 (the file must be UTF-8 text)"
+        ) from exc
+
+
+def _scan(
+    path: Path, text: str, width: int | None, keep: bool
+) -> tuple[list[int], list[BadRecord], list[list[str]], list[str]]:
+    """Start line of every record, records whose field count differs from width (the
+    header's, taken from the first record when None), the records themselves when keep, and
+    the header read. Quoted newlines are honoured; lines split on LF only, so a carriage
+    return that is not part of CRLF and not inside quotes (a record broken in two) is an error
+    naming its line, not two short records."""
+    reader = csv.reader(io.StringIO(text, newline="\n"))
+    starts: list[int] = []
+    bad: list[BadRecord] = []
+    kept: list[list[str]] = []
+    header: list[str] = []
     prev_end = 0
-    for _ in reader:
-        starts.append(prev_end + 1)
-        prev_end = reader.line_num
-    arr = np.asarray(starts, dtype=np.int64)
-    return arr[1:] if has_header else arr
+    try:
+        for rec in reader:
+            start, prev_end = prev_end + 1, reader.line_num
+            if width is None:
+                header, width = rec, len(rec)
+                continue
+            if len(rec) != width:
+                bad.append(BadRecord(start, f"{len(rec)} fields where the header has {width}", rec))
+                continue
+            starts.append(start)
+            if keep:
+                kept.append(rec)
+    except csv.Error as exc:
+        problem = str(exc)
+        if "new-line character" in problem:
+            problem = "carriage return inside an unquoted field (a record broken in two?)"
+        raise RawInputError(path, f"line {reader.line_num}: {problem}") from exc
+    return starts, bad, kept, header
 
 
 def read_raw_csv(
@@ -74,13 +116,35 @@ def read_raw_csv(
 ) -> RawTable:
     """Read a CSV as strings. With names, the file has no header (or its header is skipped).
 
-    Records with the wrong number of fields are kept out of the frame and listed in
-    bad_rows, so that the build quarantines them instead of failing the whole file.
+    The fields of every record are counted: a record with more or fewer fields than the
+    header is kept out of the frame and listed in bad_rows with its cells, so that the build
+    quarantines it (values kept) instead of padding it with empty strings.
     """
     data = path.read_bytes()
-    has_header = names is None or skip_header
+    text = decode(path, data)
+    if names is not None and skip_header:
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+    starts, bad, _, header = _scan(path, text, len(names) if names else None, keep=False)
+    header = list(names) if names else header
+    lines = np.asarray(starts, dtype=np.int64)
+    if names is not None and skip_header:
+        lines = lines + 1
+    frame = _fast_frame(data, names, skip_header) if not bad else None
+    if frame is None or len(frame) != len(starts):
+        _, _, kept, _ = _scan(path, text, len(header) if names else None, keep=True)
+        frame = pd.DataFrame(kept, columns=header, dtype=str)
+        if frame.empty:
+            frame = pd.DataFrame({c: pd.Series(dtype=str) for c in header})
+    if names is not None and skip_header:
+        for b in bad:
+            b.line += 1
+    return RawTable(path, header, frame, lines, bad)
+
+
+def _fast_frame(data: bytes, names: list[str] | None, skip_header: bool) -> pd.DataFrame | None:
+    """The C parser's frame (much faster than building one from Python lists)."""
     try:
-        frame = pd.read_csv(
+        return pd.read_csv(
             io.BytesIO(data),
             dtype=str,
             keep_default_na=False,
@@ -91,51 +155,13 @@ def read_raw_csv(
             encoding="utf-8-sig",
             engine="c",
         )
-    except pd.errors.ParserError:
-        return _read_slow(path, data, names, has_header)
-    except UnicodeDecodeError as exc:
-        raise RawInputError(path, f"not UTF-8 text: {exc}") from exc
-    header = list(frame.columns) if names is None else names
-    n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    if n_lines == len(frame) + (1 if has_header else 0):
-        first = 2 if has_header else 1
-        lines = np.arange(first, first + len(frame), dtype=np.int64)
-    else:
-        lines = _record_start_lines(data, has_header)
-    if len(lines) != len(frame):
-        raise RawInputError(path, "could not align records with physical lines")
-    short = frame.isna().any(axis=1).to_numpy()
-    if short.any():
-        bad = [(int(ln), "fewer fields than the header") for ln in lines[short]]
-        frame, lines = frame[~short].reset_index(drop=True), lines[~short]
-        return RawTable(path, header, frame, lines, bad)
-    return RawTable(path, header, frame, lines, [])
-
-
-def _read_slow(path: Path, data: bytes, names: list[str] | None, has_header: bool) -> RawTable:
-    """Record-by-record reading for files with malformed records."""
-    reader = csv.reader(io.StringIO(data.decode("utf-8-sig")))
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    bad: list[tuple[int, str]] = []
-    header = names
-    prev_end = 0
-    for i, rec in enumerate(reader):
-        start, prev_end = prev_end + 1, reader.line_num
-        if i == 0 and has_header:
-            header = header or rec
-            continue
-        assert header is not None
-        if len(rec) != len(header):
-            bad.append((start, f"{len(rec)} fields where the header has {len(header)}"))
-            continue
-        rows.append(rec)
-        lines.append(start)
-    assert header is not None
-    frame = pd.DataFrame(rows, columns=header, dtype=str)
-    return RawTable(path, list(header), frame, np.asarray(lines, dtype=np.int64), bad)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError):
+        return None
 
 
 def read_header(path: Path) -> list[str]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        return next(csv.reader(fh), [])
+    """The first record; bytes that are not UTF-8 or a broken record are named with the line."""
+    with path.open("rb") as fh:
+        first = fh.readline()
+    _, _, _, header = _scan(path, decode(path, first), None, keep=False)
+    return header
