@@ -11,7 +11,7 @@ import pytest
 from rawfactory import make_cbp_ice_root, tx_row, write_counts
 
 from ice_cbp_awards.build import BuildFailed, build_package
-from ice_cbp_awards.readers.errors import ChecksumMismatch, HeaderMismatch
+from ice_cbp_awards.readers.errors import ChecksumMismatch, HeaderMismatch, RawInputError
 from ice_cbp_awards.validate import runner
 
 ROWS = [
@@ -150,9 +150,22 @@ def test_rows_below_expected_minimum_fail_and_keep_previous_data(tmp_path: Path)
     data, before = _previous_build(tmp_path)
     bad = [tx_row(date="not a date"), tx_row(mod="P00001", date="2022-02-30")]
     with pytest.raises(BuildFailed) as err:
-        build_small(tmp_path / "second", bad + [ROWS[2]], data, counts=[("ICE", 2022, 1, 100)])
+        build_small(
+            tmp_path / "second", bad + [ROWS[0], ROWS[2]], data, counts=[("ICE", 2022, 3, 100)]
+        )
     assert "great_expectations" in str(err.value)
-    assert "transactions usaspending-cbp-ice ICE FY2022: 0 rows, min_rows 1" in str(err.value)
+    assert "transactions usaspending-cbp-ice ICE FY2022: 1 rows, min_rows 3" in str(err.value)
+    assert _unchanged(data, before)
+
+
+def test_slice_with_every_row_quarantined_fails_before_writing(tmp_path: Path) -> None:
+    data, before = _previous_build(tmp_path)
+    bad = [tx_row(date="not a date"), tx_row(mod="P00001", date="2022-02-30")]
+    with pytest.raises(RawInputError) as err:
+        build_small(tmp_path / "second", bad + [ROWS[2]], data, counts=[("ICE", 2022, 1, 100)])
+    assert "expected slices with no rows published: usaspending-cbp-ice ICE FY2022 (2 read)" in (
+        str(err.value)
+    )
     assert _unchanged(data, before)
 
 

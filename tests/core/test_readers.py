@@ -82,7 +82,10 @@ def test_bulk_summaries_sample(raw_root: Path) -> None:
     (batch,) = bulk.read_files([path], raw_root)
     assert batch.kind == "award_summaries"
     frame = batch.frame()
-    assert len(frame) == 1369
+    # 31 IDV keys (CONT_IDV_{piid}_{agency}) are not award keys: kept aside with their values
+    assert len(frame) == 1338 and len(batch.bad_rows) == 31
+    assert {b["reason_code"] for b in batch.bad_rows} == {"malformed_award_key"}
+    assert batch.sources[0].rows == 1369
     assert frame["award_id_usaspending"].iloc[0] == "CONT_AWD_70CDCR18P00000017_7012_-NONE-_-NONE-"
     # checksum came from the sample's manifest, provenance names the intermediary
     assert batch.sources[0].intermediary_repository == "alyssc/mn_ice_contracts"
