@@ -68,7 +68,17 @@ def main(ctx: click.Context, verbose: bool) -> None:
     "--expected-counts",
     type=click.Path(path_type=Path, exists=True),
     default=None,
-    help="Row-count bounds to check against (default reference/expected_row_counts.csv).",
+    help="Row-count bounds to check against (default reference/expected_row_counts.csv); every"
+    " slice with a positive minimum must have published rows.",
+)
+@click.option(
+    "--allow",
+    "allow",
+    multiple=True,
+    metavar="KIND:TARGET=REASON",
+    help="A reviewed exception to the input checks, recorded in build_report.json: KIND is"
+    " empty-file, unlisted-file or incomplete-fetch (TARGET a path under the raw root) or"
+    " missing-slice (TARGET family/AGENCY/FY, e.g. usaspending-cbp-ice/ICE/2024).",
 )
 @click.pass_context
 def build(
@@ -81,6 +91,7 @@ def build(
     patch: int,
     no_db: bool,
     expected_counts: Path | None,
+    allow: tuple[str, ...],
 ) -> None:
     """Build the package from the raw snapshots, validate it, and publish it into DATA_DIR."""
     from .build import BuildFailed, build_package
@@ -96,6 +107,7 @@ def build(
             write_db=not no_db,
             console=console,
             expected_counts=expected_counts,
+            allow=list(allow),
         )
     except BuildFailed as exc:
         for r in exc.results:
