@@ -34,7 +34,20 @@ def error_line(exc: BaseException, verbose: bool = False) -> str:
     return first if not verbose else text.replace("\n", " | ")
 
 
-@click.group()
+class OneLineErrors(click.Group):
+    """Every command's unexpected failure as one readable line (a traceback only with
+    --verbose); click's own usage errors and exits pass through unchanged."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last net under every command
+            fail(ctx, exc)
+
+
+@click.group(cls=OneLineErrors)
 @click.option("--verbose", is_flag=True, help="Show full tracebacks and detail on errors.")
 @click.pass_context
 def main(ctx: click.Context, verbose: bool) -> None:

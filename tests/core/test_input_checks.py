@@ -283,3 +283,56 @@ def test_cli_error_is_one_line_and_traceback_only_verbose(tmp_path: Path) -> Non
     assert "Traceback" not in plain.output
     verbose = CliRunner().invoke(main, ["--verbose", *args])
     assert verbose.exit_code == 1 and "Traceback" in verbose.output
+
+
+def test_cli_bad_allowance_is_one_line(tmp_path: Path) -> None:
+    out = CliRunner().invoke(main, ["build", "--raw-root", str(tmp_path), "--allow", "empty-file"])
+    assert out.exit_code == 1
+    assert out.output.strip().splitlines()[-1] == (
+        "error: --allow: 'empty-file' is not KIND:TARGET=REASON with KIND one of empty-file,"
+        " unlisted-file, incomplete-fetch, missing-slice and a reason"
+    )
+
+
+def test_cli_unexpected_error_of_any_command_is_one_line(monkeypatch) -> None:
+    import ice_cbp_awards.docs as docs
+
+    def broken() -> list[Path]:
+        raise ValueError("dictionary template unreadable\nsecond line of detail")
+
+    monkeypatch.setattr(docs, "write_docs", broken)
+    plain = CliRunner().invoke(main, ["docs"])
+    assert plain.exit_code == 1
+    assert plain.output.strip() == ("error: dictionary template unreadable (more with --verbose)")
+    verbose = CliRunner().invoke(main, ["--verbose", "docs"])
+    assert "Traceback" in verbose.output and "second line of detail" in verbose.output
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        ("fiscal_year", "FY24", "fiscal_year 'FY24' is not a year"),
+        ("retrieved_at", "yesterday", "retrieved_at 'yesterday' is not a timestamp"),
+    ],
+)
+def test_bad_manifest_values_are_named(
+    tmp_path: Path, column: str, value: str, problem: str
+) -> None:
+    root = make_cbp_ice_root(tmp_path / "raw", {2022: FILES[2022]})
+    set_manifest_column(root, column, value)
+    with pytest.raises(RawInputError) as err:
+        cbp_ice.read(root)
+    assert "usaspending-cbp-ice/manifest.csv" in str(err.value) and problem in str(err.value)
+
+
+def test_failure_messages_name_the_kept_folder_not_the_removed_one(tmp_path: Path) -> None:
+    from ice_cbp_awards.build import BuildFailed, _retarget
+    from ice_cbp_awards.validate.result import Finding, ValidationResult
+
+    tmp, failed = tmp_path / ".data.building-7", tmp_path / ".data-failed"
+    result = ValidationResult("frictionless")
+    result.findings.append(Finding("transactions", "type-error", f"{tmp}/transactions.csv row 3"))
+    exc = BuildFailed(f"validation failed; first: {tmp}/transactions.csv row 3", [result])
+    _retarget(exc, tmp, failed)
+    assert str(exc) == f"validation failed; first: {failed}/transactions.csv row 3"
+    assert result.findings[0].message == f"{failed}/transactions.csv row 3"

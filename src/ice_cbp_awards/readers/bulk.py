@@ -121,7 +121,7 @@ def _manifest_entry(path: Path) -> dict[str, str] | None:
 
 def _retrieved_at(path: Path, entry: dict[str, str] | None) -> str:
     if entry and entry.get("retrieved_at"):
-        return utc_iso(entry["retrieved_at"])
+        return utc_iso(entry["retrieved_at"], f"manifest row of {path}")
     stamp = _STAMP.search(path.name)
     if stamp:
         day, h, m, s = stamp.groups()
@@ -208,7 +208,9 @@ def read_fpds(raw_root: Path, snapshot: str | None = None) -> RawBatch | None:
             sha256=sha,
             bytes=path.stat().st_size,
             rows=0,
-            retrieved_at=utc_iso(entry["retrieved_at"]),
+            retrieved_at=utc_iso(
+                entry["retrieved_at"], f"{family_dir / 'manifest.csv'} row of {path.name}"
+            ),
             upstream_system="FPDS (Federal Procurement Data System)",
             upstream_endpoint=entry.get("upstream_endpoint")
             or "https://www.fpds.gov/ezsearch/FEEDS/ATOM",

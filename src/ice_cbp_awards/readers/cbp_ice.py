@@ -12,7 +12,7 @@ from pathlib import Path
 from .batch import RawBatch, SourceFile
 from .checks import unlisted_files
 from .errors import RawInputError
-from .manifest import read_manifest, utc_iso
+from .manifest import entry_year, read_manifest, utc_iso
 from .rawfile import check_header, read_header, read_raw_csv, verify_checksum
 
 FAMILY = "usaspending-cbp-ice"
@@ -82,7 +82,7 @@ def batch_add_file(
         expected = expected + list(FETCH_COLUMNS)
     check_header(path, header, expected)
     table = read_raw_csv(path)
-    fy = int(entry["fiscal_year"]) if entry.get("fiscal_year") else None
+    fy = entry_year(entry, family_dir / "manifest.csv")
     stem = f"fy{fy}" if fy else path.stem.lower()
     agency = entry.get("agency", "")
     if agency:
@@ -98,7 +98,9 @@ def batch_add_file(
         sha256=sha,
         bytes=path.stat().st_size,
         rows=0,
-        retrieved_at=utc_iso(entry["retrieved_at"]),
+        retrieved_at=utc_iso(
+            entry["retrieved_at"], f"{family_dir / 'manifest.csv'} row of {path.name}"
+        ),
         upstream_system="USAspending.gov (from FPDS)",
         upstream_endpoint=entry.get("upstream_endpoint") or ENDPOINT,
         upstream_query=query,

@@ -51,7 +51,10 @@ UPSTREAM_QUERY = (
 
 def read_dictionary(path: Path) -> list[str]:
     """Column names, in spreadsheet-letter order, from the data dictionary."""
-    frame = pd.read_csv(path, header=None, dtype=str, keep_default_na=False)
+    try:
+        frame = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise RawInputError(path, f"column dictionary is not a readable UTF-8 CSV ({exc})") from exc
     if frame.shape[1] < 2:
         raise RawInputError(path, "column dictionary needs two columns (letter, name)")
     return frame[1].tolist()
@@ -102,7 +105,9 @@ def add_file(batch: RawBatch, family_dir: Path, entry: dict[str, str], names: li
         sha256=sha,
         bytes=path.stat().st_size,
         rows=0,
-        retrieved_at=utc_iso(entry["retrieved_at"]),
+        retrieved_at=utc_iso(
+            entry["retrieved_at"], f"{family_dir / 'manifest.csv'} row of {path.name}"
+        ),
         upstream_system="USAspending.gov (from FPDS)",
         upstream_endpoint="https://www.usaspending.gov/download_center/custom_award_data",
         upstream_query=UPSTREAM_QUERY,

@@ -26,8 +26,28 @@ def read_manifest(path: Path, required: list[str]) -> pd.DataFrame:
     return frame
 
 
-def utc_iso(value: str) -> str:
-    """A timestamp as ISO 8601 UTC with Z (dates alone count as midnight UTC)."""
-    ts = pd.Timestamp(value)
+def entry_year(entry: dict[str, str], manifest: Path) -> int | None:
+    """The fiscal year a manifest row gives its file, or None when it gives none."""
+    value = str(entry.get("fiscal_year", "")).strip()
+    if not value:
+        return None
+    if not value.isdigit() or not 1990 <= int(value) <= 2100:
+        raise RawInputError(
+            manifest, f"row of {entry.get('path', '?')}: fiscal_year {value!r} is not a year"
+        )
+    return int(value)
+
+
+def utc_iso(value: str, where: Path | str | None = None) -> str:
+    """A timestamp as ISO 8601 UTC with Z (dates alone count as midnight UTC); a value that is
+    not one is an error naming `where` (the manifest and the file its row lists)."""
+    try:
+        ts = pd.Timestamp(value)
+    except ValueError as exc:
+        raise RawInputError(
+            where or "manifest", f"retrieved_at {value!r} is not a timestamp"
+        ) from exc
+    if pd.isna(ts):
+        raise RawInputError(where or "manifest", f"retrieved_at {value!r} is not a timestamp")
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
     return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
