@@ -295,8 +295,8 @@ def build_package(
         shutil.rmtree(failed, ignore_errors=True)
         return BuildResult(data_dir, version, rows, results, steps.timings)
     except BaseException as exc:
-        _keep_issues(tmp, failed, exc)
         _retarget(exc, tmp, failed)
+        _keep_issues(tmp, failed, exc)
         raise
     finally:
         if bounds is not None:
