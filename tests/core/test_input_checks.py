@@ -336,3 +336,17 @@ def test_failure_messages_name_the_kept_folder_not_the_removed_one(tmp_path: Pat
     _retarget(exc, tmp, failed)
     assert str(exc) == f"validation failed; first: {failed}/transactions.csv row 3"
     assert result.findings[0].message == f"{failed}/transactions.csv row 3"
+
+
+def test_line_numbers_survive_quoted_newlines_and_short_records(tmp_path: Path) -> None:
+    from ice_cbp_awards.readers.rawfile import read_raw_csv
+
+    f = tmp_path / "x.csv"
+    f.write_bytes(b'a,b,c\r\n1,"two\r\nlines",3\r\n4,5\r\n6,7,8\r\n')
+    table = read_raw_csv(f)
+    assert table.line_numbers.tolist() == [2, 5]
+    assert table.frame["b"].tolist() == ["two\r\nlines", "7"]
+    (bad,) = table.bad_rows
+    assert (bad.line, bad.cells) == (4, ["4", "5"])
+    named = read_raw_csv(f, names=["x", "y", "z"], skip_header=True)
+    assert named.line_numbers.tolist() == [2, 5] and named.bad_rows[0].line == 4
