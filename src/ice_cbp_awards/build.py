@@ -328,8 +328,8 @@ def check_coverage(
         ],
         columns=["source_id", "source_family", "file_fiscal_year"],
     )
-    label = _label(counts)
-    return cov.check_slices(report, files, expected, allowances, label)
+    cov.check_publishable(report)
+    return cov.check_slices(report, files, expected, allowances, _label(counts))
 
 
 def effective_bounds(counts: Path, allowances: cov.Allowances, data_dir: Path) -> Path | None:

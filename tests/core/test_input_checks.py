@@ -350,3 +350,14 @@ def test_line_numbers_survive_quoted_newlines_and_short_records(tmp_path: Path) 
     assert (bad.line, bad.cells) == (4, ["4", "5"])
     named = read_raw_csv(f, names=["x", "y", "z"], skip_header=True)
     assert named.line_numbers.tolist() == [2, 5] and named.bad_rows[0].line == 4
+
+
+def test_build_whose_every_row_is_quarantined_fails_clearly(tmp_path: Path) -> None:
+    root = root_of(tmp_path, {2022: [tx_row(date="nope"), tx_row(mod="P1", date="2022-13-01")]})
+    with pytest.raises(RawInputError) as err:
+        build(tmp_path, root, slices=[])
+    assert str(err.value) == (
+        "usaspending-cbp-ice/2026-08-22/fy2022: no row is publishable: 2 rows read, 0 published"
+        " (quarantined: unparseable_date 2); nothing to publish"
+    )
+    assert not (tmp_path / "data").exists()

@@ -109,6 +109,25 @@ def check_files(batches: list[RawBatch], allowances: Allowances) -> None:
         )
 
 
+def check_publishable(report: pd.DataFrame) -> None:
+    """Refuse a build in which rows were read but none is publishable, naming why."""
+    if len(report) and int(report["rows_published"].sum()) > 0:
+        return
+    read = int(report["rows_read"].sum()) if len(report) else 0
+    reasons: dict[str, int] = {}
+    for text in report.get("quarantine_reasons", pd.Series(dtype=str)):
+        for part in filter(None, str(text).split("; ")):
+            code, _, n = part.rpartition(":")
+            reasons[code] = reasons.get(code, 0) + int(n or 0)
+    why = ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())) or "none quarantined"
+    sources = ", ".join(sorted(set(report["source_id"]))) if len(report) else "raw root"
+    raise RawInputError(
+        sources,
+        f"no row is publishable: {read} rows read, 0 published (quarantined: {why});"
+        " nothing to publish",
+    )
+
+
 def expected_slices(counts_path: Path, families: set[str]) -> pd.DataFrame:
     """Slices with a positive minimum in the row-count table, for the families in the build."""
     table = pd.read_csv(counts_path, dtype=str, keep_default_na=False)
