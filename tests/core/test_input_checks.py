@@ -361,3 +361,15 @@ def test_build_whose_every_row_is_quarantined_fails_clearly(tmp_path: Path) -> N
         " (quarantined: unparseable_date 2); nothing to publish"
     )
     assert not (tmp_path / "data").exists()
+
+
+def test_snapshot_dropped_from_the_manifest_is_not_skipped_silently(tmp_path: Path) -> None:
+    root = root_of(tmp_path)
+    newer = root / "usaspending-cbp-ice/2026-09-30/CBP_ICE_FY2022_Contract_Obligations.csv"
+    newer.parent.mkdir()
+    newer.write_bytes((root / FY22).read_bytes())
+    problems = cbp_ice.read(root).problems
+    assert [p.line() for p in problems] == [
+        "usaspending-cbp-ice/2026-09-30/CBP_ICE_FY2022_Contract_Obligations.csv: in the snapshot"
+        " folder but not in the manifest (no checksum: not read)"
+    ]

@@ -184,7 +184,9 @@ def read_fpds(raw_root: Path, snapshot: str | None = None) -> RawBatch | None:
     snapshot = snapshot if snapshot in snaps else (snaps[-1] if snaps else None)
     batch = RawBatch(kind="transactions", source_system="fpds_atom")
     listed = manifest[manifest["snapshot"] == snapshot].sort_values("path")
-    batch.problems.extend(unlisted_files(family_dir, listed["path"].tolist(), raw_root))
+    batch.problems.extend(
+        unlisted_files(family_dir, listed["path"].tolist(), raw_root, manifest["path"].tolist())
+    )
     for entry in listed.to_dict("records"):
         path = family_dir / entry["path"]
         sha = verify_checksum(path, entry["sha256"])

@@ -67,7 +67,9 @@ def read(raw_root: Path, snapshot: str | None = None) -> RawBatch:
     rows = manifest[manifest["snapshot"] == snapshot].sort_values("path")
     for entry in rows.to_dict(orient="records"):
         batch_add_file(batch, raw_root, family_dir, snapshot, entry)
-    batch.problems.extend(unlisted_files(family_dir, rows["path"].tolist(), raw_root))
+    batch.problems.extend(
+        unlisted_files(family_dir, rows["path"].tolist(), raw_root, manifest["path"].tolist())
+    )
     return batch
 
 

@@ -54,10 +54,16 @@ def record_problems(rel: str, entry: dict[str, str] | None, records: int) -> lis
     return out
 
 
-def unlisted_files(family_dir: Path, listed: list[str], raw_root: Path) -> list[FileProblem]:
-    """Files beside the listed ones (same folders) that the manifest does not list."""
-    listed_paths = {(family_dir / p).resolve() for p in listed}
-    folders = {p.parent for p in listed_paths} | {family_dir.resolve()}
+def unlisted_files(
+    family_dir: Path, listed: list[str], raw_root: Path, listed_all: list[str] | None = None
+) -> list[FileProblem]:
+    """Files the manifest does not list: beside the files read (same folders), and in any
+    sub-folder of the family that the manifest does not mention at all (a snapshot whose rows
+    were all dropped would otherwise leave the build on an older snapshot without a word)."""
+    listed_paths = {(family_dir / p).resolve() for p in [*listed, *(listed_all or [])]}
+    folders = {(family_dir / p).resolve().parent for p in listed} | {family_dir.resolve()}
+    known = {p.parent for p in listed_paths}
+    folders |= {d.resolve() for d in family_dir.iterdir() if d.is_dir()} - known
     out = []
     for folder in sorted(folders):
         for p in sorted(folder.iterdir()):
