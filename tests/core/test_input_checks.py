@@ -373,3 +373,21 @@ def test_snapshot_dropped_from_the_manifest_is_not_skipped_silently(tmp_path: Pa
         "usaspending-cbp-ice/2026-09-30/CBP_ICE_FY2022_Contract_Obligations.csv: in the snapshot"
         " folder but not in the manifest (no checksum: not read)"
     ]
+
+
+def test_fetch_of_zero_rows_against_a_count_of_5000_fails_on_both_counts(tmp_path: Path) -> None:
+    root = root_of(tmp_path)
+    header_only(root, FY23)
+    rehash(root, recount=True)
+    set_manifest_column(root, "api_reported_rows", "5000")
+    set_manifest_column(root, "completeness", "complete")
+    manifest = root / "usaspending-cbp-ice/manifest.csv"
+    text = manifest.read_text().splitlines()
+    text = [ln.replace(",complete", ",short") if "FY2023" in ln else ln for ln in text]
+    manifest.write_text("\n".join(text) + "\n")
+    with pytest.raises(RawInputError) as err:
+        build(tmp_path, root)
+    assert str(err.value).startswith(
+        f"{FY23}: no data rows (header only) (and 1 more: {FY23}: incomplete fetch: the manifest"
+        " says 'short' (0 rows fetched, the API reported 5000))"
+    )
