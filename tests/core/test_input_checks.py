@@ -391,3 +391,20 @@ def test_fetch_of_zero_rows_against_a_count_of_5000_fails_on_both_counts(tmp_pat
         f"{FY23}: no data rows (header only) (and 1 more: {FY23}: incomplete fetch: the manifest"
         " says 'short' (0 rows fetched, the API reported 5000))"
     )
+
+
+def test_unlisted_file_built_only_under_reviewed_allowances(tmp_path: Path) -> None:
+    root = root_of(tmp_path)
+    drop_manifest_rows(root, 2023)
+    reason = "FY2023 file kept for comparison, not part of this snapshot"
+    allow = [f"unlisted-file:{FY23}={reason}"]
+    allow += [f"missing-slice:usaspending-cbp-ice/{a}/2023={reason}" for a in ("ICE", "CBP")]
+    result = build(tmp_path, root, allow)
+    summary = json.loads((result.data_dir / "build_report.json").read_text())
+    assert {(a["kind"], a["target"]) for a in summary["allowances"]} == {
+        ("unlisted-file", FY23),
+        ("missing-slice", "usaspending-cbp-ice/ICE/2023"),
+        ("missing-slice", "usaspending-cbp-ice/CBP/2023"),
+    }
+    tx = read(result.data_dir, "transactions")
+    assert sorted(tx["fiscal_year"].unique()) == ["2022"]
