@@ -9,6 +9,7 @@ passed; a failed build leaves the previous good output in place and its issues (
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import time
@@ -226,9 +227,39 @@ def build_package(
     console: Console | None = None,
     expected_counts: Path | None = None,
 ) -> BuildResult:
-    """Build, validate and publish into data_dir; raise BuildFailed and keep data_dir otherwise."""
-    raw_root = Path(raw_root or default_raw_root())
+    """Build, validate and publish into data_dir; raise BuildFailed and keep data_dir otherwise.
+
+    One build at a time per data dir (see data_dir_lock); a build that finds the temporary
+    folders of killed builds removes them first.
+    """
     data_dir = Path(data_dir or DEFAULT_DATA_DIR)
+    with data_dir_lock(data_dir):
+        remove_stale_temporaries(data_dir)
+        return _build_locked(
+            raw_root,
+            data_dir,
+            snapshot,
+            bulk_files,
+            include_legacy,
+            patch,
+            write_db,
+            console,
+            expected_counts,
+        )
+
+
+def _build_locked(
+    raw_root: Path | None,
+    data_dir: Path,
+    snapshot: str | None,
+    bulk_files: list[Path] | None,
+    include_legacy: bool,
+    patch: int,
+    write_db: bool,
+    console: Console | None,
+    expected_counts: Path | None,
+) -> BuildResult:
+    raw_root = Path(raw_root or default_raw_root())
     steps = Steps(console)
     tmp = data_dir.parent / f".{data_dir.name}.building-{os.getpid()}"
     failed = data_dir.parent / f".{data_dir.name}-failed"
@@ -337,6 +368,57 @@ def _swap(tmp: Path, data_dir: Path) -> None:
         data_dir.rename(old)
     tmp.rename(data_dir)
     shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def data_dir_lock(data_dir: Path) -> Iterator[None]:
+    """Hold `.<data dir>.lock` beside data_dir, so that one build at a time writes into it.
+
+    Two builds into one data dir would each swap in their own output, the slower one last,
+    whatever the snapshots. The lock is an flock on the file (released by the system when
+    the holder ends, however it ends); the file keeps the holder's pid for the error message.
+    """
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    path = data_dir.parent / f".{data_dir.name}.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            raise BuildFailed(
+                f"{data_dir}: another build (pid {holder}) is writing into this data dir;"
+                f" wait for it to end (lock file {path})"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing the only descriptor releases the lock
+
+
+def remove_stale_temporaries(data_dir: Path) -> list[Path]:
+    """Remove the temporary folders (`.<data dir>.building-<pid>`, `.previous-<pid>`) of
+    builds whose process is gone, e.g. killed before they could clean up; called with the
+    lock held, so no running build of this data dir is writing into them."""
+    removed = []
+    for kind in ("building", "previous"):
+        for folder in data_dir.parent.glob(f".{data_dir.name}.{kind}-*"):
+            pid = folder.name.rsplit("-", 1)[1]
+            if pid.isdigit() and not _pid_running(int(pid)):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+    return removed
+
+
+def _pid_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: running
+        return True
+    return True
 
 
 def _keep_issues(tmp: Path, failed: Path, exc: BaseException) -> None:
