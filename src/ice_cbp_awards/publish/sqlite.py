@@ -227,10 +227,20 @@ def _check_types(conn: sqlite3.Connection, plan: TablePlan) -> None:
             )
 
 
+def index_columns(plan: TablePlan, col: str) -> tuple[str, ...]:
+    """The columns of the index led by col: a facet column's index holds the table's other
+    facet columns too, so that counting a facet over the rows a filter on another facet kept
+    reads that one index, not the rows (a table page counts every facet on every request)."""
+    if col in plan.facets:
+        return (col, *[f for f in plan.facets if f != col])
+    return (col,)
+
+
 def _create_indexes(conn: sqlite3.Connection, plan: TablePlan) -> None:
     for col in plan.indexes:
+        cols = ", ".join(quote(c) for c in index_columns(plan, col))
         conn.execute(
-            f"CREATE INDEX {quote(f'idx_{plan.name}_{col}')} ON {quote(plan.name)} ({quote(col)})"
+            f"CREATE INDEX {quote(f'idx_{plan.name}_{col}')} ON {quote(plan.name)} ({cols})"
         )
 
 
