@@ -77,6 +77,9 @@ class ImmutableDatabase(Database):
             _remember(self._schema_answers, key, answer)
         return copy.deepcopy(self._schema_answers[key])
 
+    async def attached_databases(self) -> list[Any]:
+        return await self._once("attached_databases")
+
     async def table_exists(self, table: str) -> bool:
         return await self._once("table_exists", table)
 
