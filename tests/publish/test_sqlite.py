@@ -280,11 +280,3 @@ def test_a_facet_of_a_filtered_table_reads_one_index_only(conn):
             ).fetchall()
             assert "COVERING INDEX" in " ".join(str(r) for r in plan), (where, facet, plan)
 
-
-def test_an_indexed_column_counted_as_a_facet_under_a_facet_filter_reads_one_index(conn):
-    plan = conn.execute(
-        "EXPLAIN QUERY PLAN SELECT recipient_name AS value, count(*) FROM transactions "
-        "WHERE agency_acronym = ? GROUP BY recipient_name",
-        ("CBP",),
-    ).fetchall()
-    assert "COVERING INDEX" in " ".join(str(r) for r in plan), plan
