@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -65,6 +66,7 @@ class Result:
     seconds: float
     latencies_ms: dict[str, list[float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    heavy_statuses: dict[int, int] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
@@ -137,8 +139,12 @@ def run_level(
     max_requests: int,
     max_seconds: float,
     label: str,
+    heavy_sql: str | None = None,
+    heavy_clients: int = 0,
 ) -> Result:
-    """`clients` threads, each on its own connection, until the request or time budget ends."""
+    """`clients` threads, each on its own connection, until the request or time budget ends;
+    meanwhile `heavy_clients` more threads send the query `heavy_sql` again and again (their
+    answers are counted by status, not timed: they are the load, not the measure)."""
     result = Result(label, clients, 0.0, {k: [] for k in KINDS})
     lock = threading.Lock()
     issued = 0
@@ -172,7 +178,20 @@ def run_level(
                     result.errors.append(error)
         conn.close()
 
+    def heavy() -> None:
+        while time.monotonic() < deadline and issued < max_requests:
+            conn = http.client.HTTPConnection(host, port, timeout=60)
+            try:
+                status, _ = get(conn, str(heavy_sql))
+            except (OSError, http.client.HTTPException):
+                status = 0
+            conn.close()
+            with lock:
+                result.heavy_statuses[status] = result.heavy_statuses.get(status, 0) + 1
+
     threads = [threading.Thread(target=client, args=(n * 7,)) for n in range(clients)]
+    if heavy_sql:
+        threads += [threading.Thread(target=heavy) for _ in range(heavy_clients)]
     start = time.perf_counter()
     for t in threads:
         t.start()
@@ -180,6 +199,13 @@ def run_level(
         t.join()
     result.seconds = time.perf_counter() - start
     return result
+
+
+def heavy_sql_path(urls: list[Target]) -> str:
+    """A query that counts without end, so that only the server's time limit stops it."""
+    db = urls[1].path.strip("/")
+    sql = "with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) from n"
+    return f"/{db}.json?" + urlencode({"sql": sql})
 
 
 def cold_pass(host: str, port: int, urls: list[Target]) -> Result:
@@ -196,6 +222,7 @@ def summary(r: Result) -> dict[str, object]:
         "errors": len(r.errors),
         "seconds": round(r.seconds, 2),
         "throughput_rps": round(r.count / r.seconds, 1) if r.seconds else 0.0,
+        "heavy_sql_statuses": {str(k): v for k, v in sorted(r.heavy_statuses.items())},
     }
     for name, values in (("all", every), *((k, r.latencies_ms[k]) for k in KINDS)):
         row[f"{name}_requests"] = len(values)
@@ -207,17 +234,29 @@ def summary(r: Result) -> dict[str, object]:
 def markdown(rows: list[dict[str, object]]) -> str:
     """One line per run; each page kind as `p50 / p95` in ms."""
     kinds = ("all", *KINDS)
-    head = "| run | clients | requests | errors | req/s | " + " | ".join(
+    head = "| run | clients | requests | errors | req/s | server CPU ms/req | " + " | ".join(
         f"{k} p50 / p95 ms" for k in kinds
     )
-    lines = [head + " |", "|" + "---|" * (5 + len(kinds))]
+    lines = [head + " |", "|" + "---|" * (6 + len(kinds))]
     for r in rows:
         cells = " | ".join(f"{r[f'{k}_p50_ms']} / {r[f'{k}_p95_ms']}" for k in kinds)
         lines.append(
             f"| {r['run']} | {r['clients']} | {r['requests']} | {r['errors']} | "
-            f"{r['throughput_rps']} | {cells} |"
+            f"{r['throughput_rps']} | {r.get('server_cpu_ms_per_request', '')} | {cells} |"
         )
     return "\n".join(lines)
+
+
+def server_cpu_seconds(proc: subprocess.Popen | None) -> float | None:
+    """CPU time the server process has used (user + system), from /proc: divided by the
+    requests served, the cost of a request whatever else the machine was doing."""
+    if proc is None:
+        return None
+    try:
+        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_server(data_dir: Path, cache: bool) -> tuple[subprocess.Popen, str, int]:
@@ -254,6 +293,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="Start the server with its response cache off (every request renders).",
     )
+    ap.add_argument(
+        "--heavy-sql-clients",
+        type=int,
+        default=0,
+        help="Also run this many clients sending a query that runs until the time limit.",
+    )
     ap.add_argument("--json", type=Path, help="Also write the figures to this file.")
     ap.add_argument("--max-p95-ms", type=float, help="Fail if the 10-client p95 is above it.")
     args = ap.parse_args(argv)
@@ -272,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         if proc is not None:
             rows.append(summary(cold_pass(host, port, urls)))
         for clients in (int(c) for c in args.clients.split(",")):
+            cpu = server_cpu_seconds(proc)
             r = run_level(
                 host,
                 port,
@@ -279,9 +325,17 @@ def main(argv: list[str] | None = None) -> int:
                 clients,
                 args.max_requests,
                 args.max_seconds,
-                f"{clients} client{'s' if clients > 1 else ''}",
+                f"{clients} client{'s' if clients > 1 else ''}"
+                + (f" + {args.heavy_sql_clients} heavy SQL" if args.heavy_sql_clients else ""),
+                heavy_sql=heavy_sql_path(urls),
+                heavy_clients=args.heavy_sql_clients,
             )
             rows.append(summary(r))
+            if cpu is not None and r.count:
+                used = server_cpu_seconds(proc) - cpu  # type: ignore[operator]
+                rows[-1]["server_cpu_ms_per_request"] = round(used * 1000 / r.count, 1)
+            if r.heavy_statuses:
+                print(f"{r.label}: heavy SQL answers by status {r.heavy_statuses}")
             for e in r.errors[:5]:
                 print(f"error: {e}", file=sys.stderr)
     finally:
