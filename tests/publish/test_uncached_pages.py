@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from datasette.utils.testing import TestClient
+from datasette.utils.testing import TestClient as DatasetteClient
 
 from ice_cbp_awards.publish.serve import make_datasette
 
@@ -36,7 +36,7 @@ def counted(sample_data_dir):
 
     copy.deepcopy = deepcopy
     try:
-        yield TestClient(ds), calls
+        yield DatasetteClient(ds), calls
     finally:
         copy.deepcopy = real_deepcopy
 
@@ -59,3 +59,21 @@ def test_a_table_page_runs_only_its_own_queries(counted, db_name):
     # rows, count, three facets, labels of two foreign keys
     assert "metadata deepcopy" not in calls
     assert len(calls) <= 7, calls
+
+
+def test_templates_are_not_checked_on_disk_for_every_page(counted, db_name, monkeypatch):
+    import os.path
+
+    client, _ = counted
+    path = f"/{db_name}/transactions"
+    assert client.get(path).status == 200
+    checked: list[str] = []
+    real_getmtime = os.path.getmtime
+
+    def getmtime(name):
+        checked.append(str(name))
+        return real_getmtime(name)
+
+    monkeypatch.setattr(os.path, "getmtime", getmtime)
+    assert client.get(path).status == 200
+    assert [c for c in checked if c.endswith(".html")] == []

@@ -37,8 +37,10 @@ def template_vars(datasette: Any) -> dict[str, Any]:
 @hookimpl
 def startup(datasette: Any) -> None:
     """Template globals rather than per-view variables, so that error pages, which Datasette
-    renders without calling plugins, show the version too."""
+    renders without calling plugins, show the version too. Templates are read once: by
+    default Jinja checks every template file on disk for every page it renders."""
     datasette.jinja_env.globals.update(template_vars(datasette))
+    datasette.jinja_env.auto_reload = False
 
 
 @hookimpl
