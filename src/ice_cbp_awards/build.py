@@ -227,39 +227,11 @@ def build_package(
     console: Console | None = None,
     expected_counts: Path | None = None,
 ) -> BuildResult:
-    """Build, validate and publish into data_dir; raise BuildFailed and keep data_dir otherwise.
-
-    One build at a time per data dir (see data_dir_lock); a build that finds the temporary
-    folders of killed builds removes them first.
-    """
-    data_dir = Path(data_dir or DEFAULT_DATA_DIR)
-    with data_dir_lock(data_dir):
-        remove_stale_temporaries(data_dir)
-        return _build_locked(
-            raw_root,
-            data_dir,
-            snapshot,
-            bulk_files,
-            include_legacy,
-            patch,
-            write_db,
-            console,
-            expected_counts,
-        )
-
-
-def _build_locked(
-    raw_root: Path | None,
-    data_dir: Path,
-    snapshot: str | None,
-    bulk_files: list[Path] | None,
-    include_legacy: bool,
-    patch: int,
-    write_db: bool,
-    console: Console | None,
-    expected_counts: Path | None,
-) -> BuildResult:
+    """Build, validate and publish into data_dir; raise BuildFailed and keep data_dir otherwise."""
     raw_root = Path(raw_root or default_raw_root())
+    data_dir = Path(data_dir or DEFAULT_DATA_DIR)
+    lock = data_dir_lock(data_dir)
+    remove_stale_temporaries(data_dir)
     steps = Steps(console)
     tmp = data_dir.parent / f".{data_dir.name}.building-{os.getpid()}"
     failed = data_dir.parent / f".{data_dir.name}-failed"
@@ -302,6 +274,8 @@ def _build_locked(
     except BaseException as exc:
         _keep_issues(tmp, failed, exc)
         raise
+    finally:
+        lock.release()
 
 
 def curated_tables(core: dict[str, pd.DataFrame], steps: Steps) -> dict[str, pd.DataFrame]:
@@ -370,31 +344,51 @@ def _swap(tmp: Path, data_dir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-@contextmanager
-def data_dir_lock(data_dir: Path) -> Iterator[None]:
-    """Hold `.<data dir>.lock` beside data_dir, so that one build at a time writes into it.
+class DataDirLock:
+    """An exclusive lock on `.<data dir>.lock` beside data_dir, so that one build at a time
+    writes into it (held by build_package from start to end).
 
     Two builds into one data dir would each swap in their own output, the slower one last,
-    whatever the snapshots. The lock is an flock on the file (released by the system when
-    the holder ends, however it ends); the file keeps the holder's pid for the error message.
+    whatever the snapshots. The lock is an flock on the file, released by the system when
+    the holder ends, however it ends; the file keeps the holder's pid for the error message.
+    Also a context manager.
     """
-    data_dir.parent.mkdir(parents=True, exist_ok=True)
-    path = data_dir.parent / f".{data_dir.name}.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
+
+    def __init__(self, data_dir: Path) -> None:
+        data_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.path = data_dir.parent / f".{data_dir.name}.lock"
+        self.fd: int | None = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            holder = os.pread(self.fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            self.release()
             raise BuildFailed(
                 f"{data_dir}: another build (pid {holder}) is writing into this data dir;"
-                f" wait for it to end (lock file {path})"
+                f" wait for it to end (lock file {self.path})"
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield
-    finally:
-        os.close(fd)  # closing the only descriptor releases the lock
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, f"{os.getpid()}\n".encode(), 0)
+
+    def release(self) -> None:
+        """Closing the only descriptor of the file releases the lock."""
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self) -> DataDirLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def __del__(self) -> None:
+        self.release()
+
+
+def data_dir_lock(data_dir: Path) -> DataDirLock:
+    """Take the data dir's build lock, or raise BuildFailed naming the holder's pid."""
+    return DataDirLock(Path(data_dir))
 
 
 def remove_stale_temporaries(data_dir: Path) -> list[Path]:
