@@ -9,6 +9,7 @@ passed; a failed build leaves the previous good output in place and its issues (
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import time
@@ -245,6 +246,8 @@ def build_package(
     missing agency x fiscal year fail the build."""
     raw_root = Path(raw_root or default_raw_root())
     data_dir = Path(data_dir or DEFAULT_DATA_DIR)
+    lock = data_dir_lock(data_dir)
+    remove_stale_temporaries(data_dir)
     steps = Steps(console)
     tmp = data_dir.parent / f".{data_dir.name}.building-{os.getpid()}"
     failed = data_dir.parent / f".{data_dir.name}-failed"
@@ -301,6 +304,7 @@ def build_package(
     finally:
         if bounds is not None:
             bounds.unlink(missing_ok=True)
+        lock.release()
 
 
 def check_coverage(
@@ -426,6 +430,77 @@ def _swap(tmp: Path, data_dir: Path) -> None:
         data_dir.rename(old)
     tmp.rename(data_dir)
     shutil.rmtree(old, ignore_errors=True)
+
+
+class DataDirLock:
+    """An exclusive lock on `.<data dir>.lock` beside data_dir, so that one build at a time
+    writes into it (held by build_package from start to end).
+
+    Two builds into one data dir would each swap in their own output, the slower one last,
+    whatever the snapshots. The lock is an flock on the file, released by the system when
+    the holder ends, however it ends; the file keeps the holder's pid for the error message.
+    Also a context manager.
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        data_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.path = data_dir.parent / f".{data_dir.name}.lock"
+        self.fd: int | None = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(self.fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            self.release()
+            raise BuildFailed(
+                f"{data_dir}: another build (pid {holder}) is writing into this data dir;"
+                f" wait for it to end (lock file {self.path})"
+            ) from None
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, f"{os.getpid()}\n".encode(), 0)
+
+    def release(self) -> None:
+        """Closing the only descriptor of the file releases the lock."""
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self) -> DataDirLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def __del__(self) -> None:
+        self.release()
+
+
+def data_dir_lock(data_dir: Path) -> DataDirLock:
+    """Take the data dir's build lock, or raise BuildFailed naming the holder's pid."""
+    return DataDirLock(Path(data_dir))
+
+
+def remove_stale_temporaries(data_dir: Path) -> list[Path]:
+    """Remove the temporary folders (`.<data dir>.building-<pid>`, `.previous-<pid>`) of
+    builds whose process is gone, e.g. killed before they could clean up; called with the
+    lock held, so no running build of this data dir is writing into them."""
+    removed = []
+    for kind in ("building", "previous"):
+        for folder in data_dir.parent.glob(f".{data_dir.name}.{kind}-*"):
+            pid = folder.name.rsplit("-", 1)[1]
+            if pid.isdigit() and not _pid_running(int(pid)):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+    return removed
+
+
+def _pid_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: running
+        return True
+    return True
 
 
 def _keep_issues(tmp: Path, failed: Path, exc: BaseException) -> None:

@@ -263,3 +263,38 @@ def test_booleans_and_new_resources_are_handled_generically(tmp_path):
         r"true or false",
     ):
         write_database(data_dir, data_dir / "x.db")
+
+
+def test_a_facet_of_a_filtered_table_reads_one_index_only(conn):
+    """The table page counts each facet over the rows a filter kept; with an index per facet
+    column that holds the other facet columns too, no count reads the table's rows."""
+    facets = ["agency_acronym", "fiscal_year", "source_system"]
+    for where in facets:
+        for facet in facets:
+            if facet == where:
+                continue
+            plan = conn.execute(
+                f"EXPLAIN QUERY PLAN SELECT {facet} AS value, count(*) FROM transactions "
+                f"WHERE {where} = ? GROUP BY {facet}",
+                ("x",),
+            ).fetchall()
+            assert "COVERING INDEX" in " ".join(str(r) for r in plan), (where, facet, plan)
+
+
+def test_the_largest_recipients_query_reads_indexes_only(conn):
+    """The canned query behind the recipients chart aggregates every transaction twice; the
+    covering index of site.yml holds all it reads (333 ms to 20 ms on the real data, where the
+    planner uses it for both steps; on this sample's statistics it may pick another index for
+    the second)."""
+    cols = [r[2] for r in conn.execute("PRAGMA index_info('idx_transactions_recipient_name')")]
+    assert cols == [
+        "recipient_name",
+        "federal_action_obligation_usd",
+        "agency_acronym",
+        "fiscal_year",
+    ]
+    from ice_cbp_awards.publish.queries import load_queries
+
+    sql = load_queries()["recipient_fiscal_year_totals"]["sql"]
+    steps = [r[3] for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}") if "transactions" in r[3]]
+    assert "SCAN transactions USING COVERING INDEX idx_transactions_recipient_name" in steps

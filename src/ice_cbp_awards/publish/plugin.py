@@ -14,6 +14,7 @@ from datasette.utils.asgi import Response
 
 from .cache import ReadOnly, ResponseCache
 from .chart import grouped_bar_svg, usd_exact
+from .limits import SqlGate, limit_connection
 
 PLUGIN_NAME = "ice-cbp-awards"
 
@@ -36,8 +37,16 @@ def template_vars(datasette: Any) -> dict[str, Any]:
 @hookimpl
 def startup(datasette: Any) -> None:
     """Template globals rather than per-view variables, so that error pages, which Datasette
-    renders without calling plugins, show the version too."""
+    renders without calling plugins, show the version too. Templates are read once: by
+    default Jinja checks every template file on disk for every page it renders."""
     datasette.jinja_env.globals.update(template_vars(datasette))
+    datasette.jinja_env.auto_reload = False
+
+
+@hookimpl
+def prepare_connection(conn: Any) -> None:
+    """Caps on what one query may build and return (see limits.py), on every connection."""
+    limit_connection(conn)
 
 
 @hookimpl
@@ -112,10 +121,12 @@ def register_routes() -> list[tuple[str, Any]]:
 @hookimpl
 def asgi_wrapper(datasette: Any) -> Any:
     """Refuse every method but GET and HEAD; then the response cache (see cache.py), unless
-    the configuration turns it off."""
+    the configuration turns it off; then the gate that runs arbitrary SQL a few requests at a
+    time (see limits.py)."""
     use_cache = _config(datasette).get("response_cache", False)
 
     def wrap(app: Any) -> Any:
+        app = datasette._awards_sql_gate = SqlGate(app)
         if use_cache:
             app = datasette._awards_response_cache = ResponseCache(app)
         return ReadOnly(app)

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from datasette.app import Datasette
 from datasette.plugins import pm
 
 from . import plugin
 from .datasette_metadata import build_metadata
+from .datasette_site import ImmutableDatabase, Site
 from .plan import PublishError, read_built_descriptor
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
@@ -99,7 +99,7 @@ def register_plugin() -> None:
         pm.register(plugin, name=plugin.PLUGIN_NAME)
 
 
-def make_datasette(data_dir: Path, response_cache: bool = True) -> Datasette:
+def make_datasette(data_dir: Path, response_cache: bool = True) -> Site:
     """The configured, read-only Datasette for the built package in data_dir.
 
     `response_cache` keeps rendered pages in memory (see cache.py); tests that measure or
@@ -110,7 +110,7 @@ def make_datasette(data_dir: Path, response_cache: bool = True) -> Datasette:
     register_plugin()
     metadata = build_metadata(files.data_dir)
     metadata["plugins"][plugin.PLUGIN_NAME]["response_cache"] = response_cache
-    return Datasette(
+    ds = Site(
         [],
         immutables=[str(files.db_path)],
         inspect_data=inspect_data,
@@ -118,9 +118,13 @@ def make_datasette(data_dir: Path, response_cache: bool = True) -> Datasette:
         template_dir=str(TEMPLATES_DIR),
         settings=SETTINGS,
     )
+    name = files.db_path.stem
+    ds.remove_database(name)
+    ds.add_database(ImmutableDatabase(ds, str(files.db_path)), name=name)
+    return ds
 
 
-def run_server(ds: Datasette, host: str, port: int) -> None:
+def run_server(ds: Site, host: str, port: int) -> None:
     """Serve until interrupted."""
     import uvicorn
 

@@ -6,6 +6,10 @@ import contextlib
 import html
 import json
 import multiprocessing
+import os
+import select
+import signal
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -21,6 +25,56 @@ from .result import ValidationResult
 _CONTEXT = multiprocessing.get_context("forkserver")
 
 T = TypeVar("T")
+
+
+def worker_pool(max_tasks_per_child: int | None = None) -> ProcessPoolExecutor:
+    """A one-worker pool whose workers end when the process that made the pool ends.
+
+    Without that, a killed build leaves its workers running: they are children of the fork
+    server, not of the build, and the fork server itself stays up while any worker holds its
+    "alive" pipe, so neither notices that the build is gone.
+    """
+    return ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=_CONTEXT,
+        max_tasks_per_child=max_tasks_per_child,
+        initializer=end_with,
+        initargs=(os.getpid(),),
+    )
+
+
+def end_with(pid: int) -> None:
+    """Kill this process when process `pid` ends, from a daemon thread that waits on a pidfd
+    (Linux >= 5.3: woken by the kernel the moment the process exits, and immune to pid reuse),
+    or else polls the pid every half second. `prctl(PR_SET_PDEATHSIG)` would not do: it
+    watches the direct parent, which here is the fork server."""
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        fd = None
+    if fd is None and not _running(pid):
+        os.kill(os.getpid(), signal.SIGKILL)
+    threading.Thread(target=_watch, args=(pid, fd), name="end-with-build", daemon=True).start()
+
+
+def _watch(pid: int, fd: int | None) -> None:
+    if fd is not None:
+        select.select([fd], [], [])  # readable once the process has exited
+    else:
+        while _running(pid):
+            time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
 
 VALIDATORS = ("frictionless", "pandera", "great_expectations")
 
@@ -73,8 +127,8 @@ def run_with(
     """
     res_list = built_resources(data_dir)
     with (
-        ProcessPoolExecutor(max_workers=1, mp_context=_CONTEXT) as side,
-        ProcessPoolExecutor(max_workers=1, mp_context=_CONTEXT, max_tasks_per_child=1) as pool,
+        worker_pool() as side,
+        worker_pool(max_tasks_per_child=1) as pool,
     ):
         side_future = side.submit(meanwhile) if meanwhile is not None else None
         fl_future = pool.submit(_frictionless if full else _frictionless_values, data_dir)

@@ -1,0 +1,146 @@
+"""One anonymous query cannot take the site's memory or its SQL threads: what SQLite may build
+is capped, so is what a query may return, and arbitrary SQL runs a few requests at a time
+while pages keep their answer times. The memory and concurrency tests run the real
+`awards serve` on a free loopback port."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from ice_cbp_awards.publish import limits
+from ice_cbp_awards.publish.local import free_port, serve_argv
+
+# about 1 GB of JSON if answered: 1,000 rows of a 1 MB blob less one byte
+TOO_LONG = (
+    "with recursive n(i) as (select 1 union all select i + 1 from n limit 1000) "
+    "select i, zeroblob(999999) as b from n"
+)
+# runs until the time limit stops it
+ENDLESS = "with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) from n"
+
+
+def sql_url(db: str, sql: str) -> str:
+    return f"/{db}.json?sql={quote(sql)}&_shape=array"
+
+
+@pytest.fixture(scope="module")
+def site(sample_data_dir: Path) -> Iterator[tuple[int, int]]:
+    """(pid, port) of `awards serve --no-build --no-cache` on the sample package."""
+    port = free_port()
+    proc = subprocess.Popen(
+        serve_argv(sample_data_dir, port, cache=False),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
+            time.sleep(0.2)
+    yield proc.pid, port
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def get(port: int, path: str, timeout: float = 30) -> tuple[int, bytes, float]:
+    start = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    conn.request("GET", path)
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    return resp.status, body, time.perf_counter() - start
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's high-water mark of resident memory (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM")
+
+
+def test_a_huge_value_is_refused_at_once(client, db_name):
+    start = time.perf_counter()
+    r = client.get(sql_url(db_name, "select zeroblob(500000000)"))
+    assert r.status == 400
+    assert "string or blob too big" in r.json["error"]
+    assert time.perf_counter() - start < 2
+    r = client.get(sql_url(db_name, "select length(hex(zeroblob(600000)))"))
+    assert r.status == 400 and "too big" in r.json["error"]
+
+
+def test_a_too_long_result_is_refused_naming_the_cap(client, db_name):
+    start = time.perf_counter()
+    r = client.get(sql_url(db_name, TOO_LONG))
+    assert r.status == 400
+    assert r.json["error"] == limits.result_too_large_message()
+    assert time.perf_counter() - start < 5
+    # a large but reasonable result is answered
+    ok = client.get(sql_url(db_name, TOO_LONG.replace("999999", "1000")))
+    assert ok.status == 200 and len(ok.json) == 1000
+
+
+def test_the_pages_are_not_held_by_the_caps(client, db_name):
+    r = client.get(f"/{db_name}/transactions.json?_size=max&_shape=array")
+    assert r.status == 200 and len(r.json) > 0
+    r = client.get(f"/{db_name}/transactions.csv?_stream=on&_size=max")
+    assert r.status == 200
+
+
+def test_huge_queries_leave_the_server_small(site, db_name):
+    pid, port = site
+    get(port, f"/{db_name}")
+    before = peak_rss_mb(pid)
+    status, body, seconds = get(port, sql_url(db_name, "select zeroblob(500000000)"))
+    assert status == 400 and b"too big" in body and seconds < 2
+    status, body, seconds = get(port, sql_url(db_name, TOO_LONG))
+    assert status == 400 and b"result too large" in body and seconds < 5
+    assert peak_rss_mb(pid) - before < 150
+
+
+def test_concurrent_heavy_queries_do_not_starve_the_pages(site, db_name):
+    """Eight endless queries at once: a few run (each until the time limit), the others wait
+    their turn or are turned away with 503, and a page asked meanwhile answers quickly."""
+    _, port = site
+    pages = (f"/{db_name}/transactions", f"/{db_name}/awards.json", "/")
+    for path in pages:  # templates compiled, schema read: what is measured is waiting
+        assert get(port, path)[0] == 200
+    answers: list[tuple[int, float]] = []
+
+    def heavy() -> None:
+        status, _, seconds = get(port, sql_url(db_name, ENDLESS), timeout=60)
+        answers.append((status, seconds))
+
+    threads = [threading.Thread(target=heavy) for _ in range(8)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)  # the heavy queries are running or queued
+    page_seconds = []
+    for path in pages:
+        status, _, seconds = get(port, path)
+        assert status == 200
+        page_seconds.append(seconds)
+    for t in threads:
+        t.join(60)
+    assert max(page_seconds) < 1.0, page_seconds
+    statuses = sorted(s for s, _ in answers)
+    assert len(statuses) == 8 and set(statuses) <= {400, 503}
+    assert statuses.count(400) >= limits.MAX_RUNNING_SQL  # stopped by the time limit
+    assert 503 in statuses
+    assert max(s for _, s in answers) < 15
+    status, body, _ = get(port, sql_url(db_name, "select 1 as one"))
+    assert status == 200 and json.loads(body) == [{"one": 1}]
