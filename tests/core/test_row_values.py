@@ -102,12 +102,12 @@ def test_row_outside_its_files_fiscal_year_is_published_with_a_flag(tmp_path: Pa
     data = build(tmp_path, rows)
     tx = read(data, "transactions").set_index("raw_line_number")
     assert tx.loc["5", "fiscal_year"] == "2019"
-    assert tx.loc["5", "is_outside_file_fiscal_year"] == "true"
-    assert set(tx.drop(index="5")["is_outside_file_fiscal_year"]) == {"false"}
+    assert tx.loc["5", "is_fiscal_year_outside_file"] == "true"
+    assert set(tx.drop(index="5")["is_fiscal_year_outside_file"]) == {"false"}
     report = read(data, "build_report").set_index("fiscal_year")
-    assert report.loc["2019", "rows_outside_file_fiscal_year"] == "1"
+    assert report.loc["2019", "rows_fiscal_year_outside_file"] == "1"
     assert report.loc["2019", "rows_published"] == "1"
-    assert set(report.drop(index="2019")["rows_outside_file_fiscal_year"]) == {"0"}
+    assert set(report.drop(index="2019")["rows_fiscal_year_outside_file"]) == {"0"}
 
 
 def test_amounts_not_finite_too_large_or_below_a_cent_are_quarantined(tmp_path: Path) -> None:

@@ -315,7 +315,7 @@ def _typed(
         "award_page_url": parse.award_page_urls(key),
         "source_system": batch.source_system,
         "raw_line_number": f["raw_line_number"].astype("int64"),
-        "is_outside_file_fiscal_year": outside_file_year.astype("bool"),
+        "is_fiscal_year_outside_file": outside_file_year.astype("bool"),
     }
     if is_tx:
         derived |= {

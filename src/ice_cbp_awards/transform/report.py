@@ -70,7 +70,7 @@ def events(
             published[fy_col].astype("int64"),
             published["agency_acronym"],
             published[amount_col],
-            outside=published["is_outside_file_fiscal_year"],
+            outside=published["is_fiscal_year_outside_file"],
         )
     ]
     if len(duplicates):
@@ -121,7 +121,7 @@ def summarise(
         out[name] = g["outcome"].apply(lambda s, o=outcome: int((s == o).sum()))
     published = ev[ev["outcome"] == "published"]
     pub = published.groupby(keys)["amount"]
-    out["rows_outside_file_fiscal_year"] = published.groupby(keys)["outside"].sum()
+    out["rows_fiscal_year_outside_file"] = published.groupby(keys)["outside"].sum()
     out["negative_amount_count"] = pub.apply(lambda s: int((s < 0).sum()))
     out["zero_amount_count"] = pub.apply(lambda s: int((s == 0).sum()))
     out["min_amount_usd"] = pub.min()
@@ -138,7 +138,7 @@ def summarise(
         "negative_amount_count",
         "zero_amount_count",
         "rows_quarantined",
-        "rows_outside_file_fiscal_year",
+        "rows_fiscal_year_outside_file",
     ):
         out[col] = out[col].fillna(0).astype("int64")
     out["quarantine_reasons"] = out["quarantine_reasons"].fillna("")

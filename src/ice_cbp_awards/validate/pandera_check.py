@@ -19,6 +19,7 @@ import pyarrow.csv as pacsv
 
 from ..metadata import Resource
 from ..paths import REFERENCE_DIR
+from ..transform import amounts, parse
 from .result import Finding, ValidationResult
 
 PANDAS_DTYPES = {
@@ -133,27 +134,31 @@ def _fy_agrees(date_col: str, fy_col: str) -> pa.Check:
 
 
 def piid_prefixes(path: Path = REFERENCE_DIR / "piid_prefixes.csv") -> dict[str, str]:
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return dict(zip(frame["piid_prefix"], frame["agency_acronym"], strict=True))
+    return parse.piid_prefixes(path)
 
 
 def _piid_agrees_with_agency() -> pa.Check:
+    """On every row: the award key's agency, where it is ICE or CBP, is the row's agency, and
+    the reviewed owner of the PIID's office prefix is the row's agency (or DHS, for offices
+    awarding on behalf of either). The transforms quarantine rows that break this; here it
+    is checked again on what was published."""
     prefixes = piid_prefixes()
 
     def check(df: pd.DataFrame) -> pd.Series:
-        own = df["award_agency_code"] == df["awarding_sub_agency_code"]
-        owner = pd.Series("", index=df.index)
-        for prefix in sorted(prefixes, key=len):
-            owner = owner.mask(df["award_id_piid"].str.startswith(prefix), prefixes[prefix])
-        # a PIID with no known prefix (orders on other agencies' numbering) is not checkable
-        ok = (owner == "") | (owner == df["agency_acronym"]) | (owner == "DHS")
-        return (~own | ok).fillna(False)
+        key = df["award_agency_code"]
+        key_ok = ~key.isin(list(parse.AGENCIES)) | (key == df["awarding_sub_agency_code"])
+        owner = parse.piid_prefix_of(df["award_id_piid"], prefixes).map(
+            lambda p: prefixes.get(p, "")
+        )
+        # a PIID with no known prefix (orders on other agencies' numbering) has no owner
+        prefix_ok = owner.isin(["", "DHS"]) | (owner == df["agency_acronym"])
+        return (key_ok & prefix_ok).fillna(False).astype(bool)
 
     return pa.Check(
         check,
-        name="piid_prefix_agrees_with_agency",
-        error="the PIID's office prefix (reference/piid_prefixes.csv) must belong to"
-        " the awarding agency",
+        name="agency_agrees_with_award_key_and_piid_prefix",
+        error="the award key's agency (where ICE or CBP) and the owner of the PIID's office"
+        " prefix (reference/piid_prefixes.csv) must be the row's agency",
     )
 
 
@@ -197,14 +202,18 @@ def cross_field_checks(name: str) -> list[pa.Check]:
 
 
 def awards_match_transactions(tx: pd.DataFrame) -> list[pa.Check]:
-    """Award totals equal the sum of their transactions where the method says summed."""
-    sums = tx.groupby("award_id_usaspending")["federal_action_obligation_usd"].sum().round(2)
-    counts = tx.groupby("award_id_usaspending").size()
+    """An award's transactions_obligation_sum_usd, transaction_count and
+    has_base_action_in_package are exactly what its published transactions give."""
+    key = tx["award_id_usaspending"]
+    sums = amounts.sum_usd_by(tx["federal_action_obligation_usd"], key)
+    counts = tx.groupby(key).size()
+    base = (tx["modification_number"].astype(str).str.strip() == "0").groupby(key).any()
 
     def total(df: pd.DataFrame) -> pd.Series:
-        summed = df["total_obligation_method"] == "summed_transactions"
         expect = df["award_id_usaspending"].map(sums)
-        return (~summed | ((df["total_obligation_usd"] - expect).abs() < 0.005)).fillna(False)
+        got = df["transactions_obligation_sum_usd"]
+        same = (got - expect).abs() < 0.005
+        return (same | (got.isna() & expect.isna())).fillna(False).astype(bool)
 
     def count(df: pd.DataFrame) -> pd.Series:
         return (
@@ -215,9 +224,14 @@ def awards_match_transactions(tx: pd.DataFrame) -> list[pa.Check]:
             .eq(df["transaction_count"])
         )
 
+    def has_base(df: pd.DataFrame) -> pd.Series:
+        expect = df["award_id_usaspending"].map(base).fillna(False).astype(bool)
+        return df["has_base_action_in_package"].eq(expect).fillna(False).astype(bool)
+
     return [
-        pa.Check(total, name="summed_total_equals_sum_of_transactions"),
+        pa.Check(total, name="transactions_obligation_sum_equals_sum_of_transactions"),
         pa.Check(count, name="transaction_count_equals_transactions"),
+        pa.Check(has_base, name="has_base_action_in_package_agrees_with_transactions"),
     ]
 
 
