@@ -144,3 +144,19 @@ def test_exact_cents_in_other_spellings_are_kept(tmp_path: Path) -> None:
     tx = read(build(tmp_path, rows), "transactions").set_index("raw_line_number")
     amounts = tx["federal_action_obligation_usd"].astype(float)
     assert amounts[["5", "6", "7"]].tolist() == [1.1, 250.0, 0.07]
+
+
+def test_validator_findings_name_the_raw_file_and_line(tmp_path: Path) -> None:
+    from ice_cbp_awards.validate import runner
+
+    data = build(tmp_path, GOOD)
+    tx_path = data / "transactions.csv"
+    tx = pd.read_csv(tx_path, dtype=str, keep_default_na=False)
+    row = tx.index[tx["raw_line_number"] == "3"][0]
+    tx.loc[row, "fiscal_year"] = "2031"  # a published value the checks must catch
+    tx.to_csv(tx_path, index=False)
+    _, pan, _ = runner.run_all(data, full=True)
+    fy = [f for f in pan.errors if f.resource == "transactions" and "fiscal_year" in f.check]
+    assert fy, pan.errors
+    published_line = row + 2
+    assert f"transactions.csv line {published_line} ({PATH} line 3)" in fy[0].message

@@ -263,7 +263,8 @@ def validate_data_dir(
         try:
             schema.validate(frames[res.name], lazy=True)
         except pa.errors.SchemaErrors as exc:
-            result.findings.extend(_findings(res.name, exc))
+            place = _raw_places(frames[res.name], frames)
+            result.findings.extend(_findings(res.name, exc, place))
     for res in res_list:
         result.checks_run += len(res.foreign_keys)
         result.findings.extend(foreign_key_findings(res, frames))
@@ -303,7 +304,29 @@ def foreign_key_findings(res: Resource, frames: dict[str, pd.DataFrame]) -> list
     return out
 
 
-def _findings(name: str, exc: pa.errors.SchemaErrors) -> list[Finding]:
+def _raw_places(frame: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> Callable[[Any], str]:
+    """Where a published row came from ("{raw path} line {n}"), for rows that carry their
+    source_id and raw_line_number; "" otherwise. Messages name the raw file because the
+    published file of a failed build is never kept."""
+    sources = frames.get("sources")
+    if sources is None or not {"source_id", "raw_line_number"} <= set(frame.columns):
+        return lambda i: ""
+    path_of = dict(zip(sources["source_id"], sources["path"], strict=False))
+
+    def place(i: Any) -> str:
+        try:
+            row = frame.loc[i]
+        except KeyError:
+            return ""
+        path = path_of.get(row["source_id"], row["source_id"])
+        return f" ({path} line {row['raw_line_number']})"
+
+    return place
+
+
+def _findings(
+    name: str, exc: pa.errors.SchemaErrors, place: Callable[[Any], str] = lambda i: ""
+) -> list[Finding]:
     cases = exc.failure_cases
     out = []
     # a dataframe-wide check is reported once per column by pandera: report it once
@@ -312,7 +335,10 @@ def _findings(name: str, exc: pa.errors.SchemaErrors) -> list[Finding]:
     cases = cases.drop_duplicates(subset=["column", "check", "index"])
     for (column, check), rows in cases.groupby(["column", "check"], dropna=False, sort=True):
         sample = rows.head(3)
-        lines = [f"line {int(i) + 2}" if pd.notna(i) else "" for i in sample["index"]]
+        lines = [
+            f"{name}.csv line {int(i) + 2}{place(i)}" if pd.notna(i) else ""
+            for i in sample["index"]
+        ]
         where = "; ".join(
             f"{ln}: {v!r}" if column else ln
             for ln, v in zip(lines, sample["failure_case"], strict=True)
