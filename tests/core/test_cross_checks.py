@@ -53,3 +53,40 @@ def test_consistent_rows_pass() -> None:
 )
 def test_every_contradicting_row_fails(row: tuple[str, str, str, str]) -> None:
     assert failing(frame(GOOD + [row])) == [len(GOOD)]
+
+
+def _run(checks: list[pa.Check], df: pd.DataFrame) -> list[int]:
+    try:
+        pa.DataFrameSchema(checks=checks).validate(df, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        return sorted(int(i) for i in exc.failure_cases["index"].dropna().unique())
+    return []
+
+
+def test_published_date_after_retrieval_fails() -> None:
+    from ice_cbp_awards.validate.pandera_check import _date_not_after_retrieval
+
+    df = pd.DataFrame(
+        {
+            "action_date": pd.to_datetime(["2026-08-22", "2026-08-23", None]),
+            "retrieved_at": ["2026-08-22T10:00:00Z"] * 3,
+        }
+    )
+    assert _run([_date_not_after_retrieval("action_date")], df) == [1]
+
+
+def test_award_figures_come_with_their_source() -> None:
+    from ice_cbp_awards.validate.pandera_check import _award_figures_have_a_source
+
+    df = pd.DataFrame(
+        {
+            "transaction_count": pd.array([2, 0, 0, 1], dtype="Int64"),
+            "transactions_obligation_sum_usd": [5.0, None, 3.0, None],
+            "award_summary_id": ["", "as-1", "as-2", ""],
+            "summary_current_total_value_of_award_usd": [None, 9.0, None, 4.0],
+            "summary_latest_action_obligation_usd": [None, 1.0, 1.0, None],
+            "summary_total_obligation_usd": [None, None, None, None],
+        }
+    )
+    # row 2: a sum without transactions; row 3: summary figures without a summary
+    assert _run(_award_figures_have_a_source(), df) == [2, 3]

@@ -162,6 +162,48 @@ def _piid_agrees_with_agency() -> pa.Check:
     )
 
 
+def _date_not_after_retrieval(date_col: str) -> pa.Check:
+    """No published date is after the retrieval date of the file it was read from."""
+
+    def check(df: pd.DataFrame) -> pd.Series:
+        retrieved = pd.to_datetime(df["retrieved_at"].str[:10], format="%Y-%m-%d", errors="coerce")
+        return ~(df[date_col] > retrieved).fillna(False).astype(bool)
+
+    return pa.Check(
+        check,
+        name=f"{date_col}_not_after_retrieval",
+        error=f"{date_col} must not be after the retrieval date of its raw file",
+    )
+
+
+def _award_figures_have_a_source() -> list[pa.Check]:
+    """transactions_obligation_sum_usd only where the award has transactions in the package;
+    summary_* figures only where it has an upstream summary (award_summary_id)."""
+
+    def sum_with_transactions(df: pd.DataFrame) -> pd.Series:
+        has_tx = df["transaction_count"].fillna(0) > 0
+        return (has_tx == df["transactions_obligation_sum_usd"].notna()).astype(bool)
+
+    def summary_with_summary(df: pd.DataFrame) -> pd.Series:
+        has_summary = df["award_summary_id"].fillna("") != ""
+        figures = [c for c in df.columns if c.startswith("summary_") and c.endswith("_usd")]
+        any_figure = df[figures].notna().any(axis=1)
+        return (has_summary | ~any_figure).astype(bool)
+
+    return [
+        pa.Check(
+            sum_with_transactions,
+            name="transactions_obligation_sum_only_with_transactions",
+            error="transactions_obligation_sum_usd is given exactly when transaction_count > 0",
+        ),
+        pa.Check(
+            summary_with_summary,
+            name="summary_figures_only_with_a_summary",
+            error="summary_* figures need an award_summary_id",
+        ),
+    ]
+
+
 def _report_adds_up() -> pa.Check:
     def check(df: pd.DataFrame) -> pd.Series:
         parts = (
@@ -186,19 +228,28 @@ def _dates_ordered() -> pa.Check:
     )
 
 
-CROSS_FIELD: dict[str, list[Callable[[], pa.Check]]] = {
-    "transactions": [lambda: _fy_agrees("action_date", "fiscal_year"), _piid_agrees_with_agency],
+CROSS_FIELD: dict[str, list[Callable[[], pa.Check | list[pa.Check]]]] = {
+    "transactions": [
+        lambda: _fy_agrees("action_date", "fiscal_year"),
+        _piid_agrees_with_agency,
+        lambda: _date_not_after_retrieval("action_date"),
+    ],
     "award_summaries": [
         lambda: _fy_agrees("latest_action_date", "latest_action_fiscal_year"),
         _piid_agrees_with_agency,
+        lambda: _date_not_after_retrieval("latest_action_date"),
     ],
-    "awards": [_dates_ordered],
+    "awards": [_dates_ordered, _award_figures_have_a_source],
     "build_report": [_report_adds_up],
 }
 
 
 def cross_field_checks(name: str) -> list[pa.Check]:
-    return [make() for make in CROSS_FIELD.get(name, [])]
+    out: list[pa.Check] = []
+    for make in CROSS_FIELD.get(name, []):
+        made = make()
+        out.extend(made if isinstance(made, list) else [made])
+    return out
 
 
 def awards_match_transactions(tx: pd.DataFrame) -> list[pa.Check]:
