@@ -260,7 +260,7 @@ def _agency_mismatch(
     key_differs = key_ours & (key_code != sub_code) & (sub_code != "")
     prefixes = parse.piid_prefixes()
     prefix = parse.piid_prefix_of(parts["award_id_piid"], prefixes)
-    owner = prefix.map(lambda p: prefixes.get(p, "")) if len(prefix) else prefix
+    owner = prefix.map(prefixes).fillna("")
     acronym = sub_code.map({c: v[1] for c, v in parse.AGENCIES.items()}).fillna("")
     prefix_differs = ~owner.isin(["", "DHS"]) & (owner != acronym) & (acronym != "")
 

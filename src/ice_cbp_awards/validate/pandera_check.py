@@ -147,9 +147,7 @@ def _piid_agrees_with_agency() -> pa.Check:
     def check(df: pd.DataFrame) -> pd.Series:
         key = df["award_agency_code"]
         key_ok = ~key.isin(list(parse.AGENCIES)) | (key == df["awarding_sub_agency_code"])
-        owner = parse.piid_prefix_of(df["award_id_piid"], prefixes).map(
-            lambda p: prefixes.get(p, "")
-        )
+        owner = parse.piid_prefix_of(df["award_id_piid"], prefixes).map(prefixes).fillna("")
         # a PIID with no known prefix (orders on other agencies' numbering) has no owner
         prefix_ok = owner.isin(["", "DHS"]) | (owner == df["agency_acronym"])
         return (key_ok & prefix_ok).fillna(False).astype(bool)
