@@ -160,3 +160,66 @@ def test_validator_findings_name_the_raw_file_and_line(tmp_path: Path) -> None:
     assert fy, pan.errors
     published_line = row + 2
     assert f"transactions.csv line {published_line} ({PATH} line 3)" in fy[0].message
+
+
+def _summary_batch(rows: list[dict[str, str]]):
+    from ice_cbp_awards.readers.batch import SUMMARY_COLUMNS, RawBatch
+
+    batch = RawBatch(
+        kind="award_summaries",
+        source_system="usaspending_custom_award_2018",
+        date_formats=["%d/%m/%Y", "%d/%m/%y %H:%M"],
+    )
+    base = dict.fromkeys(SUMMARY_COLUMNS, "")
+    frame = pd.DataFrame(
+        [
+            {
+                **base,
+                "agency_raw": "ICE",
+                "award_id_piid": "HSCETC15C00001",
+                "award_agency_code": "7012",
+                "latest_modification_number": str(i),
+                "latest_action_date": "01/03/2016",
+                "latest_action_obligation": "10.00",
+                "current_total_value_of_award": "20.00",
+                "recipient_name": "PALANTIR USG INC",
+                **row,
+                "source_id": "ice-2018/fy16",
+                "raw_line_number": i + 2,
+                "retrieved_at": "2018-08-09T15:00:00Z",
+                "file_fiscal_year": 2016,
+            }
+            for i, row in enumerate(rows)
+        ]
+    )
+    batch.frames.append(frame)
+    batch.column_maps["ice-2018/fy16"] = {c: c for c in SUMMARY_COLUMNS}
+    return batch
+
+
+def test_summary_values_are_bounded_like_transactions() -> None:
+    from ice_cbp_awards.transform.normalise import normalise
+
+    batch = _summary_batch(
+        [
+            {},
+            {"current_total_value_of_award": "inf"},
+            {"latest_action_obligation": "3.333"},
+            {"latest_action_date": "01/03/2019"},  # after the 2018-08-09 retrieval
+            {"latest_action_date": "01/03/2015"},  # FY2015 in the FY2016 file: flagged
+        ]
+    )
+    out = normalise(batch, {"ice-2018/fy16": "usaspending-ice-awards-fy2013-2018/fy16.csv"})
+    rej = out.rejects.set_index("raw_line_number")
+    assert rej["reason_code"].to_dict() == {
+        3: "non_finite_amount",
+        4: "amount_not_exact_cents",
+        5: "date_after_retrieval",
+    }
+    assert rej.loc[5, "reason_detail"] == (
+        "usaspending-ice-awards-fy2013-2018/fy16.csv line 5: latest_action_date 2019-03-01 is"
+        " after the file's retrieval date 2018-08-09"
+    )
+    pub = out.records.set_index("raw_line_number")
+    assert pub["is_fiscal_year_outside_file"].to_dict() == {2: False, 6: True}
+    assert pub.loc[6, "latest_action_fiscal_year"] == 2015
