@@ -57,9 +57,9 @@ def parse_dates(values: pd.Series, formats: list[str]) -> pd.Series:
 
 
 def calendar_dates(values: pd.Series, formats: list[str]) -> pd.Series:
-    """Dates (as YYYY-MM-DD text, "" where none) of texts that a format reads but pandas' nanosecond
-    timestamps cannot hold (before 1677 or after 2262): such a row is a date out of bounds,
-    not an unreadable one. Called only for the rare rows parse_dates leaves empty."""
+    """Dates (as YYYY-MM-DD text, "" where none) of texts that a format reads but pandas'
+    nanosecond timestamps cannot hold (before 1677 or after 2262): such a row is a date out
+    of bounds, not an unreadable one. Called only for the rare rows parse_dates leaves empty."""
 
     def one(text: str) -> str:
         for fmt in formats:
@@ -87,12 +87,6 @@ def piid_prefix_of(piids: pd.Series, prefixes: dict[str, str]) -> pd.Series:
     for prefix in sorted(prefixes, key=len):
         out = out.mask(piids.str.startswith(prefix).fillna(False).astype(bool), prefix)
     return out
-
-
-def parse_amounts(values: pd.Series) -> pd.Series:
-    """USD amounts as float64 rounded to cents; NaN where the text is not a number."""
-    nums = pd.to_numeric(values.where(values != "", None), errors="coerce")
-    return nums.astype("float64").round(2)
 
 
 def fiscal_year(dates: pd.Series) -> pd.Series:
