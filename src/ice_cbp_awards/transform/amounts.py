@@ -34,15 +34,18 @@ def problems(values: pd.Series) -> pd.Series:
     """Per amount text, the reason it cannot be published ("" when it can): not a number,
     not finite, beyond the maximum, or not a whole number of cents."""
     nums = parse(values)
-    text = values.str.strip()
     out = pd.Series("", index=values.index, dtype=object)
-    numeric_text = text.str.lower().str.lstrip("+-").isin(["inf", "infinity", "nan"])
-    out[nums.isna() & (text != "") & ~numeric_text] = "non_numeric_amount"
-    out[numeric_text | np.isinf(nums)] = "non_finite_amount"
+    # text inspected only where the number is missing or infinite (rare), not on every row
+    odd = (nums.isna() | np.isinf(nums)) & (values.str.strip() != "")
+    named = values[odd].str.strip().str.lower().str.lstrip("+-")
+    is_named = named.isin(["inf", "infinity", "nan"])
+    out[is_named[~is_named].index] = "non_numeric_amount"
+    out[is_named[is_named].index] = "non_finite_amount"
+    out[np.isinf(nums)] = "non_finite_amount"
     out[(out == "") & (nums.abs() > MAX_ABS_AMOUNT_USD)] = "amount_over_maximum"
-    maybe = (out == "") & nums.notna() & text.str.contains(_MAYBE_SUB_CENT, regex=True)
+    maybe = (out == "") & nums.notna() & values.str.contains(_MAYBE_SUB_CENT, regex=True)
     for i in maybe[maybe].index:  # rare: only texts with more than two decimals or exponents
-        if not _exact_cents(text[i]):
+        if not _exact_cents(values[i].strip()):
             out[i] = "amount_not_exact_cents"
     return out
 
