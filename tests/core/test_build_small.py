@@ -57,8 +57,8 @@ def test_small_build_publishes_traceable_rows(tmp_path: Path) -> None:
     assert row["raw_line_number"] == "3"
     awards = read(result.data_dir, "awards")
     icm = awards[awards["award_id_piid"] == "70CTD022FR0000170"].iloc[0]
-    assert float(icm["total_obligation_usd"]) == 749.5 and icm["transaction_count"] == "2"
-    assert icm["total_obligation_method"] == "summed_transactions"
+    assert float(icm["transactions_obligation_sum_usd"]) == 749.5
+    assert icm["transaction_count"] == "2" and icm["has_base_action_in_package"] == "true"
     assert all(r.ok for r in result.validation)
     assert (result.data_dir / "validation" / "report.html").exists()
 

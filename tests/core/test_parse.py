@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ice_cbp_awards.transform import parse
+from ice_cbp_awards.transform import amounts, parse
 
 
 def test_fiscal_year_turns_on_1_october() -> None:
@@ -21,7 +21,7 @@ def test_dates_in_family_formats() -> None:
 
 
 def test_amounts_keep_sign_and_cents_and_reject_text() -> None:
-    out = parse.parse_amounts(pd.Series(["-2.32", "850361073.0", "12,5", "abc", ""]))
+    out = amounts.parse(pd.Series(["-2.32", "850361073.0", "12,5", "abc", ""]))
     assert out.iloc[0] == -2.32 and out.iloc[1] == 850361073.0
     assert out.iloc[2:].isna().all()
 

@@ -170,9 +170,11 @@ def _award(key: str, txs: list[dict], summary_id: str = "") -> dict[str, Any]:
         "first_action_date": min(t["action_date"] for t in mine),
         "last_action_date": last["action_date"],
         "transaction_count": len(mine),
-        "total_obligation_usd": round(sum(t["federal_action_obligation_usd"] for t in mine), 2),
-        "total_obligation_method": "summed_transactions",
-        "total_obligation_as_of_date": "2026-08-22",
+        "transactions_obligation_sum_usd": round(
+            sum(t["federal_action_obligation_usd"] for t in mine), 2
+        ),
+        "has_base_action_in_package": any(t["modification_number"] == "0" for t in mine),
+        "transactions_as_of_date": "2026-08-22",
         "latest_description": last["transaction_description"],
         "award_summary_id": summary_id,
     }
@@ -257,7 +259,12 @@ ROWS: dict[str, list[dict[str, Any]]] = {
                 "first_action_date": "2018-03-01",
                 "last_action_date": "2018-03-01",
                 "transaction_count": 0,
-                "total_obligation_method": "not_reported",
+                "has_base_action_in_package": False,
+                "summary_latest_action_date": LEGACY_SUMMARY["latest_action_date"],
+                "summary_latest_action_obligation_usd": LEGACY_SUMMARY[
+                    "latest_action_obligation_usd"
+                ],
+                "summary_as_of_date": "2018-08-09",
                 "latest_description": LEGACY_SUMMARY["award_description"],
             },
         ],

@@ -106,7 +106,7 @@ def test_csv_export_of_a_whole_table(client, db_name):
     [
         "delete from transactions",
         "insert into sources (source_id) values ('x')",
-        "update awards set total_obligation_usd = 0",
+        "update awards set transactions_obligation_sum_usd = 0",
         "drop table transactions",
         "attach database ':memory:' as other",
     ],

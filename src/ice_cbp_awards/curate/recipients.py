@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .columns import cents, encode, usd
+from ..transform.amounts import sum_usd_by
+from .columns import encode
 from .ids import stable_ids
 from .names import fold_name
 from .reference import Reference, split_list
@@ -123,10 +124,9 @@ def recipients_frame(tx: pd.DataFrame, links: RecipientLinks) -> pd.DataFrame:
     out["recipient_name"] = main.reindex(range(n_rec)).to_numpy()
     out["recipient_name_variants"] = [" ; ".join(variants.get(i, [])) for i in range(n_rec)]
     out["transaction_count"] = np.bincount(code, minlength=n_rec)
-    per_tx = cents(tx["federal_action_obligation_usd"])
-    out["total_obligation_usd"] = usd(
-        np.bincount(code, weights=per_tx, minlength=n_rec).astype(np.int64)
-    )
+    # exact cents, free of overflow (float weights of bincount lose cents past 2**53)
+    sums = sum_usd_by(pd.Series(tx["federal_action_obligation_usd"].to_numpy()), pd.Series(code))
+    out["total_obligation_usd"] = sums.reindex(range(n_rec), fill_value=0.0).to_numpy()
     out["first_action_date"] = span["min"].to_numpy()
     out["last_action_date"] = span["max"].to_numpy()
     return out

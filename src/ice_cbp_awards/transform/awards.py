@@ -1,8 +1,12 @@
 """One row per award, from the package's transactions and the upstream award summaries.
 
-An award present in both is one row: its total is the sum of its transactions, and the
-latest summary only adds what transactions do not carry (current value). Nothing is summed
-across the two, so no dollar is counted twice.
+An award's figures say where they come from. transactions_obligation_sum_usd is the sum of
+the award's transactions in this package (FY2021 onward for the main pulls), never the
+award's lifetime value; has_base_action_in_package says whether its base action (modification
+0) is among them. The upstream summary's own figures (a FY2013-FY2018 summary's latest action,
+current value, or a bulk summary's total) stay in summary_* fields beside them, as of their
+own date. Nothing is summed across the two, so no dollar is counted twice, and no partial sum
+sits in a field a reader could take for the award's value.
 """
 
 from __future__ import annotations
@@ -10,9 +14,11 @@ from __future__ import annotations
 import pandas as pd
 
 from ..metadata import resource
+from . import amounts
 
 _SORT_TX = ["award_id_usaspending", "action_date", "modification_number", "raw_line_number"]
 _SORT_SUM = ["award_id_usaspending", "latest_action_date", "retrieved_at", "raw_line_number"]
+BASE_MODIFICATION = "0"  # USAspending's modification number of an award's base action
 
 # award fields taken from the award's latest row, whether a transaction or a summary
 _FROM_LATEST = [
@@ -30,6 +36,19 @@ _FROM_LATEST = [
     "raw_line_number",
     "retrieved_at",
 ]
+# the summary's own figures, under names that say they are the summary's
+SUMMARY_FIELDS = {
+    "latest_action_date": "summary_latest_action_date",
+    "latest_action_obligation_usd": "summary_latest_action_obligation_usd",
+    "total_obligation_usd": "summary_total_obligation_usd",
+    "current_total_value_of_award_usd": "summary_current_total_value_of_award_usd",
+    "summary_as_of_date": "summary_as_of_date",
+    "award_summary_id": "award_summary_id",
+}
+
+
+def _day(retrieved_at: pd.Series) -> pd.Series:
+    return pd.to_datetime(retrieved_at.str[:10], format="%Y-%m-%d")
 
 
 def _from_transactions(tx: pd.DataFrame) -> pd.DataFrame:
@@ -42,18 +61,20 @@ def _from_transactions(tx: pd.DataFrame) -> pd.DataFrame:
         "federal_action_obligation_usd",
     ]
     ordered = tx[list(dict.fromkeys(needed))].sort_values(_SORT_TX, kind="stable")
-    g = ordered.groupby("award_id_usaspending", sort=False)
+    key = ordered["award_id_usaspending"]
+    g = ordered.groupby(key, sort=False)
     latest = g.tail(1).set_index("award_id_usaspending")
     out = latest[_FROM_LATEST].copy()
     out["latest_description"] = latest["transaction_description"]
     out["first_action_date"] = g["action_date"].min()
     out["last_action_date"] = g["action_date"].max()
     out["transaction_count"] = g.size().astype("int64")
-    out["total_obligation_usd"] = g["federal_action_obligation_usd"].sum().round(2)
-    out["total_obligation_method"] = "summed_transactions"
-    out["total_obligation_as_of_date"] = pd.to_datetime(
-        g["retrieved_at"].max().str[:10], format="%Y-%m-%d"
+    out["transactions_obligation_sum_usd"] = amounts.sum_usd_by(
+        ordered["federal_action_obligation_usd"], key
     )
+    is_base = ordered["modification_number"].str.strip() == BASE_MODIFICATION
+    out["has_base_action_in_package"] = is_base.groupby(key, sort=False).any()
+    out["transactions_as_of_date"] = _day(g["retrieved_at"].max())
     return out
 
 
@@ -61,44 +82,35 @@ def _from_summaries(sm: pd.DataFrame) -> pd.DataFrame:
     ordered = sm.sort_values(_SORT_SUM, kind="stable")
     g = ordered.groupby("award_id_usaspending", sort=False)
     latest = g.tail(1).set_index("award_id_usaspending")
-    out = latest[
-        [
-            *_FROM_LATEST,
-            "award_summary_id",
-            "current_total_value_of_award_usd",
-            "total_obligation_usd",
-        ]
-    ].copy()
+    out = latest[[*_FROM_LATEST, *[c for c in SUMMARY_FIELDS if c in latest]]].copy()
+    out["summary_as_of_date"] = _day(out["retrieved_at"])
+    out = out.rename(columns=SUMMARY_FIELDS)
     out["latest_description"] = latest["award_description"]
     out["first_action_date"] = g["latest_action_date"].min()
     out["last_action_date"] = g["latest_action_date"].max()
     out["transaction_count"] = 0
-    has_total = out["total_obligation_usd"].notna()
-    out["total_obligation_method"] = has_total.map(
-        {True: "upstream_summary", False: "not_reported"}
-    )
-    out["total_obligation_as_of_date"] = pd.to_datetime(
-        out["retrieved_at"].str[:10], format="%Y-%m-%d"
-    ).where(has_total)
+    out["has_base_action_in_package"] = False
     return out
 
 
 def build_awards(tx: pd.DataFrame, sm: pd.DataFrame) -> pd.DataFrame:
-    """Awards from transactions first; summaries fill in awards the transactions lack."""
+    """Awards from transactions first, with their summary's figures beside them where the
+    award has one; summaries alone make the awards the transactions lack."""
     columns = resource("awards").field_names
     from_tx = _from_transactions(tx) if len(tx) else pd.DataFrame()
     from_sm = _from_summaries(sm) if len(sm) else pd.DataFrame()
+    summary_cols = list(SUMMARY_FIELDS.values())
     if len(from_tx) and len(from_sm):
         link = from_sm.reindex(from_tx.index)
-        from_tx["award_summary_id"] = link["award_summary_id"].fillna("")
-        from_tx["current_total_value_of_award_usd"] = link["current_total_value_of_award_usd"]
+        for col in summary_cols:
+            from_tx[col] = link[col]
         from_sm = from_sm[~from_sm.index.isin(from_tx.index)]
-    elif len(from_tx):
-        from_tx["award_summary_id"] = ""
-        from_tx["current_total_value_of_award_usd"] = float("nan")
     frames = [f for f in (from_tx, from_sm) if len(f)]
     if not frames:
         return pd.DataFrame(columns=columns)
     out = pd.concat(frames).rename_axis("award_id_usaspending").reset_index()
+    out = out.reindex(columns=list(dict.fromkeys(["award_id_usaspending", *out.columns, *columns])))
+    out["award_summary_id"] = out["award_summary_id"].fillna("")
     out["transaction_count"] = out["transaction_count"].astype("int64")
+    out["has_base_action_in_package"] = out["has_base_action_in_package"].astype("bool")
     return out[columns].sort_values("award_id_usaspending", kind="stable").reset_index(drop=True)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..metadata import resource
 from ..readers.batch import SUMMARY_COLUMNS, TRANSACTION_COLUMNS, RawBatch
+from . import amounts as amounts_t
 from . import parse
 
 AWARD_KEY_PARTS = parse.AWARD_KEY_PARTS
@@ -22,6 +23,19 @@ SUMMARY_AMOUNTS = [
     "current_total_value_of_award",
     "potential_total_value_of_award",
 ]
+
+# the earliest date published: the schemas' fiscal_year minimum
+FIRST_FISCAL_YEAR = 2000
+FIRST_DATE = f"{FIRST_FISCAL_YEAR - 1}-10-01"
+AMOUNT_PROBLEMS = {
+    "non_numeric_amount": "' is not a number",
+    "non_finite_amount": "' is not a finite number",
+    "amount_over_maximum": (
+        f"' is beyond the maximum of {amounts_t.MAX_ABS_AMOUNT_USD:,} USD per record"
+        " (transform/amounts.py)"
+    ),
+    "amount_not_exact_cents": "' is not a whole number of cents",
+}
 
 
 @dataclass
@@ -121,8 +135,9 @@ def normalise(batch: RawBatch, path_of: dict[str, str]) -> Normalised:
         ),
     )
     dates = parse.parse_dates(frame[date_col], batch.date_formats)
+    bounds = _DateBounds.of(frame, date_col, dates, batch.date_formats)
     check(
-        dates.isna(),
+        dates.isna() & (bounds.calendar == ""),
         "unparseable_date",
         lambda m: (
             where(m)
@@ -133,14 +148,38 @@ def normalise(batch: RawBatch, path_of: dict[str, str]) -> Normalised:
             + ")"
         ),
     )
+    check(
+        bounds.after_retrieval,
+        "date_after_retrieval",
+        lambda m: (
+            where(m)
+            + f": {date_col} "
+            + bounds.iso(m)
+            + " is after the file's retrieval date "
+            + frame["retrieved_at"][m].str[:10]
+        ),
+    )
+    check(
+        bounds.before_minimum,
+        "date_before_minimum",
+        lambda m: (
+            where(m)
+            + f": {date_col} "
+            + bounds.iso(m)
+            + f" is before {FIRST_DATE}, the first day of fiscal year {FIRST_FISCAL_YEAR},"
+            " the earliest the package publishes"
+        ),
+    )
     amounts = {}
     for col in [amount_col] if is_tx else SUMMARY_AMOUNTS:
-        amounts[col] = parse.parse_amounts(frame[col])
-        check(
-            amounts[col].isna() & (frame[col] != ""),
-            "non_numeric_amount",
-            lambda m, col=col: where(m) + f": {col} '" + frame[col][m] + "' is not a number",
-        )
+        problem = amounts_t.problems(frame[col])
+        for code, what in AMOUNT_PROBLEMS.items():
+            check(
+                problem == code,
+                code,
+                lambda m, col=col, what=what: where(m) + f": {col} '" + frame[col][m] + what,
+            )
+        amounts[col] = amounts_t.parse(frame[col]).where(problem == "").round(2)
     parts, bad_key = _key_parts(frame)
     check(
         bad_key,
@@ -153,6 +192,7 @@ def normalise(batch: RawBatch, path_of: dict[str, str]) -> Normalised:
             " PIID differs from the PIID column"
         ),
     )
+    check(*_agency_mismatch(frame, parts, sub_code, where))
     keep = ~bad_any
     rej = pd.concat(rejects, ignore_index=True) if rejects else _empty_rejects()
     good = frame[keep]
@@ -162,9 +202,80 @@ def normalise(batch: RawBatch, path_of: dict[str, str]) -> Normalised:
         parts[keep],
         sub_code[keep],
         dates[keep],
+        bounds.outside_file_year[keep],
         {k: v[keep] for k, v in amounts.items()},
     )
     return Normalised(typed, rej, dups)
+
+
+@dataclass
+class _DateBounds:
+    """Where a row's date lies against the bounds a published date must meet: not after the
+    retrieval date of its file, not before FIRST_DATE; and, as a flag on a published row,
+    outside the fiscal year its file was pulled for. `calendar` holds the dates of texts
+    that parse but that pandas' timestamps cannot hold (such as 3024-03-01)."""
+
+    calendar: pd.Series
+    after_retrieval: pd.Series
+    before_minimum: pd.Series
+    outside_file_year: pd.Series
+    dates: pd.Series
+
+    @classmethod
+    def of(
+        cls, frame: pd.DataFrame, date_col: str, dates: pd.Series, formats: list[str]
+    ) -> _DateBounds:
+        unread = dates.isna() & (frame[date_col] != "")
+        calendar = pd.Series("", index=frame.index, dtype=object)
+        if unread.any():
+            calendar[unread] = parse.calendar_dates(frame[date_col][unread], formats)
+        retrieved_day = frame["retrieved_at"].str[:10]
+        days = {v: pd.Timestamp(v) for v in retrieved_day.unique() if v}
+        retrieved = retrieved_day.map(days)
+        far = calendar != ""
+        after = (dates > retrieved).fillna(False) | (far & (calendar > retrieved_day))
+        before = (dates < pd.Timestamp(FIRST_DATE)).fillna(False) | (far & (calendar < FIRST_DATE))
+        file_fy = pd.to_numeric(frame["file_fiscal_year"], errors="coerce").fillna(0)
+        fy = parse.fiscal_year(dates).astype("float64")
+        outside = ((file_fy > 0) & fy.notna() & (fy != file_fy)).astype(bool)
+        return cls(calendar, after.astype(bool), before.astype(bool), outside, dates)
+
+    def iso(self, mask: pd.Series) -> pd.Series:
+        """The date of each masked row as YYYY-MM-DD, for the reason given."""
+        d = self.dates[mask]
+        out = d.dt.strftime("%Y-%m-%d").astype(object)
+        return out.where(d.notna(), self.calendar[mask])
+
+
+def _agency_mismatch(
+    frame: pd.DataFrame,
+    parts: pd.DataFrame,
+    sub_code: pd.Series,
+    where: Callable[[pd.Series], pd.Series],
+) -> tuple[pd.Series, str, Callable[[pd.Series], pd.Series]]:
+    """Rows whose agency contradicts the award key's agency (where that is ICE or CBP) or the
+    reviewed owner of the PIID's office prefix: such a row cannot say which agency it is."""
+    key_code = parts["award_agency_code"]
+    key_ours = key_code.isin(list(parse.AGENCIES))
+    key_differs = key_ours & (key_code != sub_code) & (sub_code != "")
+    prefixes = parse.piid_prefixes()
+    prefix = parse.piid_prefix_of(parts["award_id_piid"], prefixes)
+    owner = prefix.map(prefixes).fillna("")
+    acronym = sub_code.map({c: v[1] for c, v in parse.AGENCIES.items()}).fillna("")
+    prefix_differs = ~owner.isin(["", "DHS"]) & (owner != acronym) & (acronym != "")
+
+    def describe(m: pd.Series) -> pd.Series:
+        said = " agency " + acronym[m] + " (" + sub_code[m] + ") contradicts the "
+        by_key = ("award key's agency " + key_code[m]).where(key_differs[m], "")
+        by_prefix = (
+            "PIID prefix " + prefix[m] + " (" + owner[m] + ", reference/piid_prefixes.csv)"
+        ).where(prefix_differs[m], "")
+        joint = pd.Series(" and the ", index=by_key.index).where(
+            key_differs[m] & prefix_differs[m], ""
+        )
+        return where(m) + ":" + said + by_key + joint + by_prefix
+
+    return key_differs | prefix_differs, "agency_mismatch", describe
 
 
 def _empty_rejects() -> pd.DataFrame:
@@ -187,6 +298,7 @@ def _typed(
     parts: pd.DataFrame,
     sub: pd.Series,
     dates: pd.Series,
+    outside_file_year: pd.Series,
     amounts: dict[str, pd.Series],
 ) -> pd.DataFrame:
     """Published columns: derived ones computed here, the others copied through from the
@@ -203,6 +315,7 @@ def _typed(
         "award_page_url": parse.award_page_urls(key),
         "source_system": batch.source_system,
         "raw_line_number": f["raw_line_number"].astype("int64"),
+        "is_fiscal_year_outside_file": outside_file_year.astype("bool"),
     }
     if is_tx:
         derived |= {

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from ..paths import REFERENCE_DIR
 
 AGENCIES = {
     "7012": ("7012", "ICE", "U.S. Immigration and Customs Enforcement"),
@@ -36,23 +40,53 @@ _KEY_NAMED = (
 
 
 def parse_dates(values: pd.Series, formats: list[str]) -> pd.Series:
-    """Dates in the first of the given formats that parses; NaT where none does."""
+    """Dates in the first of the given formats that parses; NaT where none does, or where the
+    date is beyond what a nanosecond timestamp holds (before 1677, after 2262)."""
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     todo = values != ""
     for fmt in formats:
         if not todo.any():
             break
         parsed = pd.to_datetime(values[todo], format=fmt, errors="coerce")
-        ok = parsed.notna()
-        out.loc[ok[ok].index] = parsed[ok].dt.normalize()
+        # dates a nanosecond timestamp cannot hold (3024-03-01) stay empty here: the caller
+        # reads them with calendar_dates and quarantines them as out of bounds
+        ok = parsed.notna() & (parsed >= pd.Timestamp.min) & (parsed <= pd.Timestamp.max)
+        out.loc[ok[ok].index] = parsed[ok].dt.normalize().astype("datetime64[ns]")
         todo.loc[ok[ok].index] = False
     return out
 
 
-def parse_amounts(values: pd.Series) -> pd.Series:
-    """USD amounts as float64 rounded to cents; NaN where the text is not a number."""
-    nums = pd.to_numeric(values.where(values != "", None), errors="coerce")
-    return nums.astype("float64").round(2)
+def calendar_dates(values: pd.Series, formats: list[str]) -> pd.Series:
+    """Dates (as YYYY-MM-DD text, "" where none) of texts that a format reads but pandas'
+    nanosecond timestamps cannot hold (before 1677 or after 2262): such a row is a date out
+    of bounds, not an unreadable one. Called only for the rare rows parse_dates leaves empty."""
+
+    def one(text: str) -> str:
+        for fmt in formats:
+            try:
+                return datetime.strptime(text, fmt).date().isoformat()
+            except ValueError:
+                continue
+        return ""
+
+    return pd.Series([one(t) for t in values.tolist()], index=values.index, dtype=object)
+
+
+def piid_prefixes(path: Path | None = None) -> dict[str, str]:
+    """Reviewed PIID office prefixes and the agency each belongs to (ICE, CBP, or DHS for
+    offices that award on behalf of either)."""
+    frame = pd.read_csv(
+        path or REFERENCE_DIR / "piid_prefixes.csv", dtype=str, keep_default_na=False
+    )
+    return dict(zip(frame["piid_prefix"], frame["agency_acronym"], strict=True))
+
+
+def piid_prefix_of(piids: pd.Series, prefixes: dict[str, str]) -> pd.Series:
+    """The longest reviewed prefix each PIID starts with; "" where none applies."""
+    out = pd.Series("", index=piids.index, dtype=object)
+    for prefix in sorted(prefixes, key=len):
+        out = out.mask(piids.str.startswith(prefix).fillna(False).astype(bool), prefix)
+    return out
 
 
 def fiscal_year(dates: pd.Series) -> pd.Series:

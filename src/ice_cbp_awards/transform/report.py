@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..metadata import resource
+from . import amounts as amounts_t
 from . import parse
 
 PAGE = 100  # rows per page of the search API the usaspending-cbp-ice pulls came from
@@ -21,6 +22,7 @@ def _slice(
     agency: pd.Series,
     amount: pd.Series | None = None,
     reason: pd.Series | None = None,
+    outside: pd.Series | None = None,
 ) -> pd.DataFrame:
     out = pd.DataFrame(
         {
@@ -32,6 +34,7 @@ def _slice(
     )
     out["amount"] = amount.to_numpy() if amount is not None else float("nan")
     out["reason_code"] = reason.to_numpy() if reason is not None else ""
+    out["outside"] = outside.to_numpy(dtype=bool) if outside is not None else False
     return out
 
 
@@ -67,6 +70,7 @@ def events(
             published[fy_col].astype("int64"),
             published["agency_acronym"],
             published[amount_col],
+            outside=published["is_fiscal_year_outside_file"],
         )
     ]
     if len(duplicates):
@@ -115,18 +119,27 @@ def summarise(
         ("rows_published", "published"),
     ]:
         out[name] = g["outcome"].apply(lambda s, o=outcome: int((s == o).sum()))
-    pub = ev[ev["outcome"] == "published"].groupby(keys)["amount"]
+    published = ev[ev["outcome"] == "published"]
+    pub = published.groupby(keys)["amount"]
+    out["rows_fiscal_year_outside_file"] = published.groupby(keys)["outside"].sum()
     out["negative_amount_count"] = pub.apply(lambda s: int((s < 0).sum()))
     out["zero_amount_count"] = pub.apply(lambda s: int((s == 0).sum()))
     out["min_amount_usd"] = pub.min()
     out["max_amount_usd"] = pub.max()
-    out["total_obligation_usd"] = pub.sum().round(2)
+    out["total_obligation_usd"] = amounts_t.sum_usd_by(
+        published["amount"], [published[k] for k in keys]
+    )
     q = ev[ev["outcome"] == "quarantined"].groupby(keys)["reason_code"]
     out["quarantine_reasons"] = q.apply(
         lambda s: "; ".join(f"{k}:{v}" for k, v in sorted(s.value_counts().items()))
     )
     out = out.reset_index()
-    for col in ("negative_amount_count", "zero_amount_count", "rows_quarantined"):
+    for col in (
+        "negative_amount_count",
+        "zero_amount_count",
+        "rows_quarantined",
+        "rows_fiscal_year_outside_file",
+    ):
         out[col] = out[col].fillna(0).astype("int64")
     out["quarantine_reasons"] = out["quarantine_reasons"].fillna("")
     flags = out.apply(lambda r: coverage_flags(r, out, retrieved, families), axis=1)

@@ -19,6 +19,7 @@ import pyarrow.csv as pacsv
 
 from ..metadata import Resource
 from ..paths import REFERENCE_DIR
+from ..transform import amounts, parse
 from .result import Finding, ValidationResult
 
 PANDAS_DTYPES = {
@@ -133,28 +134,72 @@ def _fy_agrees(date_col: str, fy_col: str) -> pa.Check:
 
 
 def piid_prefixes(path: Path = REFERENCE_DIR / "piid_prefixes.csv") -> dict[str, str]:
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return dict(zip(frame["piid_prefix"], frame["agency_acronym"], strict=True))
+    return parse.piid_prefixes(path)
 
 
 def _piid_agrees_with_agency() -> pa.Check:
+    """On every row: the award key's agency, where it is ICE or CBP, is the row's agency, and
+    the reviewed owner of the PIID's office prefix is the row's agency (or DHS, for offices
+    awarding on behalf of either). The transforms quarantine rows that break this; here it
+    is checked again on what was published."""
     prefixes = piid_prefixes()
 
     def check(df: pd.DataFrame) -> pd.Series:
-        own = df["award_agency_code"] == df["awarding_sub_agency_code"]
-        owner = pd.Series("", index=df.index)
-        for prefix in sorted(prefixes, key=len):
-            owner = owner.mask(df["award_id_piid"].str.startswith(prefix), prefixes[prefix])
-        # a PIID with no known prefix (orders on other agencies' numbering) is not checkable
-        ok = (owner == "") | (owner == df["agency_acronym"]) | (owner == "DHS")
-        return (~own | ok).fillna(False)
+        key = df["award_agency_code"]
+        key_ok = ~key.isin(list(parse.AGENCIES)) | (key == df["awarding_sub_agency_code"])
+        owner = parse.piid_prefix_of(df["award_id_piid"], prefixes).map(prefixes).fillna("")
+        # a PIID with no known prefix (orders on other agencies' numbering) has no owner
+        prefix_ok = owner.isin(["", "DHS"]) | (owner == df["agency_acronym"])
+        return (key_ok & prefix_ok).fillna(False).astype(bool)
 
     return pa.Check(
         check,
-        name="piid_prefix_agrees_with_agency",
-        error="the PIID's office prefix (reference/piid_prefixes.csv) must belong to"
-        " the awarding agency",
+        name="agency_agrees_with_award_key_and_piid_prefix",
+        error="the award key's agency (where ICE or CBP) and the owner of the PIID's office"
+        " prefix (reference/piid_prefixes.csv) must be the row's agency",
     )
+
+
+def _date_not_after_retrieval(date_col: str) -> pa.Check:
+    """No published date is after the retrieval date of the file it was read from."""
+
+    def check(df: pd.DataFrame) -> pd.Series:
+        retrieved = pd.to_datetime(df["retrieved_at"].str[:10], format="%Y-%m-%d", errors="coerce")
+        return ~(df[date_col] > retrieved).fillna(False).astype(bool)
+
+    return pa.Check(
+        check,
+        name=f"{date_col}_not_after_retrieval",
+        error=f"{date_col} must not be after the retrieval date of its raw file",
+    )
+
+
+def _award_figures_have_a_source() -> list[pa.Check]:
+    """transactions_obligation_sum_usd only where the award has transactions in the package;
+    summary_* figures only where it has an upstream summary (award_summary_id)."""
+
+    def sum_with_transactions(df: pd.DataFrame) -> pd.Series:
+        has_tx = df["transaction_count"].fillna(0) > 0
+        return (has_tx == df["transactions_obligation_sum_usd"].notna()).astype(bool)
+
+    def summary_with_summary(df: pd.DataFrame) -> pd.Series:
+        has_summary = df["award_summary_id"].fillna("") != ""
+        figures = [c for c in df.columns if c.startswith("summary_") and c.endswith("_usd")]
+        any_figure = df[figures].notna().any(axis=1)
+        return (has_summary | ~any_figure).astype(bool)
+
+    return [
+        pa.Check(
+            sum_with_transactions,
+            name="transactions_obligation_sum_only_with_transactions",
+            error="transactions_obligation_sum_usd is given exactly when transaction_count > 0",
+        ),
+        pa.Check(
+            summary_with_summary,
+            name="summary_figures_only_with_a_summary",
+            error="summary_* figures need an award_summary_id",
+        ),
+    ]
 
 
 def _report_adds_up() -> pa.Check:
@@ -181,30 +226,43 @@ def _dates_ordered() -> pa.Check:
     )
 
 
-CROSS_FIELD: dict[str, list[Callable[[], pa.Check]]] = {
-    "transactions": [lambda: _fy_agrees("action_date", "fiscal_year"), _piid_agrees_with_agency],
+CROSS_FIELD: dict[str, list[Callable[[], pa.Check | list[pa.Check]]]] = {
+    "transactions": [
+        lambda: _fy_agrees("action_date", "fiscal_year"),
+        _piid_agrees_with_agency,
+        lambda: _date_not_after_retrieval("action_date"),
+    ],
     "award_summaries": [
         lambda: _fy_agrees("latest_action_date", "latest_action_fiscal_year"),
         _piid_agrees_with_agency,
+        lambda: _date_not_after_retrieval("latest_action_date"),
     ],
-    "awards": [_dates_ordered],
+    "awards": [_dates_ordered, _award_figures_have_a_source],
     "build_report": [_report_adds_up],
 }
 
 
 def cross_field_checks(name: str) -> list[pa.Check]:
-    return [make() for make in CROSS_FIELD.get(name, [])]
+    out: list[pa.Check] = []
+    for make in CROSS_FIELD.get(name, []):
+        made = make()
+        out.extend(made if isinstance(made, list) else [made])
+    return out
 
 
 def awards_match_transactions(tx: pd.DataFrame) -> list[pa.Check]:
-    """Award totals equal the sum of their transactions where the method says summed."""
-    sums = tx.groupby("award_id_usaspending")["federal_action_obligation_usd"].sum().round(2)
-    counts = tx.groupby("award_id_usaspending").size()
+    """An award's transactions_obligation_sum_usd, transaction_count and
+    has_base_action_in_package are exactly what its published transactions give."""
+    key = tx["award_id_usaspending"]
+    sums = amounts.sum_usd_by(tx["federal_action_obligation_usd"], key)
+    counts = tx.groupby(key).size()
+    base = (tx["modification_number"].astype(str).str.strip() == "0").groupby(key).any()
 
     def total(df: pd.DataFrame) -> pd.Series:
-        summed = df["total_obligation_method"] == "summed_transactions"
         expect = df["award_id_usaspending"].map(sums)
-        return (~summed | ((df["total_obligation_usd"] - expect).abs() < 0.005)).fillna(False)
+        got = df["transactions_obligation_sum_usd"]
+        same = (got - expect).abs() < 0.005
+        return (same | (got.isna() & expect.isna())).fillna(False).astype(bool)
 
     def count(df: pd.DataFrame) -> pd.Series:
         return (
@@ -215,9 +273,14 @@ def awards_match_transactions(tx: pd.DataFrame) -> list[pa.Check]:
             .eq(df["transaction_count"])
         )
 
+    def has_base(df: pd.DataFrame) -> pd.Series:
+        expect = df["award_id_usaspending"].map(base).fillna(False).astype(bool)
+        return df["has_base_action_in_package"].eq(expect).fillna(False).astype(bool)
+
     return [
-        pa.Check(total, name="summed_total_equals_sum_of_transactions"),
+        pa.Check(total, name="transactions_obligation_sum_equals_sum_of_transactions"),
         pa.Check(count, name="transaction_count_equals_transactions"),
+        pa.Check(has_base, name="has_base_action_in_package_agrees_with_transactions"),
     ]
 
 
@@ -249,7 +312,8 @@ def validate_data_dir(
         try:
             schema.validate(frames[res.name], lazy=True)
         except pa.errors.SchemaErrors as exc:
-            result.findings.extend(_findings(res.name, exc))
+            place = _raw_places(frames[res.name], frames)
+            result.findings.extend(_findings(res.name, exc, place))
     for res in res_list:
         result.checks_run += len(res.foreign_keys)
         result.findings.extend(foreign_key_findings(res, frames))
@@ -289,7 +353,29 @@ def foreign_key_findings(res: Resource, frames: dict[str, pd.DataFrame]) -> list
     return out
 
 
-def _findings(name: str, exc: pa.errors.SchemaErrors) -> list[Finding]:
+def _raw_places(frame: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> Callable[[Any], str]:
+    """Where a published row came from ("{raw path} line {n}"), for rows that carry their
+    source_id and raw_line_number; "" otherwise. Messages name the raw file because the
+    published file of a failed build is never kept."""
+    sources = frames.get("sources")
+    if sources is None or not {"source_id", "raw_line_number"} <= set(frame.columns):
+        return lambda i: ""
+    path_of = dict(zip(sources["source_id"], sources["path"], strict=False))
+
+    def place(i: Any) -> str:
+        try:
+            row = frame.loc[i]
+        except KeyError:
+            return ""
+        path = path_of.get(row["source_id"], row["source_id"])
+        return f" ({path} line {row['raw_line_number']})"
+
+    return place
+
+
+def _findings(
+    name: str, exc: pa.errors.SchemaErrors, place: Callable[[Any], str] = lambda i: ""
+) -> list[Finding]:
     cases = exc.failure_cases
     out = []
     # a dataframe-wide check is reported once per column by pandera: report it once
@@ -298,7 +384,10 @@ def _findings(name: str, exc: pa.errors.SchemaErrors) -> list[Finding]:
     cases = cases.drop_duplicates(subset=["column", "check", "index"])
     for (column, check), rows in cases.groupby(["column", "check"], dropna=False, sort=True):
         sample = rows.head(3)
-        lines = [f"line {int(i) + 2}" if pd.notna(i) else "" for i in sample["index"]]
+        lines = [
+            f"{name}.csv line {int(i) + 2}{place(i)}" if pd.notna(i) else ""
+            for i in sample["index"]
+        ]
         where = "; ".join(
             f"{ln}: {v!r}" if column else ln
             for ln, v in zip(lines, sample["failure_case"], strict=True)

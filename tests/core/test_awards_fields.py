@@ -1,0 +1,114 @@
+"""Awards say what they total (issue 10, point 4): the sum of the package's transactions under
+a name that says so, whether the base action is among them, and the upstream summary's own
+figures apart."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ice_cbp_awards.metadata import resource
+from ice_cbp_awards.transform.awards import build_awards
+
+KEY_A = "CONT_AWD_70CTD022FR0000170_7012_-NONE-_-NONE-"  # base action in the package
+KEY_B = "CONT_AWD_HSCETC15C00001_7012_-NONE-_-NONE-"  # 2015 award: later mods + 2018 summary
+KEY_C = "CONT_AWD_HSCETC16C00002_7012_-NONE-_-NONE-"  # known from a summary only
+
+
+def _common(key: str, line: int, retrieved: str) -> dict[str, object]:
+    piid = key.split("_")[2]
+    return {
+        "award_id_usaspending": key,
+        "award_id_piid": piid,
+        "award_agency_code": "7012",
+        "parent_award_id_piid": "",
+        "parent_award_agency_code": "",
+        "awarding_sub_agency_code": "7012",
+        "agency_acronym": "ICE",
+        "recipient_name": "PALANTIR USG INC",
+        "piid_office_code": "",
+        "piid_instrument_code": "",
+        "award_page_url": f"https://www.usaspending.gov/award/{key}/",
+        "source_id": "s",
+        "raw_line_number": line,
+        "retrieved_at": retrieved,
+    }
+
+
+def tx(key: str, mod: str, amount: float, day: str, line: int) -> dict[str, object]:
+    return {
+        **_common(key, line, "2026-08-22T10:00:00Z"),
+        "modification_number": mod,
+        "action_date": pd.Timestamp(day),
+        "federal_action_obligation_usd": amount,
+        "transaction_description": f"mod {mod}",
+    }
+
+
+def summary(key: str, day: str, latest: float, current: float, line: int) -> dict[str, object]:
+    return {
+        **_common(key, line, "2019-01-15T00:00:00Z"),
+        "award_summary_id": f"as-{line:020d}",
+        "latest_action_date": pd.Timestamp(day),
+        "latest_action_obligation_usd": latest,
+        "total_obligation_usd": float("nan"),
+        "current_total_value_of_award_usd": current,
+        "award_description": "summary",
+    }
+
+
+def awards() -> pd.DataFrame:
+    t = pd.DataFrame(
+        [
+            tx(KEY_A, "0", 1000.0, "2022-05-01", 2),
+            tx(KEY_A, "P00001", -250.5, "2022-10-03", 3),
+            tx(KEY_B, "P00007", 0.1, "2021-01-05", 4),
+            tx(KEY_B, "P00008", 0.2, "2021-02-05", 5),
+        ]
+    )
+    s = pd.DataFrame(
+        [
+            summary(KEY_B, "2018-06-01", 5000.0, 9_000_000.0, 2),
+            summary(KEY_C, "2017-03-01", 10.0, 20.0, 3),
+        ]
+    )
+    return build_awards(t, s).set_index("award_id_usaspending")
+
+
+def test_no_award_field_can_be_taken_for_the_awards_value() -> None:
+    names = resource("awards").field_names
+    assert "total_obligation_usd" not in names
+    assert {
+        "transactions_obligation_sum_usd",
+        "has_base_action_in_package",
+        "summary_latest_action_obligation_usd",
+        "summary_total_obligation_usd",
+        "summary_current_total_value_of_award_usd",
+    } <= set(names)
+
+
+def test_transactions_sum_and_base_action() -> None:
+    a = awards()
+    assert a.loc[KEY_A, "transactions_obligation_sum_usd"] == 749.5
+    assert a.loc[KEY_A, "has_base_action_in_package"]
+    assert a.loc[KEY_B, "transactions_obligation_sum_usd"] == 0.3  # exact cents, not 0.30000004
+    assert not a.loc[KEY_B, "has_base_action_in_package"]
+    assert a.loc[KEY_A, "transactions_as_of_date"] == pd.Timestamp("2026-08-22")
+
+
+def test_summary_figures_stay_apart_from_the_transactions_sum() -> None:
+    a = awards()
+    b = a.loc[KEY_B]
+    assert (b["transaction_count"], b["transactions_obligation_sum_usd"]) == (2, 0.3)
+    assert b["summary_latest_action_obligation_usd"] == 5000.0
+    assert b["summary_current_total_value_of_award_usd"] == 9_000_000.0
+    assert pd.isna(b["summary_total_obligation_usd"])
+    assert b["summary_latest_action_date"] == pd.Timestamp("2018-06-01")
+    assert b["summary_as_of_date"] == pd.Timestamp("2019-01-15")
+    assert b["award_summary_id"] == "as-00000000000000000002"
+    c = a.loc[KEY_C]
+    assert c["transaction_count"] == 0 and pd.isna(c["transactions_obligation_sum_usd"])
+    assert not c["has_base_action_in_package"]
+    assert pd.isna(c["transactions_as_of_date"])
+    assert c["summary_current_total_value_of_award_usd"] == 20.0
+    assert pd.isna(a.loc[KEY_A, "summary_current_total_value_of_award_usd"])
+    assert a.loc[KEY_A, "award_summary_id"] == ""
