@@ -65,6 +65,22 @@ def test_generated_citation_cff_is_valid_with_and_without_doi(
         assert yaml.safe_load(path.read_text()).get("doi") == doi
 
 
+def test_a_cited_release_digest_keeps_citation_cff_valid(cffconvert: Path, tmp_path: Path) -> None:
+    digest = "sha256:" + "ab" * 32
+    path = tmp_path / "CITATION.cff"
+    path.write_text(citation_cff(_descriptor("2026.8.22"), digest))
+    done = _validate(cffconvert, path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    ids = yaml.safe_load(path.read_text())["identifiers"]
+    assert [i["value"] for i in ids if i["value"].startswith("sha256:")] == [digest]
+    assert (
+        f"Release digest: {digest}."
+        in json.loads(zenodo_json(_descriptor("2026.8.22"), digest))["notes"]
+    )
+    with pytest.raises(CitationError, match="not a release digest"):
+        citation_cff(_descriptor("2026.8.22"), "sha256:XYZ")
+
+
 def test_the_validator_rejects_a_broken_file(cffconvert: Path, tmp_path: Path) -> None:
     path = tmp_path / "CITATION.cff"
     cff = yaml.safe_load(citation_cff(_descriptor("2026.8.22")))
