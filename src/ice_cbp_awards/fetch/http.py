@@ -5,6 +5,12 @@ homepage, waits its turn under a requests-per-second limit, gives up after a tim
 retries only what can succeed on a second try (429, 5xx, timeouts, dropped connections,
 truncated bodies), honouring the server's Retry-After. Everything else fails at once with one
 readable line. Nothing here runs at import time.
+
+A read timeout alone bounds each wait, not a request: a server that sends one byte a second
+never trips it. So every attempt also has a total deadline (`total_timeout`) over the headers
+and the whole body, which is read one receive at a time with the socket's timeout cut to what
+is left; and a body larger than `max_body_bytes` (in memory) or `max_download_bytes` (to a
+file) is refused, not read to the end.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import urllib3
 
 from .. import __version__
 
@@ -34,6 +41,10 @@ class FetchError(Exception):
 
 class TransientBody(Exception):
     """A 200 response whose body is incomplete or unreadable: worth another try."""
+
+
+class DeadlinePassed(TransientBody):
+    """An attempt that outlived its total deadline (a stalled or drip-fed answer)."""
 
 
 def user_agent() -> str:
@@ -56,6 +67,9 @@ class HttpConfig:
     connect_timeout: float = 10.0
     read_timeout: float = 120.0
     max_attempts: int = 6
+    total_timeout: float = 600.0  # one attempt, headers and whole body
+    max_body_bytes: int = 256 * 1024 * 1024  # an answer held in memory (JSON, XML)
+    max_download_bytes: int = 20 * 1024 * 1024 * 1024  # a file written to disk
     backoff_base: float = 1.0
     backoff_max: float = 120.0
     retry_after_max: float = 600.0
@@ -168,7 +182,11 @@ class PoliteSession:
         damaged (e.g. a zip whose central directory is missing): the download is retried.
         """
         part = dest.with_name(dest.name + ".part")
-        written = self._request("GET", url, stream_to=part, check_file=check).value
+        try:
+            written = self._request("GET", url, stream_to=part, check_file=check).value
+        except FetchError:
+            part.unlink(missing_ok=True)
+            raise
         part.replace(dest)
         return int(written)
 
@@ -191,14 +209,15 @@ class PoliteSession:
             self.limiter.wait()
             self.requests_sent += 1
             wait: float | None = None
+            deadline = time.monotonic() + cfg.total_timeout
             try:
                 raw = self.session.request(
                     method,
                     url,
                     params=params,
                     json=json_body,
-                    timeout=(cfg.connect_timeout, cfg.read_timeout),
-                    stream=stream_to is not None,
+                    timeout=(cfg.connect_timeout, min(cfg.read_timeout, cfg.total_timeout)),
+                    stream=True,
                 )
             except requests.Timeout:
                 last_problem = "timed out"
@@ -219,7 +238,10 @@ class PoliteSession:
                             + (f": {detail}" if detail else "")
                         )
                     else:
-                        return self._finish(raw, decode, stream_to, check_file)
+                        body = _Body(method, url, deadline, cfg)
+                        return self._finish(raw, decode, stream_to, check_file, body)
+                except DeadlinePassed as exc:
+                    last_problem = str(exc)
                 except TransientBody as exc:
                     last_problem = f"incomplete body ({exc})"
                 except (
@@ -228,6 +250,8 @@ class PoliteSession:
                     requests.exceptions.ChunkedEncodingError,
                 ) as exc:
                     last_problem = f"body interrupted ({_short(exc)})"
+                finally:
+                    raw.close()
             if attempt == cfg.max_attempts:
                 break
             delay = self._backoff(attempt)
@@ -252,18 +276,18 @@ class PoliteSession:
         raw: requests.Response,
         decode: Callable[[bytes], Any] | None,
         stream_to: Path | None,
-        check_file: Callable[[Path], None] | None = None,
+        check_file: Callable[[Path], None] | None,
+        body: _Body,
     ) -> _Result:
         headers = {k.lower(): v for k, v in raw.headers.items()}
         if stream_to is not None:
-            written = _stream(raw, stream_to)
+            written = _stream(raw, stream_to, body)
             if check_file:
                 check_file(stream_to)
             return _Result(Response(raw.status_code, raw.url, headers, b""), written)
-        content = raw.content  # raises ChunkedEncodingError on a cut body
-        expected = headers.get("content-length")
-        if expected and expected.isdigit() and int(expected) != len(content):
-            raise TransientBody(f"{len(content)} of {expected} bytes")
+        buffer = bytearray()
+        body.read(raw, buffer.extend, self.config.max_body_bytes, "max_body_bytes")
+        content = bytes(buffer)
         value = decode(content) if decode else None
         return _Result(Response(raw.status_code, raw.url, headers, content), value)
 
@@ -281,18 +305,80 @@ def _decode_json(content: bytes) -> Any:
         raise TransientBody(f"not valid JSON: {exc.msg if hasattr(exc, 'msg') else exc}") from exc
 
 
-def _stream(raw: requests.Response, dest: Path) -> int:
+def _stream(raw: requests.Response, dest: Path, body: _Body) -> int:
     """Write a streamed body to dest, failing (transiently) on a short read."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    written = 0
     with dest.open("wb") as fh:
-        for chunk in raw.iter_content(chunk_size=1 << 16):
-            fh.write(chunk)
-            written += len(chunk)
-    expected = raw.headers.get("Content-Length")
-    if expected and expected.isdigit() and int(expected) != written:
-        raise TransientBody(f"{written} of {expected} bytes")
-    return written
+        return body.read(raw, fh.write, body.config.max_download_bytes, "max_download_bytes")
+
+
+@dataclass
+class _Body:
+    """Reads one answer's body under its attempt's deadline and a size limit."""
+
+    method: str
+    url: str
+    deadline: float
+    config: HttpConfig
+
+    def _where(self) -> str:
+        return f"{self.method} {self.url}"
+
+    def _passed(self, got: int) -> DeadlinePassed:
+        return DeadlinePassed(
+            f"deadline of {self.config.total_timeout:g} s passed while reading the body "
+            f"({got} bytes read)"
+        )
+
+    def _too_large(self, size: int | str, setting: str, limit: int) -> FetchError:
+        return FetchError(
+            f"{self._where()}: the body is {size} bytes, more than the limit of {limit} bytes "
+            f"({setting}); refused"
+        )
+
+    def read(self, raw: requests.Response, sink: Callable[[bytes], Any], limit: int,
+             setting: str) -> int:  # fmt: skip
+        """Feed the body to sink one receive at a time; returns the bytes read.
+
+        Each receive may wait only until the deadline, so a drip-fed body ends there; a body
+        that is (or declares itself) over `limit` is refused; a short one is transient.
+        """
+        declared = raw.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise self._too_large(declared, setting, limit)
+        got = 0
+        while True:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise self._passed(got)
+            _set_read_timeout(raw, min(self.config.read_timeout, left))
+            try:
+                chunk = raw.raw.read1(1 << 16, decode_content=True)
+            except urllib3.exceptions.ReadTimeoutError:
+                if time.monotonic() >= self.deadline:
+                    raise self._passed(got) from None
+                raise requests.Timeout(f"read timed out after {got} bytes") from None
+            except (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError) as exc:
+                raise TransientBody(f"body interrupted after {got} bytes: {_short(exc)}") from None
+            if not chunk:
+                break
+            got += len(chunk)
+            if got > limit:
+                raise self._too_large(f"over {limit}", setting, limit)
+            sink(chunk)
+        wire = raw.raw.tell()  # bytes on the wire: Content-Length counts those, not decoded ones
+        if declared.isdigit() and int(declared) != wire:
+            raise TransientBody(f"{wire} of {declared} bytes")
+        return got
+
+
+def _set_read_timeout(raw: requests.Response, seconds: float) -> None:
+    """Cut the socket's timeout for the next receive (urllib3 keeps the socket on the
+    connection while a streamed body is read)."""
+    connection = getattr(raw.raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        sock.settimeout(max(seconds, 0.001))
 
 
 def _error_detail(raw: requests.Response) -> str:
