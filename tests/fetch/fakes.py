@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 import time
 import zipfile
@@ -570,12 +571,16 @@ class FakeFpdsFeed:
     up: FakeUpstream
     records: list[str]
     path: str = "/ezsearch/FEEDS/ATOM"
+    oversize_start: int | None = None  # the page at this start holds 11 entries
+    no_next_start: int | None = None  # the page at this start lacks its next link
 
     def page(self, req: Logged) -> Reply:
         start = int(req.query.get("start", ["0"])[0])
         query = req.query["q"][0]
-        chunk = self.records[start : start + 10]
+        chunk = self.records[start : start + (11 if start == self.oversize_start else 10)]
         body = feed_xml(chunk, query, start, len(self.records), self.up.url + self.path)
+        if start == self.no_next_start:
+            body = re.sub(rb'<ns0:link rel="next"[^>]*/>', b"", body)
         return Reply(200, body, content_type="application/atom+xml")
 
     def install(self) -> None:
