@@ -163,7 +163,7 @@ def test_the_deadline_is_per_attempt_and_a_later_attempt_can_succeed(upstream, m
 def test_a_drip_fed_download_fails_within_the_deadline(upstream, make_session, tmp_path):
     upstream.route("GET", PATH, body)
     upstream.persistent_faults[PATH] = Fault("drip", seconds=1.0)
-    session = make_session(config=fast_config(total_timeout=1.0, max_attempts=2))
+    session = make_session(config=fast_config(download_timeout=1.0, max_attempts=2))
     started = time.monotonic()
     with pytest.raises(FetchError, match=r"failed after 2 attempts: deadline of 1 s passed"):
         session.download(upstream.url + PATH, tmp_path / "file.zip")

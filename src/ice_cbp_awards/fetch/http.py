@@ -7,10 +7,11 @@ truncated bodies), honouring the server's Retry-After. Everything else fails at 
 readable line. Nothing here runs at import time.
 
 A read timeout alone bounds each wait, not a request: a server that sends one byte a second
-never trips it. So every attempt also has a total deadline (`total_timeout`) over the headers
-and the whole body, which is read one receive at a time with the socket's timeout cut to what
-is left; and a body larger than `max_body_bytes` (in memory) or `max_download_bytes` (to a
-file) is refused, not read to the end.
+never trips it. So every attempt also has a total deadline over the headers and the whole
+body (`total_timeout` for an answer held in memory, `download_timeout` for a file): the body
+is read one receive at a time with the socket's timeout cut to what is left. A body larger
+than `max_body_bytes` (in memory) or `max_download_bytes` (to a file) is refused, not read
+to the end.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ class HttpConfig:
     connect_timeout: float = 10.0
     read_timeout: float = 120.0
     max_attempts: int = 6
-    total_timeout: float = 600.0  # one attempt, headers and whole body
+    total_timeout: float = 600.0  # one attempt at an answer held in memory, body included
+    download_timeout: float = 6 * 3600.0  # one attempt at a download (files of gigabytes)
     max_body_bytes: int = 256 * 1024 * 1024  # an answer held in memory (JSON, XML)
     max_download_bytes: int = 20 * 1024 * 1024 * 1024  # a file written to disk
     backoff_base: float = 1.0
@@ -209,14 +211,15 @@ class PoliteSession:
             self.limiter.wait()
             self.requests_sent += 1
             wait: float | None = None
-            deadline = time.monotonic() + cfg.total_timeout
+            budget = cfg.download_timeout if stream_to is not None else cfg.total_timeout
+            deadline = time.monotonic() + budget
             try:
                 raw = self.session.request(
                     method,
                     url,
                     params=params,
                     json=json_body,
-                    timeout=(cfg.connect_timeout, min(cfg.read_timeout, cfg.total_timeout)),
+                    timeout=(cfg.connect_timeout, min(cfg.read_timeout, budget)),
                     stream=True,
                 )
             except requests.Timeout:
@@ -238,7 +241,7 @@ class PoliteSession:
                             + (f": {detail}" if detail else "")
                         )
                     else:
-                        body = _Body(method, url, deadline, cfg)
+                        body = _Body(method, url, deadline, budget, cfg)
                         return self._finish(raw, decode, stream_to, check_file, body)
                 except DeadlinePassed as exc:
                     last_problem = str(exc)
@@ -319,6 +322,7 @@ class _Body:
     method: str
     url: str
     deadline: float
+    budget: float  # seconds the attempt was given, for the message
     config: HttpConfig
 
     def _where(self) -> str:
@@ -326,8 +330,7 @@ class _Body:
 
     def _passed(self, got: int) -> DeadlinePassed:
         return DeadlinePassed(
-            f"deadline of {self.config.total_timeout:g} s passed while reading the body "
-            f"({got} bytes read)"
+            f"deadline of {self.budget:g} s passed while reading the body ({got} bytes read)"
         )
 
     def _too_large(self, size: int | str, setting: str, limit: int) -> FetchError:
