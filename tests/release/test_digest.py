@@ -139,3 +139,12 @@ def test_usd_text_is_exact_to_the_cent() -> None:
     ]  # fmt: skip
     assert usd_text(100.004) == "100.004" and usd_text(0.1 + 0.2) == "0.30000000000000004"
     assert usd_text("100.00x") == "100.00x"
+
+
+def test_one_column_and_no_rows_follow_the_definition() -> None:
+    import pyarrow as pa
+
+    schema = {"fields": [{"name": "a_code", "type": "string"}]}
+    table = pa.table({"a_code": pa.array(["y", "x", None])})
+    assert table_digest(table, schema) == _spec_digest([["y"], ["x"], [None]], ["a_code"])
+    assert table_digest(table.slice(0, 0), schema) == _spec_digest([], ["a_code"])
