@@ -35,7 +35,9 @@ class Reply:
 class Fault:
     """Misbehaviour for the next matching request (then it is used up)."""
 
-    kind: str  # "status", "stall", "truncate", "drip" (a byte every `seconds`), "unsized"
+    # "status", "stall", "truncate", "drip" (body bytes `seconds` apart), "drip_headers",
+    # "unsized" (no Content-Length: the body ends when the connection closes)
+    kind: str
     status: int = 503
     retry_after: str | None = None
     seconds: float = 0.0
@@ -134,6 +136,10 @@ class FakeUpstream:
                     upstream.log.append(entry)
                 fault = upstream._next_fault(parts.path)
                 self._fault = fault
+                if fault and fault.kind == "drip_headers":
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                    self._drip(b"Content-Type: application/json\r\n" * 4, fault.seconds)
+                    return
                 if fault and fault.kind == "stall":
                     time.sleep(fault.seconds)
                     fault = None

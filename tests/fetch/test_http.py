@@ -193,3 +193,14 @@ def test_a_download_over_its_cap_leaves_no_file(upstream, make_session, tmp_path
         session.download(upstream.url + PATH, tmp_path / "file.zip")
     assert list(tmp_path.iterdir()) == []
     assert make_session().download(upstream.url + PATH, tmp_path / "ok.zip") == len(BODY)
+
+
+def test_drip_fed_headers_fail_within_the_total_deadline(upstream, make_session):
+    upstream.route("GET", PATH, body)
+    upstream.persistent_faults[PATH] = Fault("drip_headers", seconds=1.0)
+    session = make_session(config=fast_config(total_timeout=1.5, read_timeout=5.0, max_attempts=1))
+    started = time.monotonic()
+    with pytest.raises(FetchError) as caught:
+        session.get_json(upstream.url + PATH)
+    assert time.monotonic() - started < 1.5 + 0.4
+    assert "deadline of 1.5 s passed before the answer's headers were read" in str(caught.value)

@@ -8,17 +8,20 @@ readable line. Nothing here runs at import time.
 
 A read timeout alone bounds each wait, not a request: a server that sends one byte a second
 never trips it. So every attempt also has a total deadline over the headers and the whole
-body (`total_timeout` for an answer held in memory, `download_timeout` for a file): the body
-is read one receive at a time with the socket's timeout cut to what is left. A body larger
+body (`total_timeout` for an answer held in memory, `download_timeout` for a file): until the
+headers are in, a watchdog shuts the connection's socket down at the deadline; the body is
+then read one receive at a time with the socket's timeout cut to what is left. A body larger
 than `max_body_bytes` (in memory) or `max_download_bytes` (to a file) is refused, not read
 to the end.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import requests.adapters
 import urllib3
 
 from .. import __version__
@@ -130,6 +134,64 @@ class RateLimiter:
             self._next = now + self.interval
 
 
+_CURRENT = threading.local()  # the attempt being made on this thread (see _HeaderWatchdog)
+
+
+class _HeaderWatchdog:
+    """Shuts the socket of one attempt down at its deadline while its headers are awaited.
+
+    A blocked receive cannot be interrupted otherwise: a read timeout restarts with every
+    byte. The connection pools below tell the attempt on their thread which connection it got.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.connection: Any = None
+        self.fired = False
+        self.timer = threading.Timer(seconds, self._fire)
+        self.timer.daemon = True
+
+    def __enter__(self) -> _HeaderWatchdog:
+        _CURRENT.watchdog = self
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.timer.cancel()
+        _CURRENT.watchdog = None
+
+    def _fire(self) -> None:
+        self.fired = True
+        sock = getattr(self.connection, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+def _tell_watchdog(conn: Any) -> Any:
+    watchdog = getattr(_CURRENT, "watchdog", None)
+    if watchdog is not None:
+        watchdog.connection = conn
+    return conn
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        return _tell_watchdog(super()._get_conn(timeout))
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        return _tell_watchdog(super()._get_conn(timeout))
+
+
+class _WatchedAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter with connection pools that report their connections to the watchdog."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
 class PoliteSession:
     """requests.Session with the package's User-Agent, rate limit, timeouts and retries."""
 
@@ -147,6 +209,8 @@ class PoliteSession:
         self.on_retry = on_retry
         self.limiter = RateLimiter(self.config.requests_per_second, sleep=sleep)
         self.session = requests.Session()
+        for prefix in ("http://", "https://"):
+            self.session.mount(prefix, _WatchedAdapter())
         self.session.headers["User-Agent"] = self.config.user_agent
         self.requests_sent = 0
 
@@ -213,15 +277,28 @@ class PoliteSession:
             wait: float | None = None
             budget = cfg.download_timeout if stream_to is not None else cfg.total_timeout
             deadline = time.monotonic() + budget
+            raw = None
             try:
-                raw = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json_body,
-                    timeout=(cfg.connect_timeout, min(cfg.read_timeout, budget)),
-                    stream=True,
-                )
+                with _HeaderWatchdog(budget) as watchdog:
+                    try:
+                        raw = self.session.request(
+                            method,
+                            url,
+                            params=params,
+                            json=json_body,
+                            timeout=(cfg.connect_timeout, min(cfg.read_timeout, budget)),
+                            stream=True,
+                        )
+                    finally:
+                        if watchdog.fired:  # whatever the request made of a dead socket
+                            if raw is not None:
+                                raw.close()
+                            raise DeadlinePassed(
+                                f"deadline of {budget:g} s passed before the answer's headers "
+                                "were read"
+                            )
+            except DeadlinePassed as exc:
+                last_problem = str(exc)
             except requests.Timeout:
                 last_problem = "timed out"
             except requests.exceptions.ChunkedEncodingError as exc:
