@@ -17,6 +17,7 @@ from ice_cbp_awards.release.citation import (
     DOI_PLACEHOLDER,
     CitationError,
     check_doi,
+    check_release_digest,
     citation_cff,
     cite_as,
     how_to_cite_markdown,
@@ -91,15 +92,29 @@ def test_the_validator_rejects_a_broken_file(cffconvert: Path, tmp_path: Path) -
 
 def test_root_citation_files_describe_the_latest_release() -> None:
     latest = released_versions(CHANGELOG_PATH.read_text())[0]
-    root = yaml.safe_load((REPO_ROOT / "CITATION.cff").read_text())
-    expected = yaml.safe_load(citation_cff(_descriptor(latest)))
-    for key in ("cff-version", "type", "title", "version", "date-released", "authors",
-                "license", "identifiers"):  # fmt: skip
-        assert root.get(key) == expected.get(key), key
+    _check_root_citation((REPO_ROOT / "CITATION.cff").read_text(), latest)
     zenodo = json.loads((REPO_ROOT / ".zenodo.json").read_text())
     expected_z = json.loads(zenodo_json(_descriptor(latest)))
     for key in ("title", "version", "publication_date", "creators", "license", "upload_type"):
         assert zenodo.get(key) == expected_z.get(key), key
+
+
+def test_a_root_citation_copied_from_a_release_passes_the_same_check() -> None:
+    latest = released_versions(CHANGELOG_PATH.read_text())[0]
+    _check_root_citation(citation_cff(_descriptor(latest), "sha256:" + "0f" * 32), latest)
+
+
+def _check_root_citation(text: str, latest: str) -> None:
+    root = yaml.safe_load(text)
+    expected = yaml.safe_load(citation_cff(_descriptor(latest)))
+    for key in ("cff-version", "type", "title", "version", "date-released", "authors",
+                "license"):  # fmt: skip
+        assert root.get(key) == expected.get(key), key
+    # `awards release --update-root-citation` also copies the release digest, which only the
+    # release itself can know: the other identifiers must match.
+    digests = [i for i in root["identifiers"] if i["value"].startswith("sha256:")]
+    assert root["identifiers"] == expected["identifiers"] + digests
+    assert all(check_release_digest(i["value"]) for i in digests)
 
 
 def test_the_changelog_has_one_entry_per_snapshot_release() -> None:
