@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 import time
 import zipfile
@@ -34,7 +35,9 @@ class Reply:
 class Fault:
     """Misbehaviour for the next matching request (then it is used up)."""
 
-    kind: str  # "status", "stall", "truncate"
+    # "status", "stall", "truncate", "drip" (body bytes `seconds` apart), "drip_headers",
+    # "unsized" (no Content-Length: the body ends when the connection closes)
+    kind: str
     status: int = 503
     retry_after: str | None = None
     seconds: float = 0.0
@@ -132,6 +135,11 @@ class FakeUpstream:
                 with upstream._lock:
                     upstream.log.append(entry)
                 fault = upstream._next_fault(parts.path)
+                self._fault = fault
+                if fault and fault.kind == "drip_headers":
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                    self._drip(b"Content-Type: application/json\r\n" * 4, fault.seconds)
+                    return
                 if fault and fault.kind == "stall":
                     time.sleep(fault.seconds)
                     fault = None
@@ -154,8 +162,31 @@ class FakeUpstream:
                     self.wfile.flush()
                     self.close_connection = True
                     return
+                if fault and fault.kind == "drip":
+                    self.end_headers()
+                    self._drip(reply.body, fault.seconds)
+                    return
                 self.end_headers()
                 self.wfile.write(reply.body)
+
+            def send_header(self, keyword: str, value: str) -> None:
+                fault = getattr(self, "_fault", None)
+                if fault and fault.kind == "unsized" and keyword == "Content-Length":
+                    super().send_header("Connection", "close")  # the body ends at close
+                    self.close_connection = True
+                    return
+                super().send_header(keyword, value)
+
+            def _drip(self, body: bytes, seconds: float) -> None:
+                """The body one byte at a time: every read succeeds, the whole never ends."""
+                self.close_connection = True
+                try:
+                    for i in range(len(body)):
+                        self.wfile.write(body[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(seconds)
+                except OSError:  # the client gave up: what the test wants
+                    pass
 
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 self._serve("GET")
@@ -231,6 +262,8 @@ class FakeSearchApi:
     count_bias: int = 0  # added to every count: a count that disagrees with the records
     overlap: bool = False  # page n+1 repeats the last record of page n (a pagination artefact)
     empty_types: tuple[str, ...] = ()  # award types whose pages come back empty
+    oversize_page: int | None = None  # this page holds one record more than the limit
+    flip_has_next_page: int | None = None  # this page's hasNext says the opposite of the truth
 
     def matching(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
         names = {a["name"] for a in filters.get("agencies", [])}
@@ -297,6 +330,10 @@ class FakeSearchApi:
             out["generated_internal_id"] = r["generated_internal_id"]
             results.append(out)
         has_next = len(rows) > page * limit
+        if page == self.oversize_page:
+            results.append(dict(results[-1], Mod="P99999"))
+        if page == self.flip_has_next_page:
+            has_next = not has_next
         return json_reply(
             {
                 "limit": limit,
@@ -540,12 +577,16 @@ class FakeFpdsFeed:
     up: FakeUpstream
     records: list[str]
     path: str = "/ezsearch/FEEDS/ATOM"
+    oversize_start: int | None = None  # the page at this start holds 11 entries
+    no_next_start: int | None = None  # the page at this start lacks its next link
 
     def page(self, req: Logged) -> Reply:
         start = int(req.query.get("start", ["0"])[0])
         query = req.query["q"][0]
-        chunk = self.records[start : start + 10]
+        chunk = self.records[start : start + (11 if start == self.oversize_start else 10)]
         body = feed_xml(chunk, query, start, len(self.records), self.up.url + self.path)
+        if start == self.no_next_start:
+            body = re.sub(rb'<ns0:link rel="next"[^>]*/>', b"", body)
         return Reply(200, body, content_type="application/atom+xml")
 
     def install(self) -> None:

@@ -81,3 +81,23 @@ def test_bad_dates_are_refused_before_any_request(upstream, tmp_path):
     )  # fmt: skip
     assert result.exit_code == 2 and "not a date" in result.output
     assert upstream.log == []
+
+
+def test_a_drip_fed_answer_stops_at_the_deadline(upstream, tmp_path):
+    import time
+
+    from .fakes import Fault
+
+    FakeSearchApi(make_transactions("ICE", 10, START, END)).install(upstream)
+    upstream.persistent_faults["/api/v2/search/spending_by_transaction_count/"] = Fault(
+        "drip", seconds=1.0
+    )
+    started = time.monotonic()
+    result = invoke(
+        "fetch", "usaspending", "--agency", "ICE", "--fiscal-year", "2026", "--out",
+        str(tmp_path), "--snapshot", SNAP, "--base-url", upstream.url, "--rate", "1000",
+        "--timeout", "5", "--deadline", "1", "--max-attempts", "1",
+    )  # fmt: skip
+    assert time.monotonic() - started < 1 + 0.5
+    assert result.exit_code != 0
+    assert "deadline of 1 s passed while reading the body" in " ".join(result.output.split())

@@ -10,7 +10,7 @@ import pytest
 
 from ice_cbp_awards.fetch.agencies import AGENCIES
 from ice_cbp_awards.fetch.fpds import COLUMNS, FpdsClient, fetch_range, parse_feed, query_string
-from ice_cbp_awards.fetch.http import TransientBody
+from ice_cbp_awards.fetch.http import FetchError, TransientBody
 from ice_cbp_awards.fetch.progress import RecordingReporter
 
 from .fakes import FakeFpdsFeed, Fault, award_xml, feed_xml, idv_xml
@@ -145,6 +145,26 @@ def test_fetch_pages_through_the_feed(upstream, make_session, tmp_path):
     assert (entry["api_reported_rows"], entry["completeness"]) == ("23", "complete")
     assert json.loads(entry["request_bodies"])[0]["params"]["start"] == 0
     assert not (tmp_path / "fpds-atom" / SNAP / ".partial").exists()
+
+
+@pytest.mark.parametrize(
+    ("setting", "problem"),
+    [
+        ({"oversize_start": 10}, "start=10: 11 entries, more than the page size of 10"),
+        ({"no_next_start": 10}, "start=10: no next link, but the feed's last page starts at 20"),
+    ],
+)
+def test_a_page_that_disagrees_with_the_feed_is_an_error(
+    upstream, make_session, tmp_path, setting, problem
+):
+    feed = FakeFpdsFeed(upstream, _records(23), **setting)
+    feed.install()
+    client = FpdsClient(make_session(), upstream.url + feed.path)
+    with pytest.raises(FetchError) as caught:
+        fetch_range(client, AGENCIES["ICE"], date(2025, 10, 1), date(2026, 9, 30), tmp_path, SNAP)
+    assert str(caught.value).startswith(f"GET {upstream.url}{feed.path} ")
+    assert problem in str(caught.value)
+    assert not (tmp_path / "fpds-atom" / "manifest.csv").exists()
 
 
 def test_fetch_skips_idv_entries_and_says_so(upstream, make_session, tmp_path):

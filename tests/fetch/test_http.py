@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -123,3 +125,82 @@ def test_no_request_at_import():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "imported"
+
+
+BODY = json.dumps({"results": list(range(20))}).encode()  # 79 bytes
+
+
+def body(req):  # noqa: ANN001, ANN201
+    return json_reply(json.loads(BODY))
+
+
+def test_a_drip_fed_body_fails_within_the_total_deadline(upstream, make_session):
+    """1 byte a second: every read succeeds, so only a deadline over the whole body stops it."""
+    upstream.route("GET", PATH, body)
+    upstream.fault(PATH, Fault("drip", seconds=1.0))
+    session = make_session(config=fast_config(total_timeout=1.5, read_timeout=5.0, max_attempts=1))
+    started = time.monotonic()
+    with pytest.raises(FetchError) as caught:
+        session.get_json(upstream.url + PATH)
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.5 + 0.4, elapsed
+    message = str(caught.value)
+    assert f"GET {upstream.url}{PATH}" in message and "\n" not in message
+    assert "deadline of 1.5 s passed while reading the body (" in message
+
+
+def test_the_deadline_is_per_attempt_and_a_later_attempt_can_succeed(upstream, make_session):
+    upstream.route("GET", PATH, body)
+    upstream.fault(PATH, Fault("drip", seconds=1.0))
+    retries: list[str] = []
+    session = make_session(config=fast_config(total_timeout=0.8), on_retry=retries.append)
+    started = time.monotonic()
+    assert session.get_json(upstream.url + PATH)["results"] == list(range(20))
+    assert time.monotonic() - started < 0.8 + 0.5
+    assert "deadline of 0.8 s passed" in retries[0]
+
+
+def test_a_drip_fed_download_fails_within_the_deadline(upstream, make_session, tmp_path):
+    upstream.route("GET", PATH, body)
+    upstream.persistent_faults[PATH] = Fault("drip", seconds=1.0)
+    session = make_session(config=fast_config(download_timeout=1.0, max_attempts=2))
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"failed after 2 attempts: deadline of 1 s passed"):
+        session.download(upstream.url + PATH, tmp_path / "file.zip")
+    assert time.monotonic() - started < 2 * 1.0 + 0.6
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fault", [None, "unsized"])
+def test_a_body_over_the_size_cap_is_refused(upstream, make_session, fault):
+    upstream.route("GET", PATH, body)
+    if fault:
+        upstream.persistent_faults[PATH] = Fault(fault)
+    session = make_session(config=fast_config(max_body_bytes=50))
+    with pytest.raises(FetchError) as caught:
+        session.get_json(upstream.url + PATH)
+    assert str(caught.value).startswith(f"GET {upstream.url}{PATH}: the body")
+    assert "more than the limit of 50 bytes" in str(caught.value)
+    assert len(upstream.calls(PATH)) == 1  # not retried: it would be as large again
+    assert make_session().get_json(upstream.url + PATH)["results"] == list(range(20))
+
+
+def test_a_download_over_its_cap_leaves_no_file(upstream, make_session, tmp_path):
+    upstream.route("GET", PATH, body)
+    upstream.persistent_faults[PATH] = Fault("unsized")
+    session = make_session(config=fast_config(max_download_bytes=50))
+    with pytest.raises(FetchError, match="more than the limit of 50 bytes"):
+        session.download(upstream.url + PATH, tmp_path / "file.zip")
+    assert list(tmp_path.iterdir()) == []
+    assert make_session().download(upstream.url + PATH, tmp_path / "ok.zip") == len(BODY)
+
+
+def test_drip_fed_headers_fail_within_the_total_deadline(upstream, make_session):
+    upstream.route("GET", PATH, body)
+    upstream.persistent_faults[PATH] = Fault("drip_headers", seconds=1.0)
+    session = make_session(config=fast_config(total_timeout=1.5, read_timeout=5.0, max_attempts=1))
+    started = time.monotonic()
+    with pytest.raises(FetchError) as caught:
+        session.get_json(upstream.url + PATH)
+    assert time.monotonic() - started < 1.5 + 0.4
+    assert "deadline of 1.5 s passed before the answer's headers were read" in str(caught.value)

@@ -202,18 +202,46 @@ def test_empty_page_of_a_type_with_no_records(upstream, make_session, tmp_path):
     assert manifest_rows(tmp_path)[0]["completeness"] == "complete"
 
 
-def test_empty_page_where_the_count_promised_records_warns(upstream, make_session, tmp_path):
-    install(upstream, empty_types=("D",))
-    reporter = RecordingReporter()
-    result = run(upstream, make_session(), tmp_path, reporter)
-    assert result.rows == 675
-    entry = manifest_rows(tmp_path)[0]
-    assert (entry["rows"], entry["api_reported_rows"], entry["completeness"]) == (
-        "675",
-        "900",
-        "short",
-    )
-    assert any("fetched 675" in w and "reports 900" in w for w in reporter.warnings)
+def _page_error(upstream, make_session, tmp_path, **kwargs) -> str:  # noqa: ANN001
+    install(upstream, **kwargs)
+    with pytest.raises(FetchError) as caught:
+        run(upstream, make_session(), tmp_path)
+    message = str(caught.value)
+    assert message.startswith(f"POST {upstream.url}{SEARCH_PATH} page ") and "\n" not in message
+    assert not (tmp_path / "usaspending-cbp-ice" / "manifest.csv").exists()
+    return message
+
+
+def test_an_empty_page_where_the_count_promised_records_is_an_error(
+    upstream, make_session, tmp_path
+):
+    message = _page_error(upstream, make_session, tmp_path, empty_types=("D",))
+    assert "page 1 (ICE FY2026 D 2025-10-01..2026-09-30)" in message
+    assert "hasNext is false after 0 records, but the count for this query is 225" in message
+
+
+def test_a_page_with_more_records_than_the_limit_is_an_error(upstream, make_session, tmp_path):
+    message = _page_error(upstream, make_session, tmp_path, oversize_page=2)
+    assert "page 2 (ICE FY2026 A " in message
+    assert "holds 101 records, more than the limit of 100" in message
+
+
+def test_has_next_false_before_the_count_is_an_error(upstream, make_session, tmp_path):
+    message = _page_error(upstream, make_session, tmp_path, flip_has_next_page=2)
+    assert "page 2 (ICE FY2026 A " in message
+    assert "hasNext is false after 200 records, but the count for this query is 225" in message
+
+
+def test_has_next_true_on_a_short_last_page_is_an_error(upstream, make_session, tmp_path):
+    message = _page_error(upstream, make_session, tmp_path, flip_has_next_page=3)
+    assert "page 3 (ICE FY2026 A " in message
+    assert "hasNext is true, but the page holds 25 of 100 records" in message
+
+
+def test_has_next_true_once_the_count_is_reached_is_an_error(upstream, make_session, tmp_path):
+    ice = make_transactions("ICE", 800, FY_START, FY_END)  # 200 a type: two full pages
+    message = _page_error(upstream, make_session, tmp_path, ice=ice, flip_has_next_page=2)
+    assert "hasNext is true after 200 records, but the count for this query is 200" in message
 
 
 def test_records_repeated_across_pages_are_dropped(upstream, make_session, tmp_path):

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import random
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ice_cbp_awards.publish.sqlite import write_database
 from ice_cbp_awards.release import schema_guard
 from ice_cbp_awards.release.versioning import data_version_for_snapshot
 
@@ -162,13 +162,7 @@ def write_fake_build(data_dir: Path, snapshot: str, patch: int = 0,
     (data_dir / "validation" / "report.html").write_text(
         f"<html><p>frictionless: passed, 3 checks, 0 errors, {timing * 100:.1f} s</p></html>\n"
     )
-    db = sqlite3.connect(data_dir / "fake-awards.db")
-    for name, rows in fake_tables(snapshot).items():
-        cols = ", ".join(f'"{c}"' for c in rows[0])
-        db.execute(f"CREATE TABLE {name} ({cols})")
-        db.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' * len(rows[0]))})", rows[1:])
-    db.commit()
-    db.close()
+    write_database(data_dir, data_dir / "fake-awards.db")  # typed, as the build writes it
 
 
 @dataclass

@@ -17,6 +17,7 @@ from ice_cbp_awards.release.citation import (
     DOI_PLACEHOLDER,
     CitationError,
     check_doi,
+    check_release_digest,
     citation_cff,
     cite_as,
     how_to_cite_markdown,
@@ -65,6 +66,22 @@ def test_generated_citation_cff_is_valid_with_and_without_doi(
         assert yaml.safe_load(path.read_text()).get("doi") == doi
 
 
+def test_a_cited_release_digest_keeps_citation_cff_valid(cffconvert: Path, tmp_path: Path) -> None:
+    digest = "sha256:" + "ab" * 32
+    path = tmp_path / "CITATION.cff"
+    path.write_text(citation_cff(_descriptor("2026.8.22"), digest))
+    done = _validate(cffconvert, path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    ids = yaml.safe_load(path.read_text())["identifiers"]
+    assert [i["value"] for i in ids if i["value"].startswith("sha256:")] == [digest]
+    assert (
+        f"Release digest: {digest}."
+        in json.loads(zenodo_json(_descriptor("2026.8.22"), digest))["notes"]
+    )
+    with pytest.raises(CitationError, match="not a release digest"):
+        citation_cff(_descriptor("2026.8.22"), "sha256:XYZ")
+
+
 def test_the_validator_rejects_a_broken_file(cffconvert: Path, tmp_path: Path) -> None:
     path = tmp_path / "CITATION.cff"
     cff = yaml.safe_load(citation_cff(_descriptor("2026.8.22")))
@@ -75,15 +92,29 @@ def test_the_validator_rejects_a_broken_file(cffconvert: Path, tmp_path: Path) -
 
 def test_root_citation_files_describe_the_latest_release() -> None:
     latest = released_versions(CHANGELOG_PATH.read_text())[0]
-    root = yaml.safe_load((REPO_ROOT / "CITATION.cff").read_text())
-    expected = yaml.safe_load(citation_cff(_descriptor(latest)))
-    for key in ("cff-version", "type", "title", "version", "date-released", "authors",
-                "license", "identifiers"):  # fmt: skip
-        assert root.get(key) == expected.get(key), key
+    _check_root_citation((REPO_ROOT / "CITATION.cff").read_text(), latest)
     zenodo = json.loads((REPO_ROOT / ".zenodo.json").read_text())
     expected_z = json.loads(zenodo_json(_descriptor(latest)))
     for key in ("title", "version", "publication_date", "creators", "license", "upload_type"):
         assert zenodo.get(key) == expected_z.get(key), key
+
+
+def test_a_root_citation_copied_from_a_release_passes_the_same_check() -> None:
+    latest = released_versions(CHANGELOG_PATH.read_text())[0]
+    _check_root_citation(citation_cff(_descriptor(latest), "sha256:" + "0f" * 32), latest)
+
+
+def _check_root_citation(text: str, latest: str) -> None:
+    root = yaml.safe_load(text)
+    expected = yaml.safe_load(citation_cff(_descriptor(latest)))
+    for key in ("cff-version", "type", "title", "version", "date-released", "authors",
+                "license"):  # fmt: skip
+        assert root.get(key) == expected.get(key), key
+    # `awards release --update-root-citation` also copies the release digest, which only the
+    # release itself can know: the other identifiers must match.
+    digests = [i for i in root["identifiers"] if i["value"].startswith("sha256:")]
+    assert root["identifiers"] == expected["identifiers"] + digests
+    assert all(check_release_digest(i["value"]) for i in digests)
 
 
 def test_the_changelog_has_one_entry_per_snapshot_release() -> None:

@@ -186,7 +186,7 @@ def test_attribution_changes_and_company_totals(tmp_path: Path) -> None:
         ["at-1,tx-1,microsoft,reseller", "at-2,tx-2,palantir,direct", "at-4,tx-4,palantir,direct",
          "at-5,tx-3,amazon,platform_services"],
     )  # fmt: skip
-    result = diff_releases([old, new])
+    result = diff_releases([old, new], verified=False)  # bare folders: nothing to verify
     attr = result.resource(0, "attributions")
     assert (attr.added, attr.removed, attr.changed_records) == (2, 1, 0)
     assert result.pairs[0].totals.basis == "attributions:attributions"
@@ -200,3 +200,37 @@ def test_attribution_changes_and_company_totals(tmp_path: Path) -> None:
     assert moved.loc["CBP|amazon|reseller", "new_value"] == ""
     assert moved.loc["CBP|amazon|platform_services", "old_value"] == ""
     assert "ICE|microsoft|reseller" not in moved.index
+
+
+def _tampered_copy(zip_path: Path, into: Path) -> Path:
+    """A copy of a release folder with one transaction's amount raised by $100,000,000."""
+    from ice_cbp_awards.release.archive import extract_release
+
+    folder = extract_release(zip_path, into)
+    path = folder / "data" / "transactions.csv"
+    text = path.read_text()
+    assert ",75.25," in text
+    path.write_text(text.replace(",75.25,", ",100000075.25,", 1))
+    return folder
+
+
+def test_a_tampered_release_is_refused_not_compared(three, tmp_path: Path) -> None:
+    tampered = _tampered_copy(three[2], tmp_path / "download")
+    with pytest.raises(ReleaseLoadError) as caught:
+        diff_releases([three[1], tampered], tmp_path / "diff-out")
+    message = str(caught.value)
+    assert str(tampered) in message and "\n" not in message
+    assert "data/transactions.csv: sha256" in message and "refused" in message
+    assert not (tmp_path / "diff-out").exists()
+    result = CliRunner().invoke(
+        diff_command, [str(three[1]), str(tampered), "--out", str(tmp_path / "cli-out")]
+    )
+    assert result.exit_code == 1
+    assert "refused" in result.output and "100,000,000" not in result.output
+    assert not (tmp_path / "cli-out").exists()
+
+
+def test_a_tampered_older_release_is_refused_too(three, tmp_path: Path) -> None:
+    older = _tampered_copy(three[1], tmp_path / "old")
+    with pytest.raises(ReleaseLoadError, match=r"old/fake-awards-2026\.5\.5.*refused"):
+        diff_releases([older, three[2]])

@@ -170,3 +170,34 @@ def test_changes_resource_follows_its_schema(history) -> None:
     changes = pd.read_csv(history.out_dir / "data" / "changes.csv", dtype=str,
                           keep_default_na=False)  # fmt: skip
     assert len(changes) == len(history.changes)
+
+
+def test_an_edited_real_database_is_caught_and_a_tampered_release_not_diffed(
+    real_releases, tmp_path: Path
+) -> None:
+    """The issue's reproduction on a real release: the database alone raised by $100 million,
+    every checksum re-hashed to match."""
+    import sqlite3
+
+    from ice_cbp_awards.release.loading import ReleaseLoadError
+
+    from .test_verify import _reseal
+
+    published = real_releases["2026-08-22"]
+    copy = tmp_path / published.name
+    shutil.copytree(published.folder, copy)
+    db = next(copy.glob("*.db"))
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "UPDATE transactions SET federal_action_obligation_usd = "
+            "federal_action_obligation_usd + 100000000 WHERE rowid = 1"
+        )
+    conn.close()
+    _reseal(copy)
+    assert verify(copy).problems == [
+        f"transactions: the SQLite table in {db.name} holds other content than the CSV and "
+        "datapackage.json's content_digest"
+    ]
+    with pytest.raises(ReleaseLoadError, match="refused, not the release as published"):
+        diff_releases([real_releases["2026-05-05"].zip_path, copy])
+    assert verify(published.zip_path, expect_digest=published.release_digest).ok

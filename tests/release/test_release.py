@@ -10,6 +10,8 @@ import pytest
 import yaml
 
 from ice_cbp_awards.release.checksums import read_sums, sha256_file
+from ice_cbp_awards.release.digest import release_digest, table_digest
+from ice_cbp_awards.release.parquet import read_csv_table
 from ice_cbp_awards.release.release import ReleaseError
 from ice_cbp_awards.release.versioning import parse_release_name
 
@@ -72,6 +74,14 @@ def test_release_layout_and_frozen_descriptor(fake_release, tmp_path: Path) -> N
     assert json.loads((folder / ".zenodo.json").read_text())["version"] == "2026.8.22"
     readme = (folder / "README.md").read_text()
     assert "## How to cite" in readme and "DOI pending" in readme and "schema 1.0.0" in readme
+    # Every table's content digest, from its CSV; the release digest beside the citation.
+    for res in desc["resources"]:
+        table = read_csv_table(folder / res["path"], res["schema"])
+        assert res["content_digest"] == table_digest(table, res["schema"])
+    assert result.release_digest == release_digest(folder)
+    assert result.release_digest.startswith("sha256:") and len(result.release_digest) == 71
+    for name in ("CITATION.cff", ".zenodo.json", "README.md"):
+        assert result.release_digest in (folder / name).read_text(), name
 
 
 def test_same_inputs_give_byte_identical_releases(fake_release, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import zipfile
 from pathlib import Path
 
@@ -106,7 +107,11 @@ def test_a_tampered_zip_is_caught(release, tmp_path: Path) -> None:
 
 
 def _reseal(folder: Path) -> None:
-    """Recompute the descriptor's hashes and SHA256SUMS: a consistent but edited release."""
+    """Recompute the descriptor's hashes, SHA256SUMS and the release digest the release's own
+    citations give: a consistent but edited release."""
+    from ice_cbp_awards.release.citation import cited_release_digests
+    from ice_cbp_awards.release.digest import release_digest
+
     desc_path = folder / "datapackage.json"
     desc = json.loads(desc_path.read_text())
     for entry in [*desc["resources"], *desc["release"]["files"]]:
@@ -114,6 +119,12 @@ def _reseal(folder: Path) -> None:
         entry["bytes"] = path.stat().st_size
         entry["hash"] = f"sha256:{sha256_file(path)}"
     desc_path.write_text(json.dumps(desc, indent=2))
+    new = release_digest(folder)
+    for name in ("CITATION.cff", ".zenodo.json", "README.md"):
+        text = (folder / name).read_text()
+        for old in set(cited_release_digests(text)):
+            text = text.replace(old, new)
+        (folder / name).write_text(text)
     write_sums(folder)
 
 
@@ -164,3 +175,129 @@ def test_a_renamed_folder_only_warns(release, tmp_path: Path) -> None:
     assert report.ok and report.warnings == [
         f"folder is named my-download, the release is {folder.name}"
     ]
+
+
+def _sql(folder: Path, statement: str) -> None:
+    with sqlite3.connect(folder / "fake-awards.db") as conn:
+        conn.execute(statement)
+    conn.close()
+
+
+def test_an_edited_database_is_caught_even_when_resealed(release) -> None:
+    folder, _ = release
+    raise_by = "federal_action_obligation_usd + 100000000"  # +$100 million in the database only
+    _sql(folder, f"UPDATE transactions SET federal_action_obligation_usd = {raise_by} "
+                 "WHERE transaction_id = 'tx-b'")  # fmt: skip
+    _reseal(folder)
+    problems = verify(folder).problems
+    assert problems == [
+        "transactions: the SQLite table in fake-awards.db holds other content than the CSV "
+        "and datapackage.json's content_digest"
+    ], problems
+
+
+def test_every_table_and_format_is_compared(release) -> None:
+    folder, _ = release
+    _sql(folder, "DELETE FROM build_report WHERE agency_acronym = 'CBP'")
+    _sql(folder, "DROP TABLE sources")
+    _reseal(folder)
+    problems = verify(folder).problems
+    assert (
+        "build_report: the SQLite table in fake-awards.db holds other content than the CSV "
+        "and datapackage.json's content_digest" in problems
+    )
+    assert (
+        "sources: the SQLite table in fake-awards.db cannot be read: no table 'sources'" in problems
+    )
+
+
+def test_content_digests_must_match_the_descriptor(release) -> None:
+    folder, _ = release
+    desc_path = folder / "datapackage.json"
+    desc = json.loads(desc_path.read_text())
+    digests = {r["name"]: r["content_digest"] for r in desc["resources"]}
+    assert all(d.startswith("sha256:") and len(d) == 71 for d in digests.values())
+    desc["resources"][1]["content_digest"] = digests["sources"]
+    del desc["resources"][0]["content_digest"]
+    desc_path.write_text(json.dumps(desc, indent=2))
+    _reseal(folder)
+    problems = verify(folder).problems
+    assert "sources: datapackage.json gives no content_digest" in problems
+    assert (
+        "transactions: the CSV (data/transactions.csv), the Parquet file and the SQLite table "
+        "agree, but not with datapackage.json's content_digest" in problems
+    ), problems
+
+
+def _digest_of_sums(folder: Path) -> str:
+    """The release digest by its definition: SHA256SUMS without the citing files' lines."""
+    import hashlib
+
+    lines = [line for line in (folder / "SHA256SUMS").read_text().splitlines(keepends=True)
+             if line.split("  ", 1)[1].strip() not in ("CITATION.cff", ".zenodo.json",
+                                                        "README.md")]  # fmt: skip
+    return "sha256:" + hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+def test_the_release_digest_is_cited_and_can_be_pinned(release, tmp_path: Path) -> None:
+    folder, zip_path = release
+    digest = _digest_of_sums(folder)
+    assert digest in (folder / "CITATION.cff").read_text()
+    assert digest in json.loads((folder / ".zenodo.json").read_text())["notes"]
+    assert f"--expect-digest {digest}" in (folder / "README.md").read_text()
+    for target in (folder, zip_path):
+        report = verify(target, expect_digest=digest)
+        assert report.ok and report.release_digest == digest, report.problems
+    result = CliRunner().invoke(verify_command, [str(zip_path), "--expect-digest", digest])
+    assert result.exit_code == 0 and digest in result.output, result.output
+    other = "sha256:" + "0" * 64
+    report = verify(folder, expect_digest=other)
+    assert report.problems == [
+        f"release digest {digest} is not the expected {other}: this is not the release you cite"
+    ]
+    result = CliRunner().invoke(verify_command, [str(folder), "--expect-digest", "abc"])
+    assert result.exit_code != 0 and "sha256:<64 hex digits>" in result.output
+
+
+def test_a_consistently_rewritten_release_is_caught_only_by_the_pinned_digest(release) -> None:
+    """Every file, checksum, digest and citation rewritten to agree: only a digest published
+    outside the archive tells it from the original."""
+    from ice_cbp_awards.release.digest import release_digest, table_digest
+    from ice_cbp_awards.release.parquet import read_csv_table, write_parquet
+
+    folder, _ = release
+    original = _digest_of_sums(folder)
+    csv = folder / "data" / "transactions.csv"
+    csv.write_text(csv.read_text().replace(",75.25,", ",100000075.25,", 1))
+    _sql(folder, "UPDATE transactions SET federal_action_obligation_usd = 100000075.25 "
+                 "WHERE transaction_id = 'tx-b'")  # fmt: skip
+    desc_path = folder / "datapackage.json"
+    desc = json.loads(desc_path.read_text())
+    res = desc["resources"][1]
+    write_parquet(csv, res["schema"], folder / "parquet" / "transactions.parquet",
+                  {"data_version": desc["version"], "schema_version": desc["schema_version"],
+                   "resource": "transactions"})  # fmt: skip
+    res["content_digest"] = table_digest(read_csv_table(csv, res["schema"]), res["schema"])
+    desc_path.write_text(json.dumps(desc, indent=2))
+    _reseal(folder)
+    forged = release_digest(folder)
+    assert forged != original and forged in (folder / "CITATION.cff").read_text()
+    assert verify(folder).ok, verify(folder).problems
+    problems = verify(folder, expect_digest=original).problems
+    assert problems == [
+        f"release digest {forged} is not the expected {original}: this is not the release you cite"
+    ]
+
+
+def test_citations_that_disagree_with_the_release_digest_are_caught(release) -> None:
+    folder, _ = release
+    digest = _digest_of_sums(folder)
+    cff = folder / "CITATION.cff"
+    cff.write_text(cff.read_text().replace(digest, "sha256:" + "1" * 64))
+    write_sums(folder)
+    assert verify(folder).problems == [
+        f"CITATION.cff: cites release digest sha256:{'1' * 64}, the files give {digest}"
+    ]
+    cff.write_text(cff.read_text().replace("sha256:" + "1" * 64, "(none)"))
+    write_sums(folder)
+    assert verify(folder).problems == ["CITATION.cff: gives no release digest"]

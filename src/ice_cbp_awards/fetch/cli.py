@@ -86,7 +86,15 @@ def common_options(default_base_url: str) -> Callable[[F], F]:
                 default=120.0,
                 show_default=True,
                 type=click.FloatRange(min=0.1),
-                help="Seconds to wait for an answer before retrying.",
+                help="Seconds any one read may wait before the attempt is retried.",
+            ),
+            click.option(
+                "--deadline",
+                default=600.0,
+                show_default=True,
+                type=click.FloatRange(min=0.1),
+                help="Seconds one attempt at an API answer may take in all, body included "
+                "(a server that trickles bytes is cut off here and retried).",
             ),
             click.option(
                 "--max-attempts",
@@ -105,9 +113,14 @@ def common_options(default_base_url: str) -> Callable[[F], F]:
 
 
 def _session(
-    rate: float, timeout: float, max_attempts: int, reporter: RichReporter
+    rate: float, timeout: float, max_attempts: int, reporter: RichReporter, deadline: float
 ) -> PoliteSession:
-    config = HttpConfig(requests_per_second=rate, read_timeout=timeout, max_attempts=max_attempts)
+    config = HttpConfig(
+        requests_per_second=rate,
+        read_timeout=timeout,
+        max_attempts=max_attempts,
+        total_timeout=deadline,
+    )
     return PoliteSession(config, on_retry=reporter.warn)
 
 
@@ -164,6 +177,7 @@ def fetch_usaspending(
     base_url: str,
     rate: float,
     timeout: float,
+    deadline: float,
     max_attempts: int,
     verbose: bool,
 ) -> None:
@@ -175,7 +189,7 @@ def fetch_usaspending(
     """
     summary = []
     reporter = RichReporter(verbose=verbose)
-    with reporter, _session(rate, timeout, max_attempts, reporter) as session:
+    with reporter, _session(rate, timeout, max_attempts, reporter, deadline) as session:
         client = usa_mod.UsaspendingClient(session, base_url)
         for acronym in agencies:
             for fy in fiscal_years:
@@ -201,6 +215,7 @@ def fetch_fpds(
     base_url: str,
     rate: float,
     timeout: float,
+    deadline: float,
     max_attempts: int,
     verbose: bool,
 ) -> None:
@@ -211,7 +226,7 @@ def fetch_fpds(
     """
     summary = []
     reporter = RichReporter(verbose=verbose)
-    with reporter, _session(rate, timeout, max_attempts, reporter) as session:
+    with reporter, _session(rate, timeout, max_attempts, reporter, deadline) as session:
         client = fpds_mod.FpdsClient(session, base_url)
         for acronym in agencies:
             res = fpds_mod.fetch_range(
@@ -252,6 +267,7 @@ def fetch_usaspending_bulk(
     base_url: str,
     rate: float,
     timeout: float,
+    deadline: float,
     max_attempts: int,
     verbose: bool,
 ) -> None:
@@ -264,7 +280,7 @@ def fetch_usaspending_bulk(
     summary = []
     config = bulk_mod.BulkConfig(poll_interval=poll_interval, max_wait=max_wait)
     reporter = RichReporter(verbose=verbose)
-    with reporter, _session(rate, timeout, max_attempts, reporter) as session:
+    with reporter, _session(rate, timeout, max_attempts, reporter, deadline) as session:
         client = bulk_mod.BulkClient(session, base_url, config)
         for acronym in agencies:
             for job in bulk_mod.fetch_bulk(

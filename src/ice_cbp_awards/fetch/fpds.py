@@ -199,6 +199,28 @@ class FpdsClient:
         return self.session.get_decoded(self.base_url, parse_feed, page_params(query, start))
 
 
+def check_feed_page(where: str, fp: FeedPage, offset: int, last_start: int | None) -> None:
+    """A page must agree with the page size and with where the feed says its last page is.
+
+    Every page before a next one is full (otherwise the offsets of later pages skip entries);
+    a page before the last one has a next link, the last one has none.
+    """
+    problem = ""
+    if fp.entries > PAGE_SIZE:
+        problem = f"{fp.entries} entries, more than the page size of {PAGE_SIZE}"
+    elif fp.has_next and fp.entries < PAGE_SIZE:
+        problem = f"a next link, but only {fp.entries} of {PAGE_SIZE} entries"
+    elif last_start is not None and not fp.has_next and offset < last_start:
+        problem = f"no next link, but the feed's last page starts at {last_start}"
+    elif last_start is not None and fp.has_next and offset >= last_start:
+        problem = f"a next link on the feed's last page (start {last_start})"
+    if problem:
+        raise FetchError(
+            f"{where}: {problem}; the feed changed or misbehaved, so the fetch stops here "
+            "(a rerun resumes from the pages already kept)"
+        )
+
+
 def fetch_range(
     client: FpdsClient,
     agency: Agency,
@@ -229,6 +251,8 @@ def fetch_range(
             raise FetchError(f"{label}: more than {max_pages} pages; narrow the date range")
         offset = (page - 1) * PAGE_SIZE
         fp = client.page(query, offset)
+        last = fp.last_start if fp.last_start is not None else pages["last_start"]
+        check_feed_page(f"GET {client.base_url} page {page}, start={offset}", fp, offset, last)
         for what in fp.skipped:
             reporter.warn(f"{label}: skipped a {what} entry at start={offset}")
         pages["entries_at"][str(offset)] = fp.entries

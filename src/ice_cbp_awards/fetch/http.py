@@ -5,13 +5,23 @@ homepage, waits its turn under a requests-per-second limit, gives up after a tim
 retries only what can succeed on a second try (429, 5xx, timeouts, dropped connections,
 truncated bodies), honouring the server's Retry-After. Everything else fails at once with one
 readable line. Nothing here runs at import time.
+
+A read timeout alone bounds each wait, not a request: a server that sends one byte a second
+never trips it. So every attempt also has a total deadline over the headers and the whole
+body (`total_timeout` for an answer held in memory, `download_timeout` for a file): until the
+headers are in, a watchdog shuts the connection's socket down at the deadline; the body is
+then read one receive at a time with the socket's timeout cut to what is left. A body larger
+than `max_body_bytes` (in memory) or `max_download_bytes` (to a file) is refused, not read
+to the end.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import requests.adapters
+import urllib3
 
 from .. import __version__
 
@@ -34,6 +46,10 @@ class FetchError(Exception):
 
 class TransientBody(Exception):
     """A 200 response whose body is incomplete or unreadable: worth another try."""
+
+
+class DeadlinePassed(TransientBody):
+    """An attempt that outlived its total deadline (a stalled or drip-fed answer)."""
 
 
 def user_agent() -> str:
@@ -56,6 +72,10 @@ class HttpConfig:
     connect_timeout: float = 10.0
     read_timeout: float = 120.0
     max_attempts: int = 6
+    total_timeout: float = 600.0  # one attempt at an answer held in memory, body included
+    download_timeout: float = 6 * 3600.0  # one attempt at a download (files of gigabytes)
+    max_body_bytes: int = 256 * 1024 * 1024  # an answer held in memory (JSON, XML)
+    max_download_bytes: int = 20 * 1024 * 1024 * 1024  # a file written to disk
     backoff_base: float = 1.0
     backoff_max: float = 120.0
     retry_after_max: float = 600.0
@@ -114,6 +134,64 @@ class RateLimiter:
             self._next = now + self.interval
 
 
+_CURRENT = threading.local()  # the attempt being made on this thread (see _HeaderWatchdog)
+
+
+class _HeaderWatchdog:
+    """Shuts the socket of one attempt down at its deadline while its headers are awaited.
+
+    A blocked receive cannot be interrupted otherwise: a read timeout restarts with every
+    byte. The connection pools below tell the attempt on their thread which connection it got.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.connection: Any = None
+        self.fired = False
+        self.timer = threading.Timer(seconds, self._fire)
+        self.timer.daemon = True
+
+    def __enter__(self) -> _HeaderWatchdog:
+        _CURRENT.watchdog = self
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.timer.cancel()
+        _CURRENT.watchdog = None
+
+    def _fire(self) -> None:
+        self.fired = True
+        sock = getattr(self.connection, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+def _tell_watchdog(conn: Any) -> Any:
+    watchdog = getattr(_CURRENT, "watchdog", None)
+    if watchdog is not None:
+        watchdog.connection = conn
+    return conn
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        return _tell_watchdog(super()._get_conn(timeout))
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        return _tell_watchdog(super()._get_conn(timeout))
+
+
+class _WatchedAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter with connection pools that report their connections to the watchdog."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
 class PoliteSession:
     """requests.Session with the package's User-Agent, rate limit, timeouts and retries."""
 
@@ -131,6 +209,8 @@ class PoliteSession:
         self.on_retry = on_retry
         self.limiter = RateLimiter(self.config.requests_per_second, sleep=sleep)
         self.session = requests.Session()
+        for prefix in ("http://", "https://"):
+            self.session.mount(prefix, _WatchedAdapter())
         self.session.headers["User-Agent"] = self.config.user_agent
         self.requests_sent = 0
 
@@ -168,7 +248,11 @@ class PoliteSession:
         damaged (e.g. a zip whose central directory is missing): the download is retried.
         """
         part = dest.with_name(dest.name + ".part")
-        written = self._request("GET", url, stream_to=part, check_file=check).value
+        try:
+            written = self._request("GET", url, stream_to=part, check_file=check).value
+        except FetchError:
+            part.unlink(missing_ok=True)
+            raise
         part.replace(dest)
         return int(written)
 
@@ -191,15 +275,30 @@ class PoliteSession:
             self.limiter.wait()
             self.requests_sent += 1
             wait: float | None = None
+            budget = cfg.download_timeout if stream_to is not None else cfg.total_timeout
+            deadline = time.monotonic() + budget
+            raw = None
             try:
-                raw = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json_body,
-                    timeout=(cfg.connect_timeout, cfg.read_timeout),
-                    stream=stream_to is not None,
-                )
+                with _HeaderWatchdog(budget) as watchdog:
+                    try:
+                        raw = self.session.request(
+                            method,
+                            url,
+                            params=params,
+                            json=json_body,
+                            timeout=(cfg.connect_timeout, min(cfg.read_timeout, budget)),
+                            stream=True,
+                        )
+                    finally:
+                        if watchdog.fired:  # whatever the request made of a dead socket
+                            if raw is not None:
+                                raw.close()
+                            raise DeadlinePassed(
+                                f"deadline of {budget:g} s passed before the answer's headers "
+                                "were read"
+                            )
+            except DeadlinePassed as exc:
+                last_problem = str(exc)
             except requests.Timeout:
                 last_problem = "timed out"
             except requests.exceptions.ChunkedEncodingError as exc:
@@ -219,7 +318,10 @@ class PoliteSession:
                             + (f": {detail}" if detail else "")
                         )
                     else:
-                        return self._finish(raw, decode, stream_to, check_file)
+                        body = _Body(method, url, deadline, budget, cfg)
+                        return self._finish(raw, decode, stream_to, check_file, body)
+                except DeadlinePassed as exc:
+                    last_problem = str(exc)
                 except TransientBody as exc:
                     last_problem = f"incomplete body ({exc})"
                 except (
@@ -228,6 +330,8 @@ class PoliteSession:
                     requests.exceptions.ChunkedEncodingError,
                 ) as exc:
                     last_problem = f"body interrupted ({_short(exc)})"
+                finally:
+                    raw.close()
             if attempt == cfg.max_attempts:
                 break
             delay = self._backoff(attempt)
@@ -252,18 +356,18 @@ class PoliteSession:
         raw: requests.Response,
         decode: Callable[[bytes], Any] | None,
         stream_to: Path | None,
-        check_file: Callable[[Path], None] | None = None,
+        check_file: Callable[[Path], None] | None,
+        body: _Body,
     ) -> _Result:
         headers = {k.lower(): v for k, v in raw.headers.items()}
         if stream_to is not None:
-            written = _stream(raw, stream_to)
+            written = _stream(raw, stream_to, body)
             if check_file:
                 check_file(stream_to)
             return _Result(Response(raw.status_code, raw.url, headers, b""), written)
-        content = raw.content  # raises ChunkedEncodingError on a cut body
-        expected = headers.get("content-length")
-        if expected and expected.isdigit() and int(expected) != len(content):
-            raise TransientBody(f"{len(content)} of {expected} bytes")
+        buffer = bytearray()
+        body.read(raw, buffer.extend, self.config.max_body_bytes, "max_body_bytes")
+        content = bytes(buffer)
         value = decode(content) if decode else None
         return _Result(Response(raw.status_code, raw.url, headers, content), value)
 
@@ -281,18 +385,80 @@ def _decode_json(content: bytes) -> Any:
         raise TransientBody(f"not valid JSON: {exc.msg if hasattr(exc, 'msg') else exc}") from exc
 
 
-def _stream(raw: requests.Response, dest: Path) -> int:
+def _stream(raw: requests.Response, dest: Path, body: _Body) -> int:
     """Write a streamed body to dest, failing (transiently) on a short read."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    written = 0
     with dest.open("wb") as fh:
-        for chunk in raw.iter_content(chunk_size=1 << 16):
-            fh.write(chunk)
-            written += len(chunk)
-    expected = raw.headers.get("Content-Length")
-    if expected and expected.isdigit() and int(expected) != written:
-        raise TransientBody(f"{written} of {expected} bytes")
-    return written
+        return body.read(raw, fh.write, body.config.max_download_bytes, "max_download_bytes")
+
+
+@dataclass
+class _Body:
+    """Reads one answer's body under its attempt's deadline and a size limit."""
+
+    method: str
+    url: str
+    deadline: float
+    budget: float  # seconds the attempt was given, for the message
+    config: HttpConfig
+
+    def _where(self) -> str:
+        return f"{self.method} {self.url}"
+
+    def _passed(self, got: int) -> DeadlinePassed:
+        return DeadlinePassed(
+            f"deadline of {self.budget:g} s passed while reading the body ({got} bytes read)"
+        )
+
+    def _too_large(self, size: int | str, setting: str, limit: int) -> FetchError:
+        return FetchError(
+            f"{self._where()}: the body is {size} bytes, more than the limit of {limit} bytes "
+            f"({setting}); refused"
+        )
+
+    def read(self, raw: requests.Response, sink: Callable[[bytes], Any], limit: int,
+             setting: str) -> int:  # fmt: skip
+        """Feed the body to sink one receive at a time; returns the bytes read.
+
+        Each receive may wait only until the deadline, so a drip-fed body ends there; a body
+        that is (or declares itself) over `limit` is refused; a short one is transient.
+        """
+        declared = raw.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise self._too_large(declared, setting, limit)
+        got = 0
+        while True:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise self._passed(got)
+            _set_read_timeout(raw, min(self.config.read_timeout, left))
+            try:
+                chunk = raw.raw.read1(1 << 16, decode_content=True)
+            except urllib3.exceptions.ReadTimeoutError:
+                if time.monotonic() >= self.deadline:
+                    raise self._passed(got) from None
+                raise requests.Timeout(f"read timed out after {got} bytes") from None
+            except (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError) as exc:
+                raise TransientBody(f"body interrupted after {got} bytes: {_short(exc)}") from None
+            if not chunk:
+                break
+            got += len(chunk)
+            if got > limit:
+                raise self._too_large(f"over {limit}", setting, limit)
+            sink(chunk)
+        wire = raw.raw.tell()  # bytes on the wire: Content-Length counts those, not decoded ones
+        if declared.isdigit() and int(declared) != wire:
+            raise TransientBody(f"{wire} of {declared} bytes")
+        return got
+
+
+def _set_read_timeout(raw: requests.Response, seconds: float) -> None:
+    """Cut the socket's timeout for the next receive (urllib3 keeps the socket on the
+    connection while a streamed body is read)."""
+    connection = getattr(raw.raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        sock.settimeout(max(seconds, 0.001))
 
 
 def _error_detail(raw: requests.Response) -> str:

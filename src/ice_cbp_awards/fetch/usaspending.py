@@ -187,15 +187,41 @@ class UsaspendingClient:
         return value
 
     def page(self, filters: dict[str, Any], page: int) -> tuple[list[dict[str, Any]], bool]:
-        """One page of results and whether the API says another follows."""
+        """One page of results and whether the API says another follows (see check_page)."""
         body = search_body(filters, page)
         answer = self.session.post_json(self.search_url, body)
         results = answer.get("results") if isinstance(answer, dict) else None
         if not isinstance(results, list):
             raise FetchError(f"POST {self.search_url} page {page}: answer has no 'results' list")
         meta = answer.get("page_metadata") or {}
-        has_next = bool(meta.get("hasNext")) and len(results) > 0
-        return results, has_next
+        return results, bool(meta.get("hasNext"))
+
+
+def check_page(where: str, page: int, records: int, has_next: bool, count: int,
+               limit: int = PAGE_SIZE, label: str = "") -> None:  # fmt: skip
+    """A page must agree with the limit asked for and the query's count, or records go missing.
+
+    Every page before a next one is full, so page p ends at record (p-1)*limit + records;
+    hasNext must be true exactly while that is below the count. A page that says otherwise is
+    an error naming it: offsets would shift (records skipped or repeated) or the fetch would
+    stop short or run past what was counted.
+    """
+    seen = (page - 1) * limit + records
+    problem = ""
+    if records > limit:
+        problem = f"holds {records} records, more than the limit of {limit}"
+    elif has_next and records < limit:
+        problem = f"hasNext is true, but the page holds {records} of {limit} records"
+    elif has_next and seen >= count:
+        problem = f"hasNext is true after {seen} records, but the count for this query is {count}"
+    elif not has_next and seen < count:
+        problem = f"hasNext is false after {seen} records, but the count for this query is {count}"
+    if problem:
+        raise FetchError(
+            f"{where} page {page}{f' ({label})' if label else ''}: {problem}; upstream "
+            "changed or misbehaved, so the fetch stops here (a rerun resumes from the pages "
+            "already kept)"
+        )
 
 
 def fetch_agency_year(
@@ -336,6 +362,8 @@ def _run_query(
                 f"(the count said {w.count}); rerun to plan the ranges again"
             )
         results, has_next = client.page(filters, page)
+        check_page(f"POST {client.search_url}", page, len(results), has_next, w.count,
+                   label=label)  # fmt: skip
         cp.add_page(page, results, finished=not has_next, extra=None)
         reporter.advance()
         if not has_next:

@@ -25,6 +25,11 @@ CFF_MESSAGE = (
     "If you use this dataset, please cite the version you used, as below. Each version is "
     "immutable; check what you downloaded with `awards verify`."
 )
+RELEASE_DIGEST_DESCRIPTION = (
+    "Release digest: sha256 of SHA256SUMS without the lines of CITATION.cff, .zenodo.json and "
+    "README.md. Cite it with the version; `awards verify --expect-digest` checks a download."
+)
+_RELEASE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
 class CitationError(ValueError):
@@ -98,8 +103,30 @@ def bibtex(descriptor: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def how_to_cite_markdown(descriptor: Mapping[str, Any]) -> str:
-    """The "How to cite" section used by the README, the docs and the Datasette pages."""
+def check_release_digest(digest: str) -> str:
+    """A release digest as written everywhere: `sha256:` and 64 lowercase hex digits."""
+    if not _RELEASE_DIGEST.match(digest):
+        raise CitationError(f"{digest!r} is not a release digest sha256:<64 hex digits>")
+    return digest
+
+
+def release_digest_lines(digest: str | None) -> list[str]:
+    """Markdown lines that publish a release's digest beside its citation (none without one)."""
+    if not digest:
+        return []
+    return [
+        f"Release digest: `{digest}`. Quote it with the citation: it identifies exactly these "
+        "files, and `awards verify --expect-digest "
+        f"{digest} <release folder or zip>` checks a download against it.",
+        "",
+    ]
+
+
+def how_to_cite_markdown(descriptor: Mapping[str, Any], release_digest: str | None = None) -> str:
+    """The "How to cite" section used by the README, the docs and the Datasette pages.
+
+    A release's own README also gives its release digest (see release.digest).
+    """
     return "\n".join(
         [
             "## How to cite",
@@ -110,6 +137,7 @@ def how_to_cite_markdown(descriptor: Mapping[str, Any]) -> str:
             "",
             f"> {cite_as(descriptor)}",
             "",
+            *release_digest_lines(release_digest),
             "```bibtex",
             bibtex(descriptor),
             "```",
@@ -138,8 +166,11 @@ def _spdx_licenses(descriptor: Mapping[str, Any]) -> list[str]:
             and not lic["name"].startswith("other-")]  # fmt: skip
 
 
-def citation_cff(descriptor: Mapping[str, Any]) -> str:
-    """CITATION.cff (CFF 1.2.0, type dataset) for the descriptor's version."""
+def citation_cff(descriptor: Mapping[str, Any], release_digest: str | None = None) -> str:
+    """CITATION.cff (CFF 1.2.0, type dataset) for the descriptor's version.
+
+    A release's file also lists its release digest among the identifiers.
+    """
     cff: dict[str, Any] = {
         "cff-version": CFF_VERSION,
         "message": CFF_MESSAGE,
@@ -169,11 +200,22 @@ def citation_cff(descriptor: Mapping[str, Any]) -> str:
             "description": "Package name, data version and schema version",
         }
     ]
+    if release_digest:
+        cff["identifiers"].append(
+            {
+                "type": "other",
+                "value": check_release_digest(release_digest),
+                "description": RELEASE_DIGEST_DESCRIPTION,
+            }
+        )
     return yaml.safe_dump(cff, sort_keys=False, allow_unicode=True, width=100)
 
 
-def zenodo_json(descriptor: Mapping[str, Any]) -> str:
-    """.zenodo.json (Zenodo deposit metadata) for the descriptor's version, as stable JSON."""
+def zenodo_json(descriptor: Mapping[str, Any], release_digest: str | None = None) -> str:
+    """.zenodo.json (Zenodo deposit metadata) for the descriptor's version, as stable JSON.
+
+    A release's file also gives its release digest in the notes, which Zenodo shows.
+    """
     licenses = _spdx_licenses(descriptor)
     meta: dict[str, Any] = {
         "title": f"{descriptor['title']} {descriptor['version']}",
@@ -186,7 +228,8 @@ def zenodo_json(descriptor: Mapping[str, Any]) -> str:
         "keywords": list(descriptor.get("keywords", [])),
         "notes": f"Schema version {descriptor['schema_version']}. Licences: "
         + "; ".join(license_lines(descriptor))
-        + ".",
+        + "."
+        + (f" Release digest: {check_release_digest(release_digest)}." if release_digest else ""),
     }
     if licenses:
         meta["license"] = licenses[0].lower()
@@ -205,3 +248,8 @@ def zenodo_json(descriptor: Mapping[str, Any]) -> str:
     if related:
         meta["related_identifiers"] = related
     return json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
+
+
+def cited_release_digests(text: str) -> list[str]:
+    """Every release digest written in a citation file (CITATION.cff, .zenodo.json, README)."""
+    return re.findall(r"sha256:[0-9a-f]{64}", text)

@@ -17,7 +17,7 @@ console = Console(stderr=True)
 
 
 def _fail(message: str) -> None:
-    console.print(f"[red]error:[/] {message}")
+    console.print(f"[red]error:[/] {message}", soft_wrap=True)
     sys.exit(1)
 
 
@@ -61,6 +61,19 @@ def release_command(snapshot: str | None, raw_root: Path | None, dist_dir: Path,
     console.print(f"[bold green]release[/] {result.name}: {state}")
     console.print(f"  folder {result.folder}")
     console.print(f"  zip    {result.zip_path}")
+    console.print(f"  release digest {result.release_digest} (publish it beside the citation)")
+
+
+def _release_digest_option(ctx: click.Context, param: click.Parameter, value: str | None):
+    """--expect-digest: `sha256:` and 64 hex digits (as cited), or nothing."""
+    from .citation import CitationError, check_release_digest
+
+    if value is None:
+        return None
+    try:
+        return check_release_digest(value.strip().lower())
+    except CitationError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command("verify")
@@ -71,21 +84,34 @@ def release_command(snapshot: str | None, raw_root: Path | None, dist_dir: Path,
     is_flag=True,
     help="Also run frictionless, the reference validator (about a minute).",
 )
-def verify_command(release: Path, use_frictionless: bool) -> None:
-    """Check a downloaded release (folder or zip) against its checksums and its schemas."""
+@click.option(
+    "--expect-digest",
+    default=None,
+    callback=_release_digest_option,
+    help="The release digest published beside the citation you hold (sha256:...): the "
+    "release must be exactly that one.",
+)
+def verify_command(release: Path, use_frictionless: bool, expect_digest: str | None) -> None:
+    """Check a downloaded release (folder or zip): checksums, schemas, the same content in
+    CSV, Parquet and SQLite, and (with --expect-digest) that it is the release you cite."""
     from .verify import verify
 
-    report = verify(release, use_frictionless)
+    report = verify(release, use_frictionless, expect_digest)
     for warning in report.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
     for problem in report.problems:
         console.print(f"[red]problem:[/] {problem}")
     if not report.ok:
         _fail(f"{release}: {len(report.problems)} problems; this is not the release as published")
-    what = "checksums, versions, schemas, Parquet" + (", frictionless" if use_frictionless else "")
-    console.print(
-        f"[bold green]verified[/] {report.name}: {report.files_checked} files; {what} all match"
+    what = "checksums, versions, schemas, Parquet, table contents" + (
+        ", frictionless" if use_frictionless else ""
     )
+    console.print(
+        f"[bold green]verified[/] {report.name}: {report.files_checked} files; {what} all match",
+        soft_wrap=True,
+    )
+    pinned = "the one expected" if expect_digest else "pin it with --expect-digest"
+    console.print(f"release digest {report.release_digest} ({pinned})", soft_wrap=True)
 
 
 @click.command("diff")

@@ -121,12 +121,38 @@ def diff_pair(old: LoadedRelease, new: LoadedRelease) -> tuple[pd.DataFrame, Pai
     return changes[changes_columns()], pair
 
 
-def diff_releases(paths: list[Path], out_dir: Path | None = None) -> DiffResult:
-    """Compare releases (oldest first); write the outputs into out_dir when given."""
+def check_verified(path: Path, release: LoadedRelease) -> None:
+    """Refuse a release that fails `awards verify`: a diff of tampered data reports fiction.
+
+    One line naming the release and its first problem; `awards verify` lists them all.
+    """
+    from .verify import verify_folder
+
+    report = verify_folder(release.root)
+    if report.ok:
+        return
+    more = len(report.problems) - 1
+    raise ReleaseLoadError(
+        f"{path}: refused, not the release as published: {report.problems[0]}"
+        + (f" (and {more} more problems; `awards verify {path}` lists them)" if more else "")
+    )
+
+
+def diff_releases(
+    paths: list[Path], out_dir: Path | None = None, verified: bool = True
+) -> DiffResult:
+    """Compare releases (oldest first); write the outputs into out_dir when given.
+
+    Every release is verified first (`verified=False` only for built data dirs, which have
+    no checksums to verify); one that fails is refused and nothing is written.
+    """
     if len(paths) < 2:
         raise ReleaseLoadError("a diff needs at least two releases, oldest first")
     with ExitStack() as stack:
         releases = [load_release(p, stack) for p in paths]
+        for path, release in zip(paths, releases, strict=True):
+            if verified:
+                check_verified(path, release)
         versions = [r.version for r in releases]
         parsed = [parse_data_version(v) for v in versions]
         if any(b <= a for a, b in zip(parsed, parsed[1:], strict=False)):

@@ -40,7 +40,8 @@ from .archive import write_zip
 from .changelog import CHANGELOG_PATH, entry_for
 from .checksums import SUMS_NAME, sha256_file, sums_text, write_sums
 from .citation import citation_cff, cite_as, how_to_cite_markdown, with_doi, zenodo_json
-from .parquet import write_parquet
+from .digest import DIGEST_KEY, release_digest, table_digest
+from .parquet import read_csv_table, write_parquet
 from .versioning import (
     data_version_for_snapshot,
     parse_data_version,
@@ -66,6 +67,7 @@ class ReleaseResult:
     data_version: str
     schema_version: str
     written: bool  # False when an identical release was already there
+    release_digest: str = ""  # what a reader cites beside the version (release.digest)
 
 
 def write_json(obj: Any, path: Path) -> None:
@@ -128,7 +130,7 @@ def _copy_build_files(data_dir: Path, folder: Path, skip: set[str]) -> list[str]
     return copied
 
 
-def release_readme(descriptor: dict[str, Any]) -> str:
+def release_readme(descriptor: dict[str, Any], release_digest: str | None = None) -> str:
     """README.md of a release: what it is, what is in it, how to cite, check and load it."""
     rel = descriptor["release"]
     lines = [
@@ -151,11 +153,12 @@ def release_readme(descriptor: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        how_to_cite_markdown(descriptor),
+        how_to_cite_markdown(descriptor, release_digest),
         "## Check what you downloaded",
         "",
         "`sha256sum -c SHA256SUMS` in this folder, or `awards verify <this folder or its zip>`, "
-        "which also checks every file against its schema.",
+        "which also checks every file against its schema and that every table holds the same "
+        "content in its CSV, Parquet file and SQLite table.",
         "",
     ]
     return "\n".join(lines)
@@ -201,6 +204,25 @@ def _freeze_resources(descriptor: dict[str, Any], data_dir: Path, folder: Path) 
     return files
 
 
+def add_content_digests(descriptor: dict[str, Any], folder: Path) -> None:
+    """Each resource's content digest, from its released CSV: what Parquet and SQLite must hold."""
+    for res in descriptor["resources"]:
+        table = read_csv_table(folder / res["path"], res["schema"])
+        res[DIGEST_KEY] = table_digest(table, res["schema"])
+
+
+def write_citations(descriptor: dict[str, Any], folder: Path) -> str:
+    """CITATION.cff, .zenodo.json and README.md, each giving the release digest; returns it.
+
+    Written after every other file but SHA256SUMS: the digest covers those files.
+    """
+    digest = release_digest(folder)
+    (folder / "CITATION.cff").write_text(citation_cff(descriptor, digest), encoding="utf-8")
+    (folder / ".zenodo.json").write_text(zenodo_json(descriptor, digest), encoding="utf-8")
+    (folder / "README.md").write_text(release_readme(descriptor, digest), encoding="utf-8")
+    return digest
+
+
 def assemble(
     data_dir: Path,
     out_parent: Path,
@@ -227,6 +249,7 @@ def assemble(
     (folder / DATA_DIR).mkdir(parents=True)
     skip = {DESCRIPTOR} | {Path(r["path"]).as_posix() for r in descriptor["resources"]}
     files = _freeze_resources(descriptor, data_dir, folder)
+    add_content_digests(descriptor, folder)
     for rel in _copy_build_files(data_dir, folder, skip):
         if rel.endswith((".db", ".sqlite")):
             files.append(_file_entry(folder, rel, format="sqlite",
@@ -246,10 +269,8 @@ def assemble(
     (folder / "CHANGELOG.md").write_text(
         f"# Changelog: {descriptor['title']} {version}\n\n{entry}", encoding="utf-8"
     )
-    (folder / "CITATION.cff").write_text(citation_cff(descriptor), encoding="utf-8")
-    (folder / ".zenodo.json").write_text(zenodo_json(descriptor), encoding="utf-8")
-    (folder / "README.md").write_text(release_readme(descriptor), encoding="utf-8")
     write_json(descriptor, folder / DESCRIPTOR)
+    write_citations(descriptor, folder)
     write_sums(folder)
     return folder
 
@@ -348,4 +369,5 @@ def make_release(
         data_version=built,
         schema_version=descriptor["schema_version"],
         written=written,
+        release_digest=report.release_digest,
     )

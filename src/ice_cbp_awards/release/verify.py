@@ -9,14 +9,21 @@ Checks, in order:
    (table_checks, on Arrow: seconds for the whole package);
 5. each Parquet file has the Arrow schema its Table Schema gives and the same values as its
    CSV;
-6. with use_frictionless, frictionless validates the package as well (the reference
+6. every table holds the same content in its CSV, its Parquet file and its SQLite table: the
+   content digest of each (release.digest) equals the resource's `content_digest`;
+7. the release digest computed from the files is the one CITATION.cff, .zenodo.json and
+   README.md cite, and, when the reader gives one (`expect_digest`, taken from where the
+   release is cited), the expected one;
+8. with use_frictionless, frictionless validates the package as well (the reference
    validator; about a minute for the whole package).
 A zip is extracted to a temporary folder first; it must hold one release folder.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -29,6 +36,16 @@ import yaml
 
 from .archive import ArchiveError, extract_release
 from .checksums import SUMS_NAME, ChecksumError, read_sums, release_files, sha256_file
+from .citation import cited_release_digests
+from .digest import (
+    CITING_FILES,
+    DIGEST_KEY,
+    DigestError,
+    open_readonly,
+    release_digest,
+    sqlite_digest,
+    table_digest,
+)
 from .parquet import SCHEMA_METADATA_KEY, ParquetError, arrow_schema, read_csv_table
 from .table_checks import foreign_key_problems, table_problems
 from .versioning import VersionError, parse_data_version, release_name
@@ -43,25 +60,31 @@ class VerifyReport:
     files_checked: int = 0
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    release_digest: str = ""
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def verify(path: Path, use_frictionless: bool = False) -> VerifyReport:
-    """Verify a release folder or zip; the report lists every problem found."""
+def verify(
+    path: Path, use_frictionless: bool = False, expect_digest: str | None = None
+) -> VerifyReport:
+    """Verify a release folder or zip; the report lists every problem found.
+
+    `expect_digest` is the release digest published beside the citation the reader holds.
+    """
     if path.is_file() and zipfile.is_zipfile(path):
         with tempfile.TemporaryDirectory(prefix="verify-") as tmp:
             try:
                 folder = extract_release(path, Path(tmp))
             except ArchiveError as exc:
                 return VerifyReport(str(path), problems=[str(exc)])
-            report = verify_folder(folder, use_frictionless)
+            report = verify_folder(folder, use_frictionless, expect_digest)
             report.target = str(path)
             return report
     if path.is_dir():
-        return verify_folder(path, use_frictionless)
+        return verify_folder(path, use_frictionless, expect_digest)
     return VerifyReport(str(path), problems=[f"{path}: neither a release folder nor a zip"])
 
 
@@ -155,8 +178,13 @@ def _check_constraints(
 
 
 def _check_parquet(
-    folder: Path, desc: dict[str, Any], tables: dict[str, pa.Table], report: VerifyReport
+    folder: Path,
+    desc: dict[str, Any],
+    tables: dict[str, pa.Table],
+    report: VerifyReport,
+    read: dict[str, pa.Table] | None = None,
 ) -> None:
+    """Types and values of each Parquet file; the tables read are kept in `read`."""
     by_resource = {res["name"]: res for res in desc["resources"]}
     for entry in desc.get("release", {}).get("files", []):
         if entry.get("format") != "parquet" or not (folder / entry["path"]).is_file():
@@ -177,8 +205,112 @@ def _check_parquet(
         ):
             report.problems.append(f"{entry['path']}: Arrow schema differs from {res['name']}'s")
             continue
+        if read is not None:
+            read[res["name"]] = table
         if res["name"] in tables and not table.equals(tables[res["name"]]):
             report.problems.append(f"{entry['path']}: values differ from {res['path']}")
+
+
+def _sqlite_digests(folder: Path, desc: dict[str, Any], report: VerifyReport) -> dict:
+    """{resource: (label, digest or None)} for every resource, from each SQLite file."""
+    out: dict[str, list[tuple[str, str | None]]] = {}
+    for entry in desc.get("release", {}).get("files", []):
+        if entry.get("format") != "sqlite" or not (folder / entry["path"]).is_file():
+            continue
+        label = f"SQLite table in {entry['path']}"
+        try:
+            conn = open_readonly(folder / entry["path"])
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as exc:
+            report.problems.append(f"{entry['path']}: not a readable SQLite database ({exc})")
+            continue
+        with conn:
+            for res in desc["resources"]:
+                try:
+                    digest = sqlite_digest(conn, res["name"], res["schema"])
+                except (DigestError, sqlite3.DatabaseError) as exc:
+                    report.problems.append(f"{res['name']}: the {label} cannot be read: {exc}")
+                    digest = None
+                out.setdefault(res["name"], []).append((label, digest))
+        conn.close()
+    return out
+
+
+def _content_problems(name: str, expected: str, found: list[tuple[str, str]]) -> list[str]:
+    """Which formats of one table hold other content than its content_digest."""
+    wrong = [label for label, digest in found if digest != expected]
+    if not wrong:
+        return []
+    if len(wrong) == len(found) > 1 and len({d for _, d in found}) == 1:
+        labels = [found[0][0], *[label.split(" in ")[0].split(" (")[0] for label, _ in found[1:]]]
+        together = "the " + ", the ".join(labels[:-1]) + " and the " + labels[-1]
+        return [f"{name}: {together} agree, but not with datapackage.json's {DIGEST_KEY}"]
+    csv_ok = found[0][0].startswith("CSV") and found[0][1] == expected
+    than = "the CSV and " if csv_ok else ""
+    return [
+        f"{name}: the {label} holds other content than {than}datapackage.json's {DIGEST_KEY}"
+        for label in wrong
+    ]
+
+
+def _check_content(
+    folder: Path,
+    desc: dict[str, Any],
+    tables: dict[str, pa.Table],
+    parquet: dict[str, pa.Table],
+    report: VerifyReport,
+) -> None:
+    """Every table's content digest from its CSV, Parquet file and SQLite table."""
+    sqlite = _sqlite_digests(folder, desc, report)
+    pq_paths = {
+        e.get("resource"): e["path"]
+        for e in desc.get("release", {}).get("files", [])
+        if e.get("format") == "parquet"
+    }
+    for res in desc["resources"]:
+        name = res["name"]
+        found: list[tuple[str, str]] = []
+        for label, table in (
+            (f"CSV ({res['path']})", tables.get(name)),
+            (f"Parquet file ({pq_paths.get(name)})", parquet.get(name)),
+        ):
+            if table is not None:
+                found.append((label, table_digest(table, res["schema"])))
+        found += [(label, d) for label, d in sqlite.get(name, []) if d is not None]
+        expected = res.get(DIGEST_KEY)
+        if not expected:
+            report.problems.append(f"{name}: datapackage.json gives no {DIGEST_KEY}")
+            continue
+        report.problems += _content_problems(name, expected, found)
+
+
+def _check_release_digest(folder: Path, report: VerifyReport, expect_digest: str | None) -> None:
+    """The release digest from the files: cited by the release, and the one the reader holds.
+
+    Whether the release's own citations give it is checked only when the checksums hold: a
+    changed file already is a problem, and would only repeat itself here.
+    """
+    sums_ok = not report.problems
+    listed = None
+    if (folder / SUMS_NAME).is_file():
+        with contextlib.suppress(ChecksumError):  # a malformed file is already a problem
+            listed = read_sums(folder / SUMS_NAME)
+    digest = release_digest(folder, listed)
+    report.release_digest = digest
+    for name in CITING_FILES if sums_ok else ():
+        path = folder / name
+        if not path.is_file():
+            continue
+        cited = cited_release_digests(path.read_text(encoding="utf-8"))
+        if not cited:
+            report.problems.append(f"{name}: gives no release digest")
+        for other in sorted(set(cited) - {digest}):
+            report.problems.append(f"{name}: cites release digest {other}, the files give {digest}")
+    if expect_digest and expect_digest != digest:
+        report.problems.append(
+            f"release digest {digest} is not the expected {expect_digest}: "
+            "this is not the release you cite"
+        )
 
 
 def _check_frictionless(folder: Path, report: VerifyReport) -> None:
@@ -194,10 +326,13 @@ def _check_frictionless(folder: Path, report: VerifyReport) -> None:
         report.problems.append(f"datapackage.json: {err.type}: {err.message}")
 
 
-def verify_folder(folder: Path, use_frictionless: bool = False) -> VerifyReport:
+def verify_folder(
+    folder: Path, use_frictionless: bool = False, expect_digest: str | None = None
+) -> VerifyReport:
     """Verify an extracted release folder (see the module docstring for the checks)."""
     report = VerifyReport(str(folder))
     _check_sums(folder, report)
+    _check_release_digest(folder, report, expect_digest)
     desc_path = folder / "datapackage.json"
     if not desc_path.is_file():
         report.problems.append("datapackage.json: missing")
@@ -216,7 +351,9 @@ def verify_folder(folder: Path, use_frictionless: bool = False) -> VerifyReport:
         return report
     tables = _read_tables(folder, desc, report)
     _check_constraints(desc, tables, report)
-    _check_parquet(folder, desc, tables, report)
+    parquet: dict[str, pa.Table] = {}
+    _check_parquet(folder, desc, tables, report, parquet)
+    _check_content(folder, desc, tables, parquet, report)
     if use_frictionless:
         _check_frictionless(folder, report)
     return report
