@@ -23,9 +23,10 @@ import pandas as pd
 from rich.console import Console
 
 from . import metadata
-from .paths import DEFAULT_DATA_DIR, REFERENCE_DIR, default_raw_root
+from .paths import DEFAULT_DATA_DIR, REFERENCE_DIR, default_raw_root, raw_root_problem
 from .readers import bulk, cbp_ice, ice_2018
 from .readers.batch import RawBatch
+from .readers.errors import RawInputError
 from .release.versioning import data_version_for_snapshot
 from .transform import awards as awards_t
 from .transform import normalise as norm
@@ -80,6 +81,8 @@ def read_all(
     raw_root: Path, snapshot: str | None, bulk_files: list[Path], include_legacy: bool
 ) -> tuple[list[RawBatch], str]:
     """Every raw batch of the build and the snapshot read."""
+    if (problem := raw_root_problem(raw_root)) is not None:
+        raise RawInputError(raw_root, problem)
     snap = snapshot or cbp_ice.snapshots(raw_root)[-1]
     batches = [cbp_ice.read(raw_root, snap)]
     if include_legacy and (raw_root / ice_2018.FAMILY).exists():
@@ -241,7 +244,7 @@ def build_package(
             tables = core_tables(batches)
             del batches
         tables = {**tables, **curated_tables(tables, steps)}
-        extra = {"snapshot": snap, "raw_root_default": "../shared/raw"}
+        extra = {"snapshot": snap}
         with steps.step("write CSVs and descriptor"):
             rows = write_tables(tables, tmp, version, extra)
             write_json(
