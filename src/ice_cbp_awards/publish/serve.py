@@ -18,7 +18,7 @@ from datasette.app import Datasette
 from datasette.plugins import pm
 
 from . import plugin
-from .datasette_metadata import build_metadata
+from .datasette_metadata import build_metadata, release_mounts
 from .plan import PublishError, read_built_descriptor
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
@@ -117,6 +117,7 @@ def make_datasette(data_dir: Path, response_cache: bool = True) -> Datasette:
         metadata=metadata,
         template_dir=str(TEMPLATES_DIR),
         settings=SETTINGS,
+        static_mounts=release_mounts(files.data_dir),
     )
 
 
