@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from smallrelease import make_small_release
 
 from ice_cbp_awards.paths import REPO_ROOT
 
@@ -26,8 +25,8 @@ def readme_loading_lines(readme: Path = REPO_ROOT / "README.md") -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def release_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_small_release(tmp_path_factory.mktemp("readme")).folder
+def release_folder(small_release) -> Path:
+    return small_release.folder
 
 
 @pytest.fixture(scope="module")
