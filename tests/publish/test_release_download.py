@@ -45,3 +45,17 @@ def test_the_served_zip_is_linked_and_downloads(sample_data_dir: Path, tmp_path:
     assert link in table.text
     got = client.get(link)
     assert got.status == 200 and got.body == zip_path.read_bytes()
+
+
+def test_the_home_page_carries_dataset_json_ld(client) -> None:
+    import json
+    import re
+
+    html = client.get("/").text
+    found = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, flags=re.S)
+    assert len(found) == 1
+    data = json.loads(found[0])
+    assert data["@type"] == "Dataset" and data["@context"] == "https://schema.org/"
+    assert data["version"] and data["name"] and len(data["description"]) >= 50
+    assert any(d["contentUrl"].endswith(".db") for d in data["distribution"])
+    assert "ld+json" not in client.get("/-/chart").text  # the home page only

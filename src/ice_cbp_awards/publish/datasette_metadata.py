@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..export import jsonld
 from ..release import citation
 from ..release.versioning import VersionError, release_name
 from .plan import TablePlan, read_built_descriptor, table_plans
@@ -94,6 +95,19 @@ def links(descriptor: dict[str, Any], data_dir: Path | None = None) -> dict[str,
     """Where the site's pages point for downloading this release: the zip it serves, if any."""
     found = release_zip(data_dir, descriptor) if data_dir is not None else None
     return {"release_zip": f"/{RELEASE_MOUNT}/{found.name}"} if found else {}
+
+
+def site_jsonld(descriptor: dict[str, Any], urls: dict[str, str], db: str) -> str:
+    """The home page's schema.org Dataset JSON-LD: the package, its database and its release
+    zip when the site serves one; "</" escaped so the JSON cannot close its script element."""
+    downloads = [{"path": f"/{db}.db", "mediatype": "application/vnd.sqlite3"}]
+    if urls.get("release_zip"):
+        downloads.append({"path": urls["release_zip"], "mediatype": "application/zip"})
+    try:
+        data = jsonld.dataset_jsonld(descriptor, downloads)
+    except (VersionError, KeyError):
+        return ""
+    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
 
 
 def _column_description(description: str, unit: str | None) -> str:
@@ -188,6 +202,7 @@ def build_metadata(data_dir: Path) -> dict[str, Any]:
                 "version": version,
                 "cite_as": citation,
                 "release_url": urls.get("release_zip", ""),
+                "dataset_jsonld": site_jsonld(descriptor, urls, db),
                 "fts_tables": [p.fts_table for p in plans if p.fts_table],
                 "charts": chart_specs(present),
             }
