@@ -21,5 +21,5 @@ def test_the_release_describes_itself_as_a_dataset(small_release) -> None:
     listed = {f["path"] for f in desc["release"]["files"] if f.get("export")}
     assert listed == {
         "exports/ocds-release-package.json", "exports/ocds-record-package.json",
-        "exports/followthemoney.ftm.json", "exports/dataset.jsonld",
+        "exports/followthemoney.ftm.json", "exports/dataset.jsonld", "parquet/datapackage.json",
     }  # fmt: skip
