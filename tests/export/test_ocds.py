@@ -69,6 +69,15 @@ def test_the_record_package_has_zero_errors(small_release, standard_zip, monkeyp
     assert len(package["records"]) == 3
     icm = next(r for r in package["records"] if "70CTD022FR0000170" in r["ocid"])
     assert len(icm["releases"]) == 2  # the base award and its modification
+    release_ids = {
+        r["id"]
+        for r in json.loads(exported(small_release, "ocds-release-package.json").read_text())[
+            "releases"
+        ]
+    }
+    assert {
+        link["url"].split("#")[1] for r in package["records"] for link in r["releases"]
+    } == release_ids
     amounts = [
         t["value"]["amount"]
         for t in icm["compiledRelease"]["contracts"][0]["implementation"]["transactions"]

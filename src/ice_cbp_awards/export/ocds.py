@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -25,6 +25,7 @@ import pandas as pd
 from ..release.versioning import parse_data_version
 
 OCDS_VERSION = "1.1"
+Row = Mapping[str, str]  # one published row, as the CSV's text
 DEFAULT_OCID_PREFIX = "ocds-pending"
 OCID_PREFIX_ENV = "AWARDS_OCID_PREFIX"
 AWARD_PAGE = "https://www.usaspending.gov/award/{key}/"
@@ -50,7 +51,7 @@ def _digest(values: Iterable[str], n: int = 12) -> str:
     return hashlib.sha256("\x1f".join(values).encode("utf-8")).hexdigest()[:n]
 
 
-def release_id(row: pd.Series) -> str:
+def release_id(row: Row) -> str:
     """Transaction id and a digest of the published values: stable until upstream revises."""
     return f"{row['transaction_id']}-{_digest(str(row.get(f, '')) for f in CONTENT_FIELDS)}"
 
@@ -59,7 +60,7 @@ def _datetime(date: str) -> str:
     return f"{date}T00:00:00Z"
 
 
-def buyer_party(row: pd.Series) -> dict[str, Any]:
+def buyer_party(row: Row) -> dict[str, Any]:
     code = row["awarding_sub_agency_code"]
     name = row["awarding_sub_agency_name"] or row["agency_acronym"]
     return {
@@ -70,7 +71,7 @@ def buyer_party(row: pd.Series) -> dict[str, Any]:
     }
 
 
-def supplier_party(row: pd.Series) -> dict[str, Any]:
+def supplier_party(row: Row) -> dict[str, Any]:
     """The recipient, identified by its UEI when the record has one, else by its name."""
     name, uei = row["recipient_name"], row.get("recipient_uei", "")
     party: dict[str, Any] = {"name": name, "roles": ["supplier", "payee"]}
@@ -86,7 +87,7 @@ def _ref(party: dict[str, Any]) -> dict[str, str]:
     return {"id": party["id"], "name": party["name"]}
 
 
-def related_vehicle(row: pd.Series, prefix: str) -> list[dict[str, Any]]:
+def related_vehicle(row: Row, prefix: str) -> list[dict[str, Any]]:
     """The parent vehicle (GSA schedule, GWAC, agency IDV) as a related process."""
     piid, agency = row.get("parent_award_id_piid", ""), row.get("parent_award_agency_code", "")
     if not piid:
@@ -102,7 +103,7 @@ def related_vehicle(row: pd.Series, prefix: str) -> list[dict[str, Any]]:
     }]  # fmt: skip
 
 
-def ocds_release(row: pd.Series, prefix: str) -> dict[str, Any]:
+def ocds_release(row: Row, prefix: str) -> dict[str, Any]:
     """One OCDS release for one transaction (all values as the CSV publishes them)."""
     buyer, supplier = buyer_party(row), supplier_party(row)
     key, mod = row["award_id_usaspending"], row["modification_number"]
@@ -148,8 +149,14 @@ def ocds_release(row: pd.Series, prefix: str) -> dict[str, Any]:
 def ocds_releases(transactions: pd.DataFrame, prefix: str | None = None) -> list[dict[str, Any]]:
     """Every transaction as an OCDS release, ordered by ocid, date and release id."""
     prefix = ocid_prefix(prefix)
-    releases = [ocds_release(row, prefix) for _, row in transactions.iterrows()]
+    releases = [ocds_release(row, prefix) for row in transactions.to_dict("records")]
     return sorted(releases, key=lambda r: (r["ocid"], r["date"], r["id"]))
+
+
+def package_uri(descriptor: dict[str, Any], kind: str) -> str:
+    """A URI naming a package of this version: a URN, not a URL, since nothing serves the
+    file at a fixed address (it is in the release zip)."""
+    return f"urn:{descriptor['name']}:{descriptor['version']}:{kind}"
 
 
 def package_metadata(descriptor: dict[str, Any]) -> dict[str, Any]:
@@ -157,7 +164,7 @@ def package_metadata(descriptor: dict[str, Any]) -> dict[str, Any]:
     homepage = descriptor.get("homepage", "")
     licenses = [lic["path"] for lic in descriptor.get("licenses", []) if lic.get("path")]
     meta: dict[str, Any] = {
-        "uri": f"{homepage}/releases/{descriptor['version']}/ocds" if homepage else "",
+        "uri": package_uri(descriptor, "ocds-release-package"),
         "version": OCDS_VERSION,
         "publishedDate": descriptor.get("created")
         or f"{parse_data_version(descriptor['version']).snapshot}T00:00:00Z",
@@ -175,17 +182,27 @@ def release_package(releases: list[dict[str, Any]], descriptor: dict[str, Any]) 
     return {**package_metadata(descriptor), "releases": releases}
 
 
+def linked_release(release: dict[str, Any], descriptor: dict[str, Any]) -> dict[str, Any]:
+    """A record's link to a release of the release package (its URI and the release id)."""
+    url = f"{package_uri(descriptor, 'ocds-release-package')}#{release['id']}"
+    return {"url": url, "date": release["date"], "tag": release["tag"]}
+
+
 def record_package(releases: list[dict[str, Any]], descriptor: dict[str, Any]) -> dict:
-    """One record per ocid holding its releases, and the release (by date) that compiles
-    the process's latest state of each field."""
+    """One record per ocid: links to its releases in the release package (not copies, which
+    would double the file) and the compiled release, the process's latest state."""
     by_ocid: dict[str, list[dict[str, Any]]] = {}
     for rel in releases:
         by_ocid.setdefault(rel["ocid"], []).append(rel)
     records = [
-        {"ocid": ocid, "releases": rels, "compiledRelease": compile_releases(rels)}
+        {"ocid": ocid, "releases": [linked_release(r, descriptor) for r in rels],
+         "compiledRelease": compile_releases(rels)}
         for ocid, rels in sorted(by_ocid.items())
-    ]
-    return {**package_metadata(descriptor), "records": records}
+    ]  # fmt: skip
+    meta = package_metadata(descriptor)
+    meta["uri"] = package_uri(descriptor, "ocds-record-package")
+    meta["packages"] = [package_uri(descriptor, "ocds-release-package")]
+    return {**meta, "records": records}
 
 
 def compile_releases(releases: list[dict[str, Any]]) -> dict[str, Any]:
@@ -219,5 +236,6 @@ def _merge(old: Any, new: Any) -> Any:
 
 
 def dumps(package: dict[str, Any]) -> str:
-    """JSON as every release file writes it: 2-space indent, UTF-8, trailing newline."""
-    return json.dumps(package, indent=2, ensure_ascii=False) + "\n"
+    """Compact JSON, UTF-8, one trailing newline: the packages run to hundreds of megabytes
+    for the whole package, and indentation would add a third."""
+    return json.dumps(package, ensure_ascii=False, separators=(",", ":")) + "\n"
