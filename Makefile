@@ -32,8 +32,12 @@ test-debs:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(TEST_DEBS) >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq $(TEST_DEBS) >/dev/null; fi; }
 
-# Main job: install, build the default snapshot, validate, serve on 127.0.0.1:$(PORT)
+# Main job: install, build the default snapshot, validate, serve on 127.0.0.1:$(PORT).
+# With RAW_URL (or $$AWARDS_RAW_URL) set, a machine without a raw root first pulls the raw
+# archive from there (`awards raw pull --if-missing`); without, the build says how to get one.
+RAW_URL ?= $(AWARDS_RAW_URL)
 serve: install
+	@if [ -n "$(RAW_URL)" ]; then $(BIN)/awards raw pull --if-missing "$(RAW_URL)"; fi
 	$(BIN)/awards serve --build --port $(PORT)
 
 # The test suite (what CI runs)

@@ -150,3 +150,24 @@ def test_the_cli_archives_and_pulls(tmp_path: Path, served) -> None:
     done = runner.invoke(main, ["raw", "pull", f"{url}/raw.tar.gz", "--raw-root", str(target)])
     assert done.exit_code == 0, done.output
     assert tree(target) == tree(root)
+
+
+def test_pull_if_missing_skips_a_present_raw_root_and_fills_an_empty_one(
+    tmp_path: Path, served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from ice_cbp_awards.cli import main
+
+    url, www = served
+    root = raw_root(tmp_path / "raw")
+    write_archive(root, www / "raw.tar.gz")
+    monkeypatch.setenv("AWARDS_RAW_URL", f"{url}/raw.tar.gz")
+    runner = CliRunner()
+    done = runner.invoke(main, ["raw", "pull", "--if-missing", "--raw-root", str(root)])
+    assert done.exit_code == 0 and RangeHandler.ranges == []
+    assert "nothing to pull" in " ".join(done.output.split())
+    empty = tmp_path / "new-raw"
+    done = runner.invoke(main, ["raw", "pull", "--if-missing", "--raw-root", str(empty)])
+    assert done.exit_code == 0, done.output
+    assert tree(empty) == tree(root)

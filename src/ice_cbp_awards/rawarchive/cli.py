@@ -41,7 +41,7 @@ def archive_cmd(ctx: click.Context, raw_root: Path | None, out: Path) -> None:  
 
 
 @raw.command("pull")
-@click.argument("url")
+@click.argument("url", required=False, envvar="AWARDS_RAW_URL")
 @click.option(
     "--raw-root",
     type=click.Path(path_type=Path),
@@ -49,14 +49,29 @@ def archive_cmd(ctx: click.Context, raw_root: Path | None, out: Path) -> None:  
     help="Where to unpack (default $AWARDS_RAW_ROOT or ../shared/raw).",
 )
 @click.option("--sha256", default=None, help="Expected sha256 (default: read URL.sha256).")
+@click.option(
+    "--if-missing", is_flag=True, help="Do nothing when the raw root already holds raw snapshots."
+)
 @click.pass_context
-def pull_cmd(ctx: click.Context, url: str, raw_root: Path | None, sha256: str | None) -> None:
-    """Download a raw archive (resuming), verify its sha256 and unpack it into the raw root."""
+def pull_cmd(ctx: click.Context, url: str | None, raw_root: Path | None, sha256: str | None,
+             if_missing: bool) -> None:  # fmt: skip
+    """Download a raw archive (resuming), verify its sha256 and unpack it into the raw root.
+
+    URL defaults to $AWARDS_RAW_URL.
+    """
     from ..cli import console, fail
-    from ..paths import default_raw_root
+    from ..paths import default_raw_root, raw_root_problem
     from .pull import pull
 
+    root = raw_root or default_raw_root()
+    if if_missing and raw_root_problem(root) is None:
+        console.print(f"raw root {root} holds raw snapshots: nothing to pull")
+        return
+    if not url:
+        fail(ctx, ValueError("no URL: give one, or set $AWARDS_RAW_URL"))
+        return
+    console.print(f"pulling the raw archive {url} into {root}")
     try:
-        pull(url, raw_root or default_raw_root(), sha256, say=console.print)
+        pull(url, root, sha256, say=console.print)
     except Exception as exc:  # noqa: BLE001 - one readable line
         fail(ctx, exc)
