@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8001
 
-.PHONY: serve test install install-test browser lint bench docs
+.PHONY: serve test install install-test browser test-debs lint bench docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,7 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 
-install-test: $(BIN)/python browser
+install-test: $(BIN)/python browser test-debs
 	$(BIN)/pip install --quiet -e ".[test]"
 	$(PYTHON) -m venv .venv-cff
 	.venv-cff/bin/pip install --quiet "cffconvert==2.0.0"
@@ -24,8 +24,20 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 
-# Main job: install, build the default snapshot, validate, serve on 127.0.0.1:$(PORT)
+# Debian packages of the test extra: ICU headers to build PyICU (followthemoney's), and LaTeX
+# for the test that compiles the BibTeX entry
+TEST_DEBS := libicu-dev pkg-config g++ texlive-latex-base
+test-debs:
+	@dpkg -s $(TEST_DEBS) >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(TEST_DEBS) >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq $(TEST_DEBS) >/dev/null; fi; }
+
+# Main job: install, build the default snapshot, validate, serve on 127.0.0.1:$(PORT).
+# With RAW_URL (or $$AWARDS_RAW_URL) set, a machine without a raw root first pulls the raw
+# archive from there (`awards raw pull --if-missing`); without, the build says how to get one.
+RAW_URL ?= $(AWARDS_RAW_URL)
 serve: install
+	@if [ -n "$(RAW_URL)" ]; then $(BIN)/awards raw pull --if-missing "$(RAW_URL)"; fi
 	$(BIN)/awards serve --build --port $(PORT)
 
 # The test suite (what CI runs)

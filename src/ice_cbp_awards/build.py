@@ -24,7 +24,7 @@ import pandas as pd
 from rich.console import Console
 
 from . import metadata
-from .paths import DEFAULT_DATA_DIR, REFERENCE_DIR, default_raw_root
+from .paths import DEFAULT_DATA_DIR, REFERENCE_DIR, default_raw_root, raw_root_problem
 from .readers import bulk, cbp_ice, ice_2018
 from .readers import coverage as cov
 from .readers.batch import RawBatch
@@ -84,6 +84,8 @@ def read_all(
     raw_root: Path, snapshot: str | None, bulk_files: list[Path], include_legacy: bool
 ) -> tuple[list[RawBatch], str]:
     """Every raw batch of the build and the snapshot read."""
+    if (problem := raw_root_problem(raw_root)) is not None:
+        raise RawInputError(raw_root, problem)
     snaps = cbp_ice.snapshots(raw_root)
     if not snaps and not snapshot:
         raise RawInputError(raw_root / cbp_ice.FAMILY / "manifest.csv", "lists no snapshot")
@@ -269,7 +271,7 @@ def build_package(
             bounds = effective_bounds(counts, allowances, data_dir)
             del batches
         tables = {**tables, **curated_tables(tables, steps)}
-        extra = {"snapshot": snap, "raw_root_default": "../shared/raw"}
+        extra = {"snapshot": snap}
         with steps.step("write CSVs and descriptor"):
             rows = write_tables(tables, tmp, version, extra)
             write_json(

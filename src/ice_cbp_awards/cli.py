@@ -204,6 +204,10 @@ from .release.cli import register as register_release  # noqa: E402 - release, v
 
 register_release(main)
 
+from .rawarchive.cli import raw  # noqa: E402 - the raw inputs as an archive
+
+main.add_command(raw)
+
 
 if __name__ == "__main__":
     main()

@@ -21,3 +21,20 @@ def default_raw_root() -> Path:
     """Raw snapshots folder: $AWARDS_RAW_ROOT, else ../shared/raw beside the repository."""
     env = os.environ.get("AWARDS_RAW_ROOT")
     return Path(env) if env else (REPO_ROOT.parent / "shared" / "raw")
+
+
+RAW_MANIFEST = Path("usaspending-cbp-ice") / "manifest.csv"
+
+
+def raw_root_problem(raw_root: Path) -> str | None:
+    """Why a raw root cannot be built from, with where it was looked for and how to get one;
+    None when it holds the usaspending-cbp-ice manifest. A clone elsewhere than beside
+    ../shared/raw has no raw root yet, and "manifest not found" alone does not say that."""
+    if (Path(raw_root) / RAW_MANIFEST).is_file():
+        return None
+    return (
+        f"no raw snapshots here ({RAW_MANIFEST} not found). "
+        "Point the build at a raw root with --raw-root PATH or $AWARDS_RAW_ROOT, or fetch one "
+        "with `awards fetch usaspending --agency ICE --fiscal-year 2026 --out PATH` "
+        "(docs/fetch.md)"
+    )

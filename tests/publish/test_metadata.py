@@ -63,7 +63,8 @@ def test_every_table_has_title_description_licence_and_source(tables, sample_dat
         assert t["license"] and t["license_url"].startswith("https://")
         assert t["source"] and t["source_url"].startswith("https://")
         assert f"/{descriptor['name']}/{entry['name']}.csv?_stream=on" in t["description_html"]
-        assert links(descriptor)["release_zip"] in t["description_html"]
+        assert links(descriptor, sample_data_dir) == {}  # no zip served beside the database
+        assert ".zip" not in t["description_html"]
 
 
 def test_label_facet_and_sort_columns_exist(tables, sample_db):

@@ -38,6 +38,8 @@ def check_examples(release: Path) -> None:
     expected = agency_totals(release)
     duck = load("load_duckdb").main(release)
     assert {a: (n, s) for a, n, s in duck} == expected  # exact DECIMAL sums
+    polars_rows = load("load_polars").main(release)
+    assert {a: (n, s) for a, n, s in polars_rows} == expected  # exact Decimal sums
     lite = load("load_sqlite").main(release)
     assert {a: (n, Decimal(str(s)).quantize(Decimal("0.01"))) for a, n, s in lite} == expected
     tx = load("load_pandas").main(release)
@@ -61,7 +63,7 @@ def test_examples_on_a_fake_release(fake_release) -> None:
 
 def test_examples_run_as_scripts(fake_release) -> None:
     folder = fake_release().folder
-    for name in ("load_pandas", "load_duckdb", "load_frictionless", "load_sqlite"):
+    for name in ("load_pandas", "load_duckdb", "load_polars", "load_frictionless", "load_sqlite"):
         done = subprocess.run([sys.executable, str(EXAMPLES / f"{name}.py"), str(folder)],
                               capture_output=True, text=True, timeout=120)  # fmt: skip
         assert done.returncode == 0, done.stderr

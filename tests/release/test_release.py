@@ -36,6 +36,7 @@ def test_release_layout_and_frozen_descriptor(fake_release, tmp_path: Path) -> N
         "validation/frictionless.json", "validation/report.html",
         "data/sources.csv", "data/transactions.csv", "data/build_report.csv",
         "parquet/sources.parquet", "parquet/transactions.parquet", "parquet/build_report.parquet",
+        "parquet/datapackage.json",
     }  # fmt: skip
     assert set(_files(folder)) == expected
     desc = json.loads((folder / "datapackage.json").read_text())

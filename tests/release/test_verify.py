@@ -49,7 +49,7 @@ def test_a_good_release_verifies_as_folder_and_zip(release) -> None:
         report = verify(target, use_frictionless=True)
         assert report.ok, report.problems
         assert report.name == folder.name
-        assert report.files_checked == 15
+        assert report.files_checked == 16  # with parquet/datapackage.json
     result = CliRunner().invoke(verify_command, [str(zip_path)])
     assert result.exit_code == 0, result.output
 

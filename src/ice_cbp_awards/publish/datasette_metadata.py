@@ -14,9 +14,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..export import jsonld
 from ..release import citation
 from ..release.versioning import VersionError, release_name
-from .plan import TablePlan, read_built_descriptor, site_config, table_plans
+from .plan import TablePlan, read_built_descriptor, table_plans
 from .plugin import PLUGIN_NAME
 from .queries import canned_queries, chart_specs
 
@@ -65,27 +66,57 @@ def _source(entry: dict[str, Any], descriptor: dict[str, Any]) -> dict[str, str]
     return {"source": text, "source_url": sources[0].get("path", "")}
 
 
-def links(descriptor: dict[str, Any]) -> dict[str, str]:
-    """Release page and release zip of this version, from site.yml's link templates."""
-    templates = site_config().get("links", {})
-    homepage = str(descriptor.get("homepage", "")).rstrip("/")
-    if not homepage:
-        return {}
-    version = descriptor["version"]
+# The release zip, when it lies beside the served database, is served by Datasette from here.
+RELEASE_MOUNT = "-/release"
+
+
+def release_zip(data_dir: Path, descriptor: dict[str, Any]) -> Path | None:
+    """The zip of the served release, if the site has it: <release name>.zip in the data dir,
+    or beside it when the data dir is the unpacked release folder (dist/<name>/ and
+    dist/<name>.zip). None otherwise: the site then links to no download rather than to a
+    file nothing publishes."""
     try:
-        name = release_name(descriptor["name"], version, descriptor.get("schema_version", ""))
+        name = release_name(descriptor["name"], descriptor["version"],
+                            descriptor.get("schema_version", ""))  # fmt: skip
     except VersionError:
-        name = f"{descriptor['name']}-{version}"
-    values = {"homepage": homepage, "version": version, "release_name": name}
-    return {key: template.format(**values) for key, template in templates.items()}
+        return None
+    data_dir = Path(data_dir)
+    places = [data_dir] + ([data_dir.parent] if data_dir.name == name else [])
+    return next((p / f"{name}.zip" for p in places if (p / f"{name}.zip").is_file()), None)
+
+
+def release_mounts(data_dir: Path) -> list[tuple[str, str]]:
+    """Datasette static mounts serving the release zip's folder, when there is a zip."""
+    found = release_zip(Path(data_dir), read_built_descriptor(Path(data_dir)))
+    return [(RELEASE_MOUNT, str(found.parent.resolve()))] if found else []
+
+
+def links(descriptor: dict[str, Any], data_dir: Path | None = None) -> dict[str, str]:
+    """Where the site's pages point for downloading this release: the zip it serves, if any."""
+    found = release_zip(data_dir, descriptor) if data_dir is not None else None
+    return {"release_zip": f"/{RELEASE_MOUNT}/{found.name}"} if found else {}
+
+
+def site_jsonld(descriptor: dict[str, Any], urls: dict[str, str], db: str) -> str:
+    """The home page's schema.org Dataset JSON-LD: the package, its database and its release
+    zip when the site serves one; "</" escaped so the JSON cannot close its script element."""
+    downloads = [{"path": f"/{db}.db", "mediatype": "application/vnd.sqlite3"}]
+    if urls.get("release_zip"):
+        downloads.append({"path": urls["release_zip"], "mediatype": "application/zip"})
+    try:
+        data = jsonld.dataset_jsonld(descriptor, downloads)
+    except (VersionError, KeyError):
+        return ""
+    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
 
 
 def _column_description(description: str, unit: str | None) -> str:
     return f"{description} Unit: {unit}." if unit else description
 
 
-def _table_metadata(plan: TablePlan, descriptor: dict[str, Any], db: str) -> dict[str, Any]:
-    urls = links(descriptor)
+def _table_metadata(
+    plan: TablePlan, descriptor: dict[str, Any], db: str, urls: dict[str, str]
+) -> dict[str, Any]:
     downloads = [
         f'<a href="/{db}/{plan.name}.csv?_stream=on&amp;_size=max">{plan.name}.csv</a> '
         "(every row of this table)"
@@ -127,10 +158,10 @@ def build_metadata(data_dir: Path) -> dict[str, Any]:
     db = database_name(descriptor)
     version = descriptor["version"]
     citation = cite_as(descriptor)
-    urls = links(descriptor)
+    urls = links(descriptor, Path(data_dir))
     tables: dict[str, Any] = {}
     for plan in plans:
-        tables[plan.name] = _table_metadata(plan, descriptor, db)
+        tables[plan.name] = _table_metadata(plan, descriptor, db, urls)
         if plan.fts_table:
             tables[plan.fts_table] = {"hidden": True}
     present = {p.name for p in plans}
@@ -171,6 +202,7 @@ def build_metadata(data_dir: Path) -> dict[str, Any]:
                 "version": version,
                 "cite_as": citation,
                 "release_url": urls.get("release_zip", ""),
+                "dataset_jsonld": site_jsonld(descriptor, urls, db),
                 "fts_tables": [p.fts_table for p in plans if p.fts_table],
                 "charts": chart_specs(present),
             }

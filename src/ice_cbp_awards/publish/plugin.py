@@ -31,6 +31,7 @@ def template_vars(datasette: Any) -> dict[str, Any]:
         "awards_version": cfg.get("version", ""),
         "awards_cite_as": cfg.get("cite_as", ""),
         "awards_release_url": cfg.get("release_url", ""),
+        "awards_dataset_jsonld": cfg.get("dataset_jsonld", ""),
     }
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from datasette.plugins import pm
 
 from . import plugin
-from .datasette_metadata import build_metadata
+from .datasette_metadata import build_metadata, release_mounts
 from .datasette_site import ImmutableDatabase, Site
 from .plan import PublishError, read_built_descriptor
 
@@ -117,6 +117,7 @@ def make_datasette(data_dir: Path, response_cache: bool = True) -> Site:
         metadata=metadata,
         template_dir=str(TEMPLATES_DIR),
         settings=SETTINGS,
+        static_mounts=release_mounts(files.data_dir),
     )
     name = files.db_path.stem
     ds.remove_database(name)

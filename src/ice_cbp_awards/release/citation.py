@@ -82,17 +82,41 @@ def cite_as(descriptor: Mapping[str, Any]) -> str:
     )
 
 
+# Characters LaTeX reads as commands; in BibTeX text fields they must be escaped.
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+_LATEX_SPECIAL = re.compile("|".join(re.escape(c) for c in _LATEX_SPECIALS))
+
+
+def latex_escape(text: str) -> str:
+    """Text as LaTeX prints it literally: `ICE & CBP` would stop LaTeX ("Misplaced
+    alignment tab character &")."""
+    return _LATEX_SPECIAL.sub(lambda m: _LATEX_SPECIALS[m.group(0)], text)
+
+
 def bibtex(descriptor: Mapping[str, Any]) -> str:
-    """A BibTeX @misc entry for the version."""
+    """A BibTeX @misc entry for the version; text fields LaTeX-escaped (URLs and DOIs are
+    verbatim fields, which BibTeX styles hand to `\\url`)."""
     version = descriptor["version"]
     key = f"{descriptor['name'].replace('-', '_')}_{version.replace('.', '_')}"
+    who = " and ".join(f"{{{latex_escape(name)}}}" for name in authors(descriptor))
     lines = [
         f"@misc{{{key},",
-        f"  author = {{{{{' and '.join(authors(descriptor))}}}}},",
-        f"  title = {{{{{descriptor['title']}}}}},",
+        f"  author = {{{who}}},",
+        f"  title = {{{{{latex_escape(descriptor['title'])}}}}},",
         f"  year = {{{parse_data_version(version).year}}},",
-        f"  version = {{{version}}},",
-        f"  note = {{Data set, schema {descriptor['schema_version']}}},",
+        f"  version = {{{latex_escape(version)}}},",
+        f"  note = {{Data set, schema {latex_escape(descriptor['schema_version'])}}},",
     ]
     doi = doi_of(descriptor)
     if doi:
@@ -166,20 +190,35 @@ def _spdx_licenses(descriptor: Mapping[str, Any]) -> list[str]:
             and not lic["name"].startswith("other-")]  # fmt: skip
 
 
+def cff_title(title: str) -> str:
+    """The title as CITATION.cff gives it: "&" spelled "and". cffconvert copies CFF text into
+    BibTeX unescaped, and a bare "&" stops LaTeX."""
+    return title.replace(" & ", " and ").replace("&", " and ")
+
+
+def cff_entity(name: str) -> str:
+    """An author entity's name as CITATION.cff gives it: "&" becomes "/". Not "and", which
+    BibTeX would read as a separator between two authors."""
+    return name.replace(" & ", "/").replace("&", "/")
+
+
 def citation_cff(descriptor: Mapping[str, Any], release_digest: str | None = None) -> str:
     """CITATION.cff (CFF 1.2.0, type dataset) for the descriptor's version.
 
     A release's file also lists its release digest among the identifiers.
+
+    Title and author names carry no LaTeX special character (see `cff_title`), so what
+    cffconvert makes of the file compiles.
     """
     cff: dict[str, Any] = {
         "cff-version": CFF_VERSION,
         "message": CFF_MESSAGE,
         "type": "dataset",
-        "title": descriptor["title"],
+        "title": cff_title(descriptor["title"]),
         "version": descriptor["version"],
         "date-released": release_date(descriptor),
         "abstract": descriptor.get("description", ""),
-        "authors": [{"name": name} for name in authors(descriptor)],
+        "authors": [{"name": cff_entity(name)} for name in authors(descriptor)],
     }
     doi = doi_of(descriptor)
     if doi:

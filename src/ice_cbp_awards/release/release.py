@@ -6,6 +6,8 @@ The release folder holds:
                          and under "release" the Parquet and SQLite files with theirs
     data/<resource>.csv  the build's CSVs, copied byte for byte
     parquet/<resource>.parquet
+    exports/...          OCDS release and record packages, FollowTheMoney entities,
+                         schema.org Dataset JSON-LD (docs/exports.md)
     <package>.db         the SQLite database the build wrote
     validation/...       the validation results of the build
     build_report.json    the build report
@@ -223,6 +225,15 @@ def write_citations(descriptor: dict[str, Any], folder: Path) -> str:
     return digest
 
 
+def export_files(folder: Path, descriptor: dict[str, Any]) -> list[dict[str, Any]]:
+    """Write the exports (OCDS, FollowTheMoney, schema.org JSON-LD; see docs/exports.md) into
+    the release folder; returns their entries for the descriptor's "release" files."""
+    from ..export.release_files import write_exports
+
+    return [_file_entry(folder, rel, export=kind, mediatype=mediatype)
+            for kind, rel, mediatype in write_exports(folder, descriptor)]  # fmt: skip
+
+
 def assemble(
     data_dir: Path,
     out_parent: Path,
@@ -256,6 +267,7 @@ def assemble(
                                      mediatype="application/vnd.sqlite3"))  # fmt: skip
     descriptor["created"] = release_timestamp(version).strftime("%Y-%m-%dT%H:%M:%SZ")
     with_doi(descriptor, doi)
+    files += export_files(folder, descriptor)
     v = parse_data_version(version)
     descriptor["release"] = {
         "name": name,

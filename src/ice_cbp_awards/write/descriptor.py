@@ -1,4 +1,9 @@
-"""The built descriptor: the root datapackage.json with schemas inlined and the data version."""
+"""The built descriptor: the root datapackage.json with schemas inlined and the data version.
+
+The package is a Data Package v1 `tabular-data-package` (root datapackage.json's "profile"),
+so every resource is declared a `tabular-data-resource`: a CSV with a Table Schema. The
+descriptor says nothing about the machine that built it (no raw root path).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from ..metadata import package_descriptor, resources
+
+RESOURCE_PROFILE = "tabular-data-resource"
 
 
 def built_descriptor(
@@ -20,7 +27,7 @@ def built_descriptor(
     for entry in pkg["resources"]:
         if names is not None and entry["name"] not in names:
             continue
-        entry = dict(entry)
+        entry = {"profile": RESOURCE_PROFILE, **entry}
         entry["path"] = Path(entry["path"]).name
         entry["schema"] = resources()[entry["name"]].schema
         out.append(entry)
