@@ -147,3 +147,64 @@ def test_name_variant_table_checked(reference_copy: Callable[[], Path]) -> None:
     )
     with pytest.raises(ReferenceError, match="line 2: 'PEN-LINK LIMITED' folds to its canonical"):
         load_reference(ref_dir)
+
+
+def _edit_csv(path: Path, change: Callable[[list[dict]], list[dict]]) -> None:
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    fields = list(rows[0])
+    rows = change(rows)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+
+
+def _with_mandiant(ref_dir: Path) -> None:
+    """Mandiant as its own company, owned by Google from 2022-09-12 (the acquisition's close)."""
+
+    def companies(rows: list[dict]) -> list[dict]:
+        for r in rows:
+            if r["company_id"] == "google":
+                r["recipient_aliases"] = ""
+        mandiant = {k: "" for k in rows[0]}
+        mandiant.update(company_id="mandiant", company_name="Mandiant",
+                        role="technology_company", parent_company_id="google",
+                        recipient_aliases="MANDIANT, INC.", rationale="r", citation="c")  # fmt: skip
+        return [*rows, mandiant]
+
+    def rules(rows: list[dict]) -> list[dict]:
+        rule = dict(next(r for r in rows if r["rule_id"] == "google-mandiant-recipient"))
+        rule.update(rule_id="mandiant-recipient", company_id="mandiant", effective_start_date="")
+        return [*rows, rule]
+
+    _edit_csv(ref_dir / "companies.csv", companies)
+    _edit_csv(ref_dir / "attribution_rules.csv", rules)
+    _set_ownership(
+        ref_dir,
+        ["google,alphabet,2015-10-02,,r,c", "mandiant,google,2022-09-12,,acquisition closed,c"],
+    )
+
+
+def test_mandiant_joins_google_on_the_acquisition_date(reference_copy: Callable[[], Path]) -> None:
+    """Mandiant's 2021 order is Mandiant's alone; its 2024 order is Mandiant's and, through the
+    dated Google rule, Google's: the Alphabet family counts its dollars once."""
+    ref_dir = reference_copy()
+    _with_mandiant(ref_dir)
+    rows = [
+        {"recipient": "MANDIANT, INC.", "date": "2021-09-16", "amount": 650000.0},
+        {"recipient": "MANDIANT, INC.", "date": "2024-08-02", "amount": 40480.0},
+    ]
+    out = build_curated(make_tx(rows), pd.DataFrame(), ref_dir)
+    att = out["attributions"]
+    by_year = att.groupby(att["action_date"].dt.year)["company_id"].agg(sorted).to_dict()
+    assert by_year == {2021: ["mandiant"], 2024: ["google", "mandiant"]}
+    fam = out["corporate_family_totals"].set_index(["corporate_family_id", "fiscal_year"])
+    assert fam.loc[("mandiant", 2021), "obligation_per_record_usd"] == 650000.0
+    assert fam.loc[("alphabet", 2024), "obligation_per_record_usd"] == 40480.0
+    assert fam.loc[("alphabet", 2024), "transaction_count_per_record"] == 1
+    assert fam.loc[("alphabet", 2024), "member_company_ids"] == "google ; mandiant"
+    assert ("mandiant", 2024) not in fam.index and ("alphabet", 2021) not in fam.index
+    rec = out["recipients"].set_index("recipient_name")
+    assert rec.loc["MANDIANT, INC.", "company_id"] == "mandiant"
+    assert rec.loc["MANDIANT, INC.", "parent_company_id"] == "google"  # on its last action date
+    assert rec.loc["MANDIANT, INC.", "corporate_family_id"] == "alphabet"
