@@ -167,9 +167,15 @@ def _with_mandiant(ref_dir: Path) -> None:
             if r["company_id"] == "google":
                 r["recipient_aliases"] = ""
         mandiant = {k: "" for k in rows[0]}
-        mandiant.update(company_id="mandiant", company_name="Mandiant",
-                        role="technology_company", parent_company_id="google",
-                        recipient_aliases="MANDIANT, INC.", rationale="r", citation="c")  # fmt: skip
+        mandiant.update(
+            company_id="mandiant",
+            company_name="Mandiant",
+            role="technology_company",
+            parent_company_id="google",
+            recipient_aliases="MANDIANT, INC.",
+            rationale="r",
+            citation="c",
+        )
         return [*rows, mandiant]
 
     def rules(rows: list[dict]) -> list[dict]:
