@@ -183,3 +183,18 @@ def test_coverage_bias_follows_the_slices_of_the_records() -> None:
     fam = out["corporate_family_totals"].set_index(["agency_acronym", "fiscal_year"])
     assert fam.loc[("ICE", 2022), "coverage_bias"] == "upper_bound_truncated_slice"
     assert fam.loc[("ICE", 2024), "coverage_bias"] == "mixed"
+
+
+def test_claims_leave_parent_agreement_records_out() -> None:
+    """The silent 2022 call under the AWS BPA is AWS's only through the reviewed vehicle: a
+    claim about AWS money does not count it."""
+    # a later record so that the claim's period (to 2026-03-03) lies inside the records
+    rows = [*_bpa_rows(AWS_BPA, "70CTD024FC0000017"), {"date": "2026-06-01"}]
+    out = build_curated(make_tx(rows), pd.DataFrame(), REFERENCE_DIR)
+    att = out["attributions"]
+    vehicle = set(att.loc[att["evidence_scope"] == "parent_agreement", "transaction_id"])
+    assert len(vehicle) == 2
+    records = out["claim_records"]
+    counted = records.loc[records["claim_id"] == "aws-usually-through-four-points-or-westwind"]
+    assert counted["transaction_id"].tolist() == [make_tx(rows)["transaction_id"].iloc[0]]
+    assert not vehicle & set(records["transaction_id"])
