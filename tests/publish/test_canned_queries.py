@@ -112,7 +112,8 @@ def test_agency_company_fiscal_year_totals_side_by_side(client, db_name):
 def test_award_everything(client, db_name, award):
     rows = run(client, db_name, "award_everything", award=award)
     assert [r["modification_number"] for r in rows] == ["0", "P00009", "P00010"]
-    assert all("Palantir Technologies (direct" in r["attributed_to"] for r in rows)
+    assert all("Palantir Technologies (direct, evidence transaction" in r["attributed_to"]
+               for r in rows)  # fmt: skip
     assert [bool(r["systems_mentioned"]) for r in rows] == [True, True, False]
     total = sum(t["federal_action_obligation_usd"] for t in TRANSACTIONS[:3])
     assert rows[-1]["award_cumulative_obligation_usd"] == pytest.approx(total)
@@ -123,6 +124,9 @@ def test_reseller_sales_and_for_whom(client, db_name):
     rows = run(client, db_name, "reseller_sales", reseller="dell-federal-systems")
     assert {(r["products_of"], r["sold_to"]) for r in rows} == {("Microsoft", "ICE")}
     assert [r["evidence_scope"] for r in rows] == ["transaction", "award"]
+    per_record = {r["company_agency_per_record_obligation_usd"] for r in rows}
+    inclusive = {r["company_agency_including_inherited_obligation_usd"] for r in rows}
+    assert (per_record, inclusive) == ({4_100_000.5}, {4_100_000.5})  # the inherited one is 0
     by_name = run(client, db_name, "reseller_sales", reseller="FOUR POINTS")
     assert [(r["products_of"], r["sold_to"]) for r in by_name] == [("Amazon Web Services", "CBP")]
     assert run(client, db_name, "reseller_sales", reseller="") == []
