@@ -318,7 +318,7 @@ def build_summary(
         "rows": {k: int(len(v)) for k, v in tables.items()},
         "raw_rows": totals,
         "coverage_flags": flagged[
-            ["source_id", "agency_acronym", "fiscal_year", "coverage_flags"]
+            ["source_id", "agency_acronym", "fiscal_year", "coverage_flags", "coverage_bias"]
         ].to_dict(orient="records"),
         "timings_seconds": timings,
     }

@@ -454,9 +454,19 @@ def test_parent_agreements_measured(curated: dict[str, pd.DataFrame]) -> None:
     assert int(att["is_evidence_after_record"].sum()) == 30
 
 
-def test_truncated_slices_make_upper_bounds(curated: dict[str, pd.DataFrame]) -> None:
-    """CBP FY2021, ICE FY2022 and ICE FY2023 are truncated pulls: every company total drawn
-    from them says so, and no other does."""
+def test_truncated_slices_make_upper_bounds(
+    curated: dict[str, pd.DataFrame], build_report: pd.DataFrame
+) -> None:
+    """CBP FY2021, ICE FY2022 and ICE FY2023 are truncated pulls: build_report says their
+    totals are upper bounds, every company total drawn from them says so, and no other does."""
+    bias = build_report.groupby("coverage_bias").size().to_dict()
+    assert bias == {"minimum": 9, "not_transactions": 6, "upper_bound_truncated_slice": 3}
+    upper = build_report[build_report["coverage_bias"] == "upper_bound_truncated_slice"]
+    assert set(zip(upper["agency_acronym"], upper["fiscal_year"], strict=True)) == {
+        ("CBP", 2021),
+        ("ICE", 2022),
+        ("ICE", 2023),
+    }
     ct = curated["company_totals"]
     cut = {("CBP", 2021), ("ICE", 2022), ("ICE", 2023)}
     flagged = set(
