@@ -374,7 +374,9 @@ def curated_tables(core: dict[str, pd.DataFrame], steps: Steps) -> dict[str, pd.
     from .curate import build_curated
 
     with steps.step("curate (attributions, systems, totals, claims)"):
-        return build_curated(core["transactions"], core["awards"], REFERENCE_DIR)
+        return build_curated(
+            core["transactions"], core["awards"], REFERENCE_DIR, core["build_report"]
+        )
 
 
 def write_database(data_dir: Path, version: str) -> float:
@@ -411,7 +413,7 @@ def build_summary(
         "rows": {k: int(len(v)) for k, v in tables.items()},
         "raw_rows": totals,
         "coverage_flags": flagged[
-            ["source_id", "agency_acronym", "fiscal_year", "coverage_flags"]
+            ["source_id", "agency_acronym", "fiscal_year", "coverage_flags", "coverage_bias"]
         ].to_dict(orient="records"),
         "timings_seconds": timings,
     }

@@ -17,7 +17,8 @@ from ice_cbp_awards.paths import REFERENCE_DIR
 
 def make_tx(rows: list[dict]) -> pd.DataFrame:
     """Transactions with the columns curation reads. Each row dict may give recipient,
-    description, date, amount, award (a PIID), mod, agency, psc, naics."""
+    description, date, amount, award (a PIID), parent (the parent vehicle's PIID), mod, agency,
+    psc, naics."""
     out = []
     for i, r in enumerate(rows):
         agency = r.get("agency", "ICE")
@@ -31,6 +32,7 @@ def make_tx(rows: list[dict]) -> pd.DataFrame:
                 "transaction_id": "tx-" + hashlib.sha256(f"{key}|{mod}".encode()).hexdigest()[:20],
                 "award_id_usaspending": key,
                 "award_id_piid": piid,
+                "parent_award_id_piid": r.get("parent", ""),
                 "modification_number": mod,
                 "action_date": date,
                 "fiscal_year": date.year + (1 if date.month >= 10 else 0),

@@ -114,6 +114,10 @@ def test_every_resource_has_exactly_its_schema_and_key_order(
         "system_mentions",
         "recipients",
         "company_totals",
+        "corporate_family_totals",
+        "parent_agreements",
+        "ownership",
+        "recipient_name_variants",
         "claims",
         "claim_records",
         "review_candidates",
@@ -173,15 +177,21 @@ def test_company_totals_keep_products_and_services_apart(
     t = built["company_totals"].set_index(["agency_acronym", "company_id", "fiscal_year"])
     ms = t.loc[("ICE", "microsoft", 2024)]
     assert ms["direct_obligation_usd"] == 0
-    assert ms["reseller_obligation_usd"] == 1050.0
-    assert ms["reseller_transaction_count"] == 3
-    assert ms["reseller_award_inherited_obligation_usd"] == -200.0
-    assert ms["products_obligation_usd"] == 1050.0
+    # headline: the two records whose own words name Microsoft; inclusive: plus the closeout
+    assert (ms["obligation_per_record_usd"], ms["transaction_count_per_record"]) == (1250.0, 2)
+    assert ms["reseller_per_record_obligation_usd"] == 1250.0
+    assert (ms["inherited_obligation_usd"], ms["inherited_transaction_count"]) == (-200.0, 1)
+    assert ms["obligation_including_inherited_usd"] == 1050.0
+    assert ms["transaction_count_including_inherited"] == 3
+    assert ms["inherited_evidence_after_record_transaction_count"] == 0
+    assert ms["parent_agreement_obligation_usd"] == 0
     assert (ms["platform_services_obligation_usd"], ms["platform_services_transaction_count"]) == (
         500.0,
         1,
     )
-    assert t.loc[("ICE", "palantir", 2025), "products_transaction_count"] == 2
+    assert t.loc[("ICE", "palantir", 2025), "transaction_count_per_record"] == 2
+    # no build report: nothing is flagged, every figure is a minimum
+    assert set(t["coverage_bias"]) == {"minimum"} and set(t["truncated_slice_ids"]) == {""}
 
 
 def test_claims_checked_against_the_records(built: dict[str, pd.DataFrame]) -> None:

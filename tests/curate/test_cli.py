@@ -68,5 +68,6 @@ def test_companies_doc_writes_the_page(tmp_path: Path) -> None:
     result = CliRunner().invoke(companies_doc, ["--data-dir", str(data), "--out", str(out)])
     assert result.exit_code == 0, result.output
     page = out.read_text(encoding="utf-8")
-    assert "| Palantir Technologies (`palantir`) |  | 10 | 1 | 10 |" in page
-    assert "| Microsoft (`microsoft`) |  | 50 | 1 | 0 | 50 |" in page
+    # per record, its count, including inherited, parent agreement, direct, reseller per record
+    assert "| Palantir Technologies (`palantir`) |  | 10 | 1 | 10 | 0 | 10 | 0 |" in page
+    assert "| Microsoft (`microsoft`) |  | 50 | 1 | 50 | 0 | 0 | 50 |" in page

@@ -203,8 +203,14 @@ def transactions(built_data_dir: Path) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def curated(transactions: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    return build_curated(transactions, pd.DataFrame(), REFERENCE_DIR)
+def build_report(built_data_dir: Path) -> pd.DataFrame:
+    report = pd.read_csv(built_data_dir / "build_report.csv", dtype=str, keep_default_na=False)
+    return report.astype({"fiscal_year": "int64"})
+
+
+@pytest.fixture(scope="module")
+def curated(transactions: pd.DataFrame, build_report: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    return build_curated(transactions, pd.DataFrame(), REFERENCE_DIR, build_report)
 
 
 def test_precision_every_attributing_recipient_is_expected(
@@ -310,7 +316,16 @@ def test_evidence_is_in_the_records(
         texts = ev.loc[sel, field].str.upper().tolist()
         words = att.loc[sel, "matched_text"].str.upper().tolist()
         assert all(w in t for w, t in zip(words, texts, strict=True)), field
-    assert (ev["award_id_usaspending"].to_numpy() == att["award_id_usaspending"].to_numpy()).all()
+    # award-inherited evidence is in the same award; parent-agreement evidence under the same
+    # parent vehicle; per-record evidence is the record itself
+    scope = att["evidence_scope"].to_numpy()
+    same_award = ev["award_id_usaspending"].to_numpy() == att["award_id_usaspending"].to_numpy()
+    assert same_award[scope != "parent_agreement"].all()
+    parent = tx.loc[att["transaction_id"], "parent_award_id_piid"].to_numpy()
+    same_parent = ev["parent_award_id_piid"].to_numpy() == parent
+    assert same_parent[scope == "parent_agreement"].all()
+    own = att["evidence_transaction_id"].to_numpy() == att["transaction_id"].to_numpy()
+    assert (own == (scope == "transaction")).all()
     assert set(att["transaction_id"]) <= set(tx.index)
     assert not att.duplicated(["transaction_id", "company_id"]).any()
 
@@ -323,10 +338,13 @@ def _write(frames: dict[str, pd.DataFrame], out: Path) -> dict[str, bytes]:
 
 
 def test_rebuild_twice_is_byte_identical(
-    curated: dict[str, pd.DataFrame], transactions: pd.DataFrame, tmp_path: Path
+    curated: dict[str, pd.DataFrame],
+    transactions: pd.DataFrame,
+    build_report: pd.DataFrame,
+    tmp_path: Path,
 ) -> None:
     again = build_curated(
-        transactions.sample(frac=1.0, random_state=1), pd.DataFrame(), REFERENCE_DIR
+        transactions.sample(frac=1.0, random_state=1), pd.DataFrame(), REFERENCE_DIR, build_report
     )
     assert _write(curated, tmp_path / "a") == _write(again, tmp_path / "b")
 
@@ -351,3 +369,131 @@ def test_companies_page_lists_companies_with_counts(
     assert "| 318,692,423 | 34 |" in pal
     assert "| Dell Federal Systems (`dell-federal-systems`)" in page
     assert "| Investigative Case Management (`icm`)" in page
+
+
+# Per-record and inclusive figures of the four companies of the WIRED reporting (2026-03-03),
+# direct plus reseller, action dates 2023-01-01 to 2026-03-03, measured on the 2026-08-22
+# snapshot: (USD, transactions) per record; including award-inherited records; through a
+# reviewed parent agreement.
+FOUR_COMPANIES_2023_2026 = {
+    ("palantir", "ICE"): ((122_021_144.56, 13), (122_021_144.56, 13), (0.0, 0)),
+    ("palantir", "CBP"): ((0.0, 0), (0.0, 0), (0.0, 0)),
+    ("microsoft", "ICE"): ((81_670_552.28, 62), (91_776_777.82, 71), (2_097_146.30, 2)),
+    ("microsoft", "CBP"): ((78_160_857.24, 12), (114_188_860.86, 23), (0.0, 0)),
+    ("aws", "ICE"): ((51_779_296.49, 7), (71_579_545.70, 16), (1_932_990.86, 2)),
+    ("aws", "CBP"): ((142_585_301.24, 47), (220_243_246.38, 58), (0.0, 0)),
+    ("google", "ICE"): ((962_443.22, 7), (1_373_442.09, 9), (0.0, 0)),
+    ("google", "CBP"): ((7_184_424.98, 9), (7_318_979.63, 13), (0.0, 0)),
+}
+
+
+def _figure(rows: pd.DataFrame) -> tuple[float, int]:
+    return round(float(rows["federal_action_obligation_usd"].sum()), 2), len(rows)
+
+
+def test_per_record_and_inclusive_totals_of_the_four_companies(
+    curated: dict[str, pd.DataFrame],
+) -> None:
+    att = curated["attributions"]
+    att = att[
+        att["relationship"].isin(["direct", "reseller"])
+        & (att["action_date"] >= pd.Timestamp("2023-01-01"))
+        & (att["action_date"] <= pd.Timestamp("2026-03-03"))
+    ]
+    for (company, agency), expected in FOUR_COMPANIES_2023_2026.items():
+        a = att[(att["company_id"] == company) & (att["agency_acronym"] == agency)]
+        scope = a["evidence_scope"]
+        got = (
+            _figure(a[scope == "transaction"]),
+            _figure(a[scope.isin(["transaction", "award"])]),
+            _figure(a[scope == "parent_agreement"]),
+        )
+        assert got == expected, (company, agency)
+
+
+def test_company_totals_agree_with_their_attributions(
+    curated: dict[str, pd.DataFrame],
+) -> None:
+    """Per fiscal year, the three published figures are sums of the attributions by scope."""
+    ct = curated["company_totals"].set_index(["agency_acronym", "company_id", "fiscal_year"])
+    att = curated["attributions"]
+    att = att[att["relationship"].isin(["direct", "reseller"])]
+    keys = ["agency_acronym", "company_id", "fiscal_year"]
+    for scopes, column in (
+        (["transaction"], "obligation_per_record_usd"),
+        (["transaction", "award"], "obligation_including_inherited_usd"),
+        (["parent_agreement"], "parent_agreement_obligation_usd"),
+    ):
+        sums = (
+            att[att["evidence_scope"].isin(scopes)]
+            .groupby(keys)["federal_action_obligation_usd"]
+            .sum()
+        )
+        assert ct.loc[sums.index, column].to_numpy() == pytest.approx(sums.to_numpy(), abs=0.01)
+    aws_ice_2023 = ct.loc[("ICE", "aws", 2023)]
+    assert aws_ice_2023["obligation_per_record_usd"] == 0.0
+    assert aws_ice_2023["obligation_including_inherited_usd"] == 17_099_012.78
+    assert aws_ice_2023["inherited_evidence_after_record_transaction_count"] == 4
+
+
+def test_parent_agreements_measured(curated: dict[str, pd.DataFrame]) -> None:
+    att = curated["attributions"]
+    pa = att[att["evidence_scope"] == "parent_agreement"]
+    got = {
+        key: _figure(rows) for key, rows in pa.groupby(["company_id", "agency_acronym"], sort=True)
+    }
+    assert got == {
+        ("adobe", "CBP"): (2_343_435.09, 4),
+        ("adobe", "ICE"): (671_628.00, 9),
+        ("aws", "ICE"): (14_221_848.74, 4),
+        ("google", "ICE"): (355_461.05, 2),
+        ("microsoft", "ICE"): (9_577_924.89, 4),
+        ("salesforce", "ICE"): (7_739.15, 8),
+    }
+    assert set(pa["relationship"]) == {"reseller"}
+    assert int(att["is_evidence_after_record"].sum()) == 30
+
+
+def test_truncated_slices_make_upper_bounds(
+    curated: dict[str, pd.DataFrame], build_report: pd.DataFrame
+) -> None:
+    """CBP FY2021, ICE FY2022 and ICE FY2023 are truncated pulls: build_report says their
+    totals are upper bounds, every company total drawn from them says so, and no other does."""
+    bias = build_report.groupby("coverage_bias").size().to_dict()
+    assert bias == {"minimum": 9, "not_transactions": 6, "upper_bound_truncated_slice": 3}
+    upper = build_report[build_report["coverage_bias"] == "upper_bound_truncated_slice"]
+    assert set(zip(upper["agency_acronym"], upper["fiscal_year"], strict=True)) == {
+        ("CBP", 2021),
+        ("ICE", 2022),
+        ("ICE", 2023),
+    }
+    ct = curated["company_totals"]
+    cut = {("CBP", 2021), ("ICE", 2022), ("ICE", 2023)}
+    flagged = set(
+        zip(
+            ct.loc[ct["coverage_bias"] != "minimum", "agency_acronym"],
+            ct.loc[ct["coverage_bias"] != "minimum", "fiscal_year"],
+            strict=True,
+        )
+    )
+    assert flagged == cut
+    rows = ct[
+        [(a, fy) in cut for a, fy in zip(ct["agency_acronym"], ct["fiscal_year"], strict=True)]
+    ]
+    assert set(rows["coverage_bias"]) == {"upper_bound_truncated_slice"}
+    assert (ct["coverage_bias"] != "minimum").sum() == 40
+
+
+def test_corporate_families_and_parents(curated: dict[str, pd.DataFrame]) -> None:
+    rec = curated["recipients"].set_index("recipient_name")
+    assert rec.loc["AMAZON WEB SERVICES, INC.", "parent_company_id"] == "amazon"
+    assert rec.loc["DELL FEDERAL SYSTEMS L.P", "corporate_family_id"] == "dell-technologies"
+    assert rec.loc["UNIFIRST CORPORATION", "recipient_name_variants"] == (
+        "UNI FIRST CORP ; UNIFIRST CORP ; UNIFIRST CORPORATION"
+    )
+    fam = curated["corporate_family_totals"]
+    ct = curated["company_totals"]
+    # families of one company add up to that company; a family counts each dollar once
+    assert fam["obligation_per_record_usd"].sum() == pytest.approx(
+        ct["obligation_per_record_usd"].sum(), abs=0.01
+    )

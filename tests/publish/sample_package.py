@@ -291,6 +291,9 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "negative_amount_count": 0,
             "zero_amount_count": 0,
             "total_obligation_usd": 1.0,
+            # the CBP slice is flagged as a truncated pull: its figures are upper bounds
+            "coverage_flags": "suspected_truncation" if agency == "CBP" else "",
+            "coverage_bias": "upper_bound_truncated_slice" if agency == "CBP" else "minimum",
         }
         for agency, n in (("CBP", 1), ("ICE", 4))
     ],
@@ -395,6 +398,9 @@ ATTRIBUTIONS = [
         "matched_text": text,
         "evidence_scope": scope,
         "evidence_transaction_id": evidence,
+        "is_evidence_after_record": str(
+            _TX[evidence]["action_date"] > _TX[tx]["action_date"]
+        ).lower(),
         "recipient_id": RECIPIENT_IDS[_TX[tx]["recipient_name"]],
         "rule_set_version": RULE_SET,
     }
@@ -415,6 +421,48 @@ SYSTEM_MENTIONS = [
 ]
 
 
+COMPANY_TOTAL_PARTS = {
+    # part: (usd column, count column, relationships, evidence scopes)
+    "per_record": (
+        "obligation_per_record_usd",
+        "transaction_count_per_record",
+        ("direct", "reseller"),
+        ("transaction",),
+    ),
+    "including_inherited": (
+        "obligation_including_inherited_usd",
+        "transaction_count_including_inherited",
+        ("direct", "reseller"),
+        ("transaction", "award"),
+    ),
+    "inherited": (
+        "inherited_obligation_usd",
+        "inherited_transaction_count",
+        ("direct", "reseller"),
+        ("award",),
+    ),
+    "parent_agreement": (
+        "parent_agreement_obligation_usd",
+        "parent_agreement_transaction_count",
+        ("direct", "reseller"),
+        ("parent_agreement",),
+    ),
+    "direct": ("direct_obligation_usd", "direct_transaction_count", ("direct",), None),
+    "reseller_per_record": (
+        "reseller_per_record_obligation_usd",
+        "reseller_per_record_transaction_count",
+        ("reseller",),
+        ("transaction",),
+    ),
+    "platform_services": (
+        "platform_services_obligation_usd",
+        "platform_services_transaction_count",
+        ("platform_services",),
+        None,
+    ),
+}
+
+
 def _company_totals() -> list[dict[str, Any]]:
     out: dict[tuple, dict[str, Any]] = {}
     for a in ATTRIBUTIONS:
@@ -425,29 +473,26 @@ def _company_totals() -> list[dict[str, Any]]:
                 "agency_acronym": key[0],
                 "company_id": key[1],
                 "fiscal_year": key[2],
-                **{
-                    f"{k}_{m}": 0
-                    for k in (
-                        "products",
-                        "direct",
-                        "reseller",
-                        "reseller_award_inherited",
-                        "platform_services",
-                    )
-                    for m in ("obligation_usd", "transaction_count")
-                },
+                **{c: 0 for u, n, _, _ in COMPANY_TOTAL_PARTS.values() for c in (u, n)},
+                "inherited_evidence_after_record_transaction_count": 0,
+                "coverage_bias": "minimum",
+                "truncated_slice_ids": "",
+                **(
+                    {
+                        "coverage_bias": "upper_bound_truncated_slice",
+                        "truncated_slice_ids": f"{SOURCE} CBP",
+                    }
+                    if key[:1] == ("CBP",) and key[2] == 2025
+                    else {}
+                ),
                 "rule_set_version": RULE_SET,
             },
         )
         amount = a["federal_action_obligation_usd"]
-        kinds = [a["relationship"]]
-        if a["relationship"] in ("direct", "reseller"):
-            kinds.append("products")
-        if a["relationship"] == "reseller" and a["evidence_scope"] == "award":
-            kinds.append("reseller_award_inherited")
-        for k in kinds:
-            row[f"{k}_obligation_usd"] = round(row[f"{k}_obligation_usd"] + amount, 2)
-            row[f"{k}_transaction_count"] += 1
+        for usd_col, count_col, rels, scopes in COMPANY_TOTAL_PARTS.values():
+            if a["relationship"] in rels and (scopes is None or a["evidence_scope"] in scopes):
+                row[usd_col] = round(row[usd_col] + amount, 2)
+                row[count_col] += 1
     return [out[k] for k in sorted(out)]
 
 

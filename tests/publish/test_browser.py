@@ -152,7 +152,7 @@ def test_canned_query_with_parameters(page, server):
     page.fill("input[name=end_date]", "2026-09-30")
     page.locator("form.sql input[type=submit]").click()
     page.wait_for_url("**company=palantir**")
-    totals = page.locator("td.col-agency_total_obligation_usd").all_inner_texts()
+    totals = page.locator("td.col-agency_per_record_obligation_usd").all_inner_texts()
     assert totals == ["$29,898,233.68", "$29,898,233.68"]
     links = page.locator("td.col-award_page_url a").all()
     assert links and links[0].get_attribute("href").startswith("https://www.usaspending.gov/")

@@ -45,7 +45,9 @@ def test_company_products_by_agency_between_two_dates(client, db_name):
     ]
     assert [r["transaction_id"] for r in rows] == [t["transaction_id"] for t in expected]
     total = round(sum(t["federal_action_obligation_usd"] for t in expected), 2)
-    assert {r["agency_total_obligation_usd"] for r in rows} == {total}
+    assert {r["agency_per_record_obligation_usd"] for r in rows} == {total}
+    assert {r["agency_including_inherited_obligation_usd"] for r in rows} == {total}
+    assert {r["evidence_scope"] for r in rows} == {"transaction"}
     assert all(r["award_page_url"].startswith("https://www.usaspending.gov/award/") for r in rows)
     # By name, case-insensitively; no dates means all of them; other companies stay out.
     everything = run(
@@ -63,32 +65,55 @@ def test_company_products_by_agency_between_two_dates(client, db_name):
     )
 
 
-def test_agency_company_fiscal_year_totals_by_relationship(client, db_name):
+def test_company_products_per_record_by_default_inherited_on_request(client, db_name):
+    """Microsoft: one record names it (2024), one inherits it from that record (2025)."""
+    base = {"company": "microsoft", "start_date": "", "end_date": ""}
+    default = run(client, db_name, "company_products_by_agency", **base, scope="")
+    assert [r["transaction_id"] for r in default] == ["tx-00000000000000000004"]
+    both = run(client, db_name, "company_products_by_agency", **base, scope="inherited")
+    assert [(r["transaction_id"], r["evidence_scope"]) for r in both] == [
+        ("tx-00000000000000000004", "transaction"),
+        ("tx-00000000000000000005", "award"),
+    ]
+    assert [r["is_evidence_after_record"] for r in both] == [0, 0]
+    for rows in (default, both):
+        assert {r["agency_per_record_transaction_count"] for r in rows} == {1}
+        assert {r["agency_including_inherited_transaction_count"] for r in rows} == {2}
+    aws = run(client, db_name, "company_products_by_agency", company="aws", start_date="",
+              end_date="", scope="all")  # fmt: skip
+    assert [r["slice_coverage_bias"] for r in aws] == ["upper_bound_truncated_slice"]
+
+
+def test_agency_company_fiscal_year_totals_side_by_side(client, db_name):
     rows = run(client, db_name, "agency_company_fiscal_year_totals", agency="", company="")
-    expected: dict[tuple, float] = {}
+    per_record: dict[tuple, float] = {}
+    inclusive: dict[tuple, float] = {}
     for a in ATTRIBUTIONS:
-        key = (a["agency_acronym"], a["company_id"], a["fiscal_year"], a["relationship"])
-        expected[key] = round(expected.get(key, 0.0) + a["federal_action_obligation_usd"], 2)
-    got = {
-        (r["agency_acronym"], r["company_id"], r["fiscal_year"], r["relationship"]): r[
-            "obligation_usd"
-        ]
-        for r in rows
-    }
-    assert got == expected
+        key = (a["agency_acronym"], a["company_id"], a["fiscal_year"])
+        amount = a["federal_action_obligation_usd"]
+        per_record.setdefault(key, 0.0)
+        inclusive[key] = round(inclusive.get(key, 0.0) + amount, 2)
+        if a["evidence_scope"] == "transaction":
+            per_record[key] = round(per_record[key] + amount, 2)
+    key_of = lambda r: (r["agency_acronym"], r["company_id"], r["fiscal_year"])  # noqa: E731
+    assert {key_of(r): r["obligation_per_record_usd"] for r in rows} == per_record
+    assert {key_of(r): r["obligation_including_inherited_usd"] for r in rows} == inclusive
+    ms = [r for r in rows if r["company_id"] == "microsoft" and r["fiscal_year"] == 2025]
+    assert [(r["obligation_per_record_usd"], r["transaction_count_including_inherited"])
+            for r in ms] == [(0.0, 1)]  # fmt: skip
     ice = run(client, db_name, "agency_company_fiscal_year_totals", agency="ice", company="")
     assert {r["agency_acronym"] for r in ice} == {"ICE"}
     one = run(client, db_name, "agency_company_fiscal_year_totals", agency="", company="aws")
-    assert [(r["company_name"], r["transaction_count"]) for r in one] == [
-        ("Amazon Web Services", 1)
-    ]
+    got = [(r["company_name"], r["transaction_count_per_record"], r["coverage_bias"]) for r in one]
+    assert got == [("Amazon Web Services", 1, "upper_bound_truncated_slice")]
 
 
 @pytest.mark.parametrize("award", [PALANTIR_PIID, PALANTIR_KEY, PALANTIR_PIID.lower()])
 def test_award_everything(client, db_name, award):
     rows = run(client, db_name, "award_everything", award=award)
     assert [r["modification_number"] for r in rows] == ["0", "P00009", "P00010"]
-    assert all("Palantir Technologies (direct" in r["attributed_to"] for r in rows)
+    assert all("Palantir Technologies (direct, evidence transaction" in r["attributed_to"]
+               for r in rows)  # fmt: skip
     assert [bool(r["systems_mentioned"]) for r in rows] == [True, True, False]
     total = sum(t["federal_action_obligation_usd"] for t in TRANSACTIONS[:3])
     assert rows[-1]["award_cumulative_obligation_usd"] == pytest.approx(total)
@@ -99,6 +124,9 @@ def test_reseller_sales_and_for_whom(client, db_name):
     rows = run(client, db_name, "reseller_sales", reseller="dell-federal-systems")
     assert {(r["products_of"], r["sold_to"]) for r in rows} == {("Microsoft", "ICE")}
     assert [r["evidence_scope"] for r in rows] == ["transaction", "award"]
+    per_record = {r["company_agency_per_record_obligation_usd"] for r in rows}
+    inclusive = {r["company_agency_including_inherited_obligation_usd"] for r in rows}
+    assert (per_record, inclusive) == ({4_100_000.5}, {4_100_000.5})  # the inherited one is 0
     by_name = run(client, db_name, "reseller_sales", reseller="FOUR POINTS")
     assert [(r["products_of"], r["sold_to"]) for r in by_name] == [("Amazon Web Services", "CBP")]
     assert run(client, db_name, "reseller_sales", reseller="") == []
@@ -131,6 +159,10 @@ def test_company_fiscal_year_totals_feed_the_chart(client, db_name):
     palantir_2025 = by_key[("ICE", "Palantir Technologies", 2025)]
     assert palantir_2025["obligation_usd"] == round(29_898_236.0 - 2.32, 2)
     assert palantir_2025["transaction_count"] == 2
+    assert palantir_2025["coverage_bias"] == "minimum"
+    ms_2025 = by_key[("ICE", "Microsoft", 2025)]
+    assert (ms_2025["obligation_usd"], ms_2025["transaction_count"]) == (0.0, 0)
+    assert ms_2025["transaction_count_including_inherited"] == 1
 
 
 def test_every_query_runs_with_its_example_and_with_empty_parameters(client, db_name):

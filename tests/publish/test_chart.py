@@ -85,3 +85,25 @@ def test_names_are_escaped():
 def test_no_rows_gives_an_empty_chart():
     svg = grouped_bar_svg([], "fy", "usd", "company", "agency", "Empty")
     assert 'class="bar"' not in svg and svg.endswith("</svg>")
+
+
+def test_inclusive_figure_as_outline_and_upper_bounds_marked():
+    rows = [
+        {"agency": "ICE", "fy": 2024, "company": "AWS", "usd": 50.0, "incl": 100.0,
+         "bias": "minimum"},
+        {"agency": "ICE", "fy": 2025, "company": "AWS", "usd": 80.0, "incl": 80.0,
+         "bias": "upper_bound_truncated_slice"},
+    ]  # fmt: skip
+    svg = grouped_bar_svg(rows, "fy", "usd", "company", "agency", "T", outline="incl", note="bias")
+    bars = {b["title"]: b for b in _bars(svg)}
+    assert set(bars) == {
+        "AWS, ICE, 2024: $50.00; incl: $100.00",
+        "AWS, ICE, 2025: $80.00; incl: $80.00; upper_bound_truncated_slice",
+    }
+    outlines = re.findall(r'<rect class="bar-outline" x="[\d.]+" y="[\d.]+" width="[\d.]+" '
+                          r'height="([\d.]+)"', svg)  # fmt: skip
+    # only where the inclusive figure differs, twice the headline's height
+    assert len(outlines) == 1
+    h50 = float(bars["AWS, ICE, 2024: $50.00; incl: $100.00"]["h"])
+    assert float(outlines[0]) == pytest.approx(2 * h50, rel=0.02)
+    assert svg.count('class="bar-note"') == 1

@@ -53,3 +53,39 @@ def test_every_published_query_runs_on_the_real_data(real_client, built_data_dir
         example = load_queries()[name]["example"]
         r = real_client.get(f"/{db}/{name}.json?_shape=array&" + urlencode(example))
         assert r.status == 200, (name, r.text[:300])
+
+
+def test_company_query_gives_per_record_and_inclusive_totals(real_client, built_data_dir):
+    """AWS at ICE and CBP, 2023-01-01 to 2026-03-03, on the 2026-08-22 snapshot: per-record rows
+    by default, the inherited ones on request, both totals on every row."""
+    db = site_files(built_data_dir).package_name
+    params = {"company": "aws", "start_date": "2023-01-01", "end_date": "2026-03-03"}
+
+    def rows(scope: str) -> list[dict]:
+        query = urlencode({**params, "scope": scope})
+        r = real_client.get(f"/{db}/company_products_by_agency.json?_shape=array&{query}")
+        assert r.status == 200, r.text[:300]
+        return r.json
+
+    default, inherited, everything = rows(""), rows("inherited"), rows("all")
+    assert {r["evidence_scope"] for r in default} == {"transaction"}
+    assert len(default) == 7 + 47 and len(inherited) == 16 + 58 and len(everything) == 76
+    for got in (default, inherited, everything):
+        totals = {
+            (
+                r["agency_acronym"],
+                r["agency_per_record_obligation_usd"],
+                r["agency_including_inherited_obligation_usd"],
+                r["agency_parent_agreement_obligation_usd"],
+            )
+            for r in got
+        }
+        assert totals == {
+            ("ICE", 51_779_296.49, 71_579_545.7, 1_932_990.86),
+            ("CBP", 142_585_301.24, 220_243_246.38, 0.0),
+        }
+    # ICE FY2023 is a truncated slice: its records say so
+    ice_2023 = [r for r in inherited if r["agency_acronym"] == "ICE" and r["fiscal_year"] == 2023]
+    assert ice_2023 and {r["slice_coverage_bias"] for r in ice_2023} == {
+        "upper_bound_truncated_slice"
+    }

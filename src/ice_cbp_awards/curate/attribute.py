@@ -13,6 +13,15 @@ modifications say "EXERCISE OPTION PERIOD 2". Such a transaction, in the same aw
 reseller attribution and with a reseller recipient, inherits the attribution with
 evidence_scope 'award' and the id of the earliest transaction that holds the words; a
 transaction whose own words were excluded by a rule of that company does not inherit it.
+
+A call under a parent vehicle (BPA, IDIQ) that reference/parent_agreements.csv reviews as one
+platform's, and that neither it nor its award names, gets the row's relationship with
+evidence_scope 'parent_agreement' and the earliest transaction under the vehicle whose own words
+name the company. The vehicle is never inferred: without a reviewed row nothing happens, and a row
+whose proving awards carry no per-record attribution in the records applies to nothing.
+
+Every attribution says whether its evidence is dated after the record (is_evidence_after_record):
+an inherited attribution can rest on a later modification that first named the product.
 """
 
 from __future__ import annotations
@@ -23,7 +32,7 @@ import pandas as pd
 from .columns import codes_only, take
 from .ids import stable_ids
 from .recipients import RecipientLinks
-from .reference import Reference
+from .reference import Reference, split_list
 from .textmatch import Pattern, find_matches, word_offsets
 
 RELATIONSHIP_ORDER = {"direct": 0, "reseller": 1, "platform_services": 2}
@@ -139,8 +148,69 @@ def attribute(tx: pd.DataFrame, links: RecipientLinks, ref: Reference) -> pd.Dat
     best = cand.drop_duplicates(["row", "company_id"]).drop(columns=["order", "match_start"])
     best = best.assign(evidence_row=best["row"], evidence_scope="transaction")
     inherited = inherit_reseller(tx, links, best, excluded, groups)
-    out = pd.concat([best, inherited], ignore_index=True)
+    found = pd.concat([best, inherited], ignore_index=True)
+    vehicle = inherit_parent_agreement(tx, links, found, excluded, groups, ref)
+    out = pd.concat([found, vehicle], ignore_index=True)
+    out["is_evidence_after_record"] = dates[out["evidence_row"].to_numpy()] > dates[out["row"]]
     return out.sort_values(["row", "company_id"], ignore_index=True)
+
+
+def inherit_parent_agreement(
+    tx: pd.DataFrame,
+    links: RecipientLinks,
+    found: pd.DataFrame,
+    excluded: pd.DataFrame,
+    groups: dict[str, set[str]],
+    ref: Reference,
+) -> pd.DataFrame:
+    """Attributions through reviewed parent vehicles, for calls that nothing else attributes to
+    the vehicle's company. Evidence: the earliest per-record attribution of that company among the
+    calls of the proving awards (none: the row applies to nothing)."""
+    pa = ref.parent_agreements
+    empty = found.iloc[0:0]
+    if pa.empty or "parent_award_id_piid" not in tx:
+        return empty
+    parent = tx["parent_award_id_piid"].to_numpy(dtype=object)
+    rows = np.flatnonzero(np.isin(parent, pa["parent_award_id_piid"].to_numpy()))
+    if not len(rows):
+        return empty
+    proofs = pa.assign(proof=pa["proving_award_piids"].map(split_list)).explode("proof")
+    ev = found[found["evidence_scope"] == "transaction"]
+    ev = ev.assign(
+        parent=parent[ev["row"].to_numpy()],
+        proof=take(tx["award_id_piid"], ev["row"].to_numpy()),
+        date=tx["action_date"].to_numpy()[ev["row"].to_numpy()],
+        tid=take(tx["transaction_id"], ev["row"].to_numpy()),
+    ).merge(
+        proofs[["parent_award_id_piid", "company_id", "proof"]].rename(
+            columns={"parent_award_id_piid": "parent"}
+        ),
+        on=["parent", "company_id", "proof"],
+    )
+    ev = ev.sort_values(["parent", "date", "tid"]).drop_duplicates("parent")
+    ev = ev.merge(pa[["parent_award_id_piid", "relationship"]], left_on="parent",
+                  right_on="parent_award_id_piid", suffixes=("_evidence", ""))  # fmt: skip
+    calls = pd.DataFrame(
+        {
+            "row": rows,
+            "parent": parent[rows],
+            "role": links.column("recipient_role", rows),
+            "recipient_company": links.column("company_id", rows),
+        }
+    ).merge(
+        ev[["parent", "company_id", "relationship", "rule_id", "matched_field", "matched_text",
+            "row"]].rename(columns={"row": "evidence_row"}),
+        on="parent",
+    )  # fmt: skip
+    wanted = np.where(calls["role"].to_numpy() == "reseller", "reseller", "platform_services")
+    calls = calls[calls["relationship"].to_numpy() == wanted]
+    done = pd.concat([found[["row", "company_id"]], excluded], ignore_index=True)
+    calls = calls[~_pairs_in(calls[["row", "company_id"]], done)]
+    own = _in_group(calls["recipient_company"].to_numpy(), calls["company_id"], groups)
+    calls = calls[~own]
+    return calls.drop(columns=["parent", "role", "recipient_company"]).assign(
+        evidence_scope="parent_agreement"
+    )[list(found.columns)]
 
 
 def inherit_reseller(
@@ -214,6 +284,7 @@ def attributions_frame(
             "matched_text": att["matched_text"].to_numpy(),
             "evidence_scope": att["evidence_scope"].to_numpy(),
             "evidence_transaction_id": take(tx["transaction_id"], att["evidence_row"].to_numpy()),
+            "is_evidence_after_record": att["is_evidence_after_record"].to_numpy(dtype=bool),
             "recipient_id": links.column("recipient_id", rows),
             "agency_acronym": take(tx["agency_acronym"], rows),
             "action_date": take(tx["action_date"], rows),

@@ -13,14 +13,23 @@ import pandas as pd
 from .. import metadata
 from .attribute import attribute, attributions_frame
 from .claims import check_claims
+from .coverage import truncated_slices
 from .ids import content_version
-from .recipients import link_recipients, recipients_frame
+from .recipients import link_recipients, recipients_frame, with_parents
 from .reference import Reference, load_reference, published
 from .review import review_candidates
 from .systems import system_mentions
-from .totals import company_totals
+from .totals import company_totals, corporate_family_totals
 
-REFERENCE_RESOURCES = ("companies", "attribution_rules", "systems", "offices")
+REFERENCE_RESOURCES = (
+    "companies",
+    "attribution_rules",
+    "systems",
+    "offices",
+    "parent_agreements",
+    "ownership",
+    "recipient_name_variants",
+)
 TX_COLUMNS = (
     "transaction_id",
     "award_id_usaspending",
@@ -39,7 +48,8 @@ TX_COLUMNS = (
 
 def rule_set_version(ref: Reference) -> str:
     """Version of everything that decides attributions and mentions."""
-    frames = [published(getattr(ref, n), n) for n in ("companies", "attribution_rules", "systems")]
+    names = ("companies", "attribution_rules", "systems", "parent_agreements")
+    frames = [published(getattr(ref, n), n) for n in names]
     return content_version("rs", frames)
 
 
@@ -50,7 +60,13 @@ def transactions_frame(transactions: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise ValueError(f"transactions frame lacks columns {missing}")
     tx = transactions[list(TX_COLUMNS)].copy()
+    # the parent vehicle decides parent-agreement attributions and the source slice the
+    # coverage bias; frames without them have neither
+    for c in ("parent_award_id_piid", "source_id"):
+        tx[c] = transactions[c].to_numpy() if c in transactions else ""
     for c in (
+        "parent_award_id_piid",
+        "source_id",
         "recipient_name",
         "transaction_description",
         "product_or_service_description",
@@ -98,13 +114,17 @@ def _finish(frame: pd.DataFrame, name: str) -> pd.DataFrame:
 
 
 def build_curated(
-    transactions: pd.DataFrame, awards: pd.DataFrame, reference_dir: Path
+    transactions: pd.DataFrame,
+    awards: pd.DataFrame,
+    reference_dir: Path,
+    build_report: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Every curated and reference resource, keyed by resource name.
 
     `awards` is accepted for the award keys of the package; attribution works on transactions
     (an award's transactions carry its descriptions), so award summaries without transactions
-    are not attributed.
+    are not attributed. `build_report` gives each raw slice's coverage flags, from which every
+    total says the direction of its bias (without it, none is flagged).
     """
     del awards  # attribution is per transaction; see the docstring
     ref = load_reference(Path(reference_dir))
@@ -114,8 +134,14 @@ def build_curated(
     att_raw = attribute(tx, links, ref)
     att = attributions_frame(tx, att_raw, links, version)
     mentions = system_mentions(tx, ref, version)
-    recipients = recipients_frame(tx, links).assign(rule_set_version=version)
-    totals = company_totals(att, version)
+    parents = dict(
+        zip(ref.companies["company_id"], ref.companies["parent_company_id"], strict=True)
+    )
+    recipients = with_parents(recipients_frame(tx, links), ref.ownership, parents)
+    recipients = recipients.assign(rule_set_version=version)
+    slices = truncated_slices(tx, build_report)[att_raw["row"].to_numpy()]
+    totals = company_totals(att, slices, version)
+    families = corporate_family_totals(att, slices, ref.ownership, parents, version)
     company = links.column("company_id")
     claims, claim_records = check_claims(tx, att, mentions, company, ref, version)
     review = review_candidates(tx, att, links.column("recipient_role"), company, version)
@@ -125,6 +151,7 @@ def build_curated(
         system_mentions=mentions,
         recipients=recipients,
         company_totals=totals,
+        corporate_family_totals=families,
         claims=claims,
         claim_records=claim_records,
         review_candidates=review,

@@ -58,8 +58,11 @@ def select(
         mask &= isin(tx["transaction_id"], ids)
     if claim["company_id"]:
         rels = split_list(claim["relationships"]) or DEFAULT_RELATIONSHIPS
+        # reviewed parent-agreement attributions are a separate figure, never part of a claim's
         ids = att.loc[
-            (att["company_id"] == claim["company_id"]) & att["relationship"].isin(rels),
+            (att["company_id"] == claim["company_id"])
+            & att["relationship"].isin(rels)
+            & (att["evidence_scope"] != "parent_agreement"),
             "transaction_id",
         ]
         mask &= isin(tx["transaction_id"], ids)

@@ -44,28 +44,37 @@ def companies_markdown(data_dir: Path) -> str:
         "",
         "Generated from the built package by `awards companies-doc`; do not edit by hand.",
         f"Rule set `{version}`. Amounts are sums of obligations in USD over the package's "
-        "transactions; they are minimums (see [methodology](methodology.md)).",
+        "transactions; which way each can be wrong (minimum, or upper bound where records come "
+        "from a truncated slice) is in company_totals.coverage_bias (see "
+        "[methodology](methodology.md)).",
         "",
         "## Technology companies",
         "",
-        "Products = direct + reseller (money for the company's products). Platform services "
-        "are kept apart.",
+        "Direct + reseller is money for the company's products. Per record (the headline): the "
+        "record itself names the company. Including inherited: plus the records that inherit "
+        "it from another transaction of their award. Parent agreement: records attributed only "
+        "through a reviewed parent vehicle, in neither. Platform services are kept apart.",
         "",
-        "| Company | Parent | Products USD | Products transactions | Direct USD | Reseller USD "
+        "| Company | Parent | Per record USD | Per record transactions "
+        "| Including inherited USD | Parent agreement USD | Direct USD | Reseller per record USD "
         "| Platform services USD | Platform services transactions |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     tech = companies[companies["role"] == "technology_company"]
     for _, c in tech.iterrows():
         a = att[att["company_id"] == c["company_id"]]
         prod = a[a["relationship"].isin(["direct", "reseller"])]
+        own = prod[prod["evidence_scope"] == "transaction"]
+        inclusive = prod[prod["evidence_scope"].isin(["transaction", "award"])]
+        vehicle = prod[prod["evidence_scope"] == "parent_agreement"]
+        resold = own[own["relationship"] == "reseller"]
         ps = a[a["relationship"] == "platform_services"]
         lines.append(
             f"| {_cell(c['company_name'])} (`{c['company_id']}`) "
-            f"| {_cell(names.get(c['parent_company_id'], ''))} | {_usd(prod['usd'].sum())} "
-            f"| {len(prod)} | {_usd(a.loc[a['relationship'] == 'direct', 'usd'].sum())} "
-            f"| {_usd(a.loc[a['relationship'] == 'reseller', 'usd'].sum())} "
-            f"| {_usd(ps['usd'].sum())} | {len(ps)} |"
+            f"| {_cell(names.get(c['parent_company_id'], ''))} | {_usd(own['usd'].sum())} "
+            f"| {len(own)} | {_usd(inclusive['usd'].sum())} | {_usd(vehicle['usd'].sum())} "
+            f"| {_usd(a.loc[a['relationship'] == 'direct', 'usd'].sum())} "
+            f"| {_usd(resold['usd'].sum())} | {_usd(ps['usd'].sum())} | {len(ps)} |"
         )
     for role, title in (("reseller", "Resellers"), ("integrator", "Integrators")):
         lines += [

@@ -5,6 +5,10 @@ reviewed recipient_aliases) and otherwise by a direct attribution rule matching 
 spellings. The link decides whether a recipient is a reseller, which decides whether a
 description naming a product yields `reseller` or `platform_services`.
 
+Spellings of one legal entity that folding cannot join (an upstream rename, a split word) are
+joined by the reviewed reference/recipient_name_variants.csv: the variant takes its canonical
+name's folded form. A recipient's parent is its company's owner on its last action date.
+
 Work is done once per distinct spelling (tens of thousands), not per transaction (a million):
 each transaction carries the integer code of its spelling and of its recipient.
 """
@@ -74,11 +78,20 @@ def alias_map(companies: pd.DataFrame) -> dict[str, str]:
     }
 
 
+def variant_map(variants: pd.DataFrame) -> dict[str, str]:
+    """Folded variant -> folded canonical name (reviewed in recipient_name_variants.csv)."""
+    return {
+        fold_name(v): fold_name(c)
+        for v, c in zip(variants["variant_name"], variants["canonical_name"], strict=True)
+    }
+
+
 def link_recipients(tx: pd.DataFrame, ref: Reference) -> RecipientLinks:
     """Fold recipient names and link each folded name to a company."""
     codes, names = encode(tx["recipient_name"])
     spellings = pd.DataFrame({"recipient_name": names})
-    spellings["folded"] = [fold_name(n) for n in names.tolist()]
+    variants = variant_map(ref.recipient_name_variants)
+    spellings["folded"] = [(lambda f: variants.get(f, f))(fold_name(n)) for n in names.tolist()]
     matches = direct_rule_matches(names, ref)
     by_rule = matches.assign(
         folded=spellings["folded"].to_numpy()[matches["spelling"]],
@@ -130,3 +143,21 @@ def recipients_frame(tx: pd.DataFrame, links: RecipientLinks) -> pd.DataFrame:
     out["first_action_date"] = span["min"].to_numpy()
     out["last_action_date"] = span["max"].to_numpy()
     return out
+
+
+def with_parents(
+    recipients: pd.DataFrame, ownership: pd.DataFrame, parents: dict[str, str]
+) -> pd.DataFrame:
+    """Recipients with the owner and the corporate family of their company on their last action
+    date (dated by reference/ownership.csv; companies.csv's parent where it has no row)."""
+    from .totals import family_of, owner_on
+
+    company = recipients["company_id"].to_numpy(dtype=object)
+    dates = pd.to_datetime(recipients["last_action_date"]).to_numpy()
+    has = company != ""
+    frame = pd.DataFrame({"company_id": company[has], "action_date": dates[has]})
+    parent = np.full(len(recipients), "", dtype=object)
+    family = np.full(len(recipients), "", dtype=object)
+    parent[has] = owner_on(company[has], dates[has], ownership, parents)
+    family[has] = family_of(frame, ownership, parents)
+    return recipients.assign(parent_company_id=parent, corporate_family_id=family)

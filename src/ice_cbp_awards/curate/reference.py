@@ -44,6 +44,9 @@ class Reference:
     systems: pd.DataFrame
     offices: pd.DataFrame
     claims: pd.DataFrame
+    parent_agreements: pd.DataFrame
+    ownership: pd.DataFrame
+    recipient_name_variants: pd.DataFrame
 
 
 def split_list(value: str, sep: str = LIST_SEP) -> list[str]:
@@ -59,15 +62,23 @@ def load_reference(reference_dir: Path) -> Reference:
     systems = read_table(reference_dir, "systems")
     offices = read_table(reference_dir, "offices")
     claims = read_table(reference_dir, "claims", computed=CLAIM_COMPUTED_FIELDS)
+    agreements = read_table(reference_dir, "parent_agreements")
+    ownership = read_table(reference_dir, "ownership")
+    variants = read_table(reference_dir, "recipient_name_variants")
     problems: list[str] = []
     problems += check_companies(companies, rules, _label(reference_dir, "companies"))
     problems += check_rules(rules, companies, _label(reference_dir, "attribution_rules"))
     problems += check_systems(systems, companies, _label(reference_dir, "systems"))
     problems += check_offices(offices, _label(reference_dir, "offices"))
     problems += check_claims(claims, companies, systems, _label(reference_dir, "claims"))
+    problems += check_parent_agreements(
+        agreements, companies, _label(reference_dir, "parent_agreements")
+    )
+    problems += check_ownership(ownership, companies, _label(reference_dir, "ownership"))
+    problems += check_name_variants(variants, _label(reference_dir, "recipient_name_variants"))
     if problems:
         raise ReferenceError("\n".join(problems))
-    return Reference(companies, rules, systems, offices, claims)
+    return Reference(companies, rules, systems, offices, claims, agreements, ownership, variants)
 
 
 def _label(reference_dir: Path, name: str) -> str:
@@ -347,6 +358,71 @@ def check_claims(
         for message, ok in checks:
             if not ok(row):
                 problems.append(f"{label} line {_line(claims, i)}: {row['claim_id']}: {message}")
+    return problems
+
+
+def check_parent_agreements(
+    agreements: pd.DataFrame, companies: pd.DataFrame, label: str
+) -> list[str]:
+    """The platform is a technology company and the row names the records that prove it."""
+    role = dict(zip(companies["company_id"], companies["role"], strict=True))
+    problems = _check_fk(agreements, "company_id", set(role), label, "a company_id")
+    for i in range(len(agreements)):
+        row = agreements.iloc[i]
+        where = f"{label} line {_line(agreements, i)}: {row['parent_award_id_piid']}"
+        if role.get(row["company_id"], "technology_company") != "technology_company":
+            problems.append(f"{where}: {row['company_id']} is not a technology company")
+        proofs = split_list(row["proving_award_piids"])
+        if not proofs:
+            problems.append(f"{where}: proving_award_piids names no award")
+        if row["parent_award_id_piid"] in proofs:
+            problems.append(f"{where}: the vehicle cannot prove itself; name its calls or orders")
+    return problems
+
+
+def check_ownership(ownership: pd.DataFrame, companies: pd.DataFrame, label: str) -> list[str]:
+    """Companies exist; dates are in order; one subsidiary has one owner at a time; the owner
+    without an end date is the one companies.csv gives as parent_company_id."""
+    ids = set(companies["company_id"])
+    problems = _check_fk(ownership, "subsidiary_company_id", ids, label, "a company_id")
+    problems += _check_fk(ownership, "parent_company_id", ids, label, "a company_id")
+    parent = dict(zip(companies["company_id"], companies["parent_company_id"], strict=True))
+    lo, hi = pd.Timestamp.min, pd.Timestamp.max
+    for sub, rows in ownership.groupby("subsidiary_company_id", sort=True):
+        spans = sorted(
+            (r["from_date"] if pd.notna(r["from_date"]) else lo,
+             r["to_date"] if pd.notna(r["to_date"]) else hi,
+             r["parent_company_id"], int(r["_line"]))
+            for r in rows.to_dict("records")
+        )  # fmt: skip
+        for start, end, _, line in spans:
+            if start > end:
+                problems.append(f"{label} line {line}: {sub}: from_date is after to_date")
+        for (_, end_a, pa, _), (start_b, _, pb, line) in zip(spans, spans[1:], strict=False):
+            if start_b <= end_a:
+                problems.append(f"{label} line {line}: {sub} owned by {pa} and {pb} at once")
+        current = [p for _, end, p, _ in spans if end == hi]
+        want = parent.get(sub, "")
+        if current != ([want] if want else []):
+            problems.append(
+                f"{label} line {spans[-1][3]}: {sub}: current owner {current or 'none'} "
+                f"differs from companies.csv parent_company_id {want!r}"
+            )
+    return problems
+
+
+def check_name_variants(variants: pd.DataFrame, label: str) -> list[str]:
+    """A variant folds to something else than its canonical name, and a canonical name is not
+    itself a variant (one step, no chains)."""
+    problems = []
+    variant_keys = {fold_name(v) for v in variants["variant_name"]}
+    for i in range(len(variants)):
+        row = variants.iloc[i]
+        where = f"{label} line {_line(variants, i)}: {row['variant_name']!r}"
+        if fold_name(row["variant_name"]) == fold_name(row["canonical_name"]):
+            problems.append(f"{where} folds to its canonical name already; the row is not needed")
+        elif fold_name(row["canonical_name"]) in variant_keys:
+            problems.append(f"{where}: canonical name {row['canonical_name']!r} is a variant too")
     return problems
 
 

@@ -4,6 +4,12 @@ A chart has one panel per value of `panel` (e.g. agency), the `x` values (fiscal
 the bottom, and one bar per `series` value (company) in each group, height `y` (USD). Every bar
 carries a <title> with its exact figure, so hovering shows the number and screen readers can
 read it; the page also prints the figures as a table.
+
+A chart may also give an `outline` column: a second, larger figure of the same bar (e.g. the total
+including inherited records beside the per-record headline), drawn as a dashed outline around
+the filled bar so that the headline is the bar a reader sees first. A `note` column marks bars
+whose figure is not a minimum (e.g. coverage_bias 'upper_bound_truncated_slice'): the bar gets a
+marker and its title says so.
 """
 
 from __future__ import annotations
@@ -73,8 +79,13 @@ def grouped_bar_svg(
     series: str,
     panel: str,
     title: str,
+    outline: str | None = None,
+    note: str | None = None,
+    minimum_note: str = "minimum",
 ) -> str:
-    """An SVG document (as text) with one grouped bar panel per distinct `panel` value."""
+    """An SVG document (as text) with one grouped bar panel per distinct `panel` value; with
+    `outline`, each bar's larger figure as a dashed outline; with `note`, a marker on bars
+    whose note is not `minimum_note`."""
     panels = sorted({str(r[panel]) for r in rows})
     xs = sorted({r[x] for r in rows})
     totals: dict[str, float] = {}
@@ -83,6 +94,16 @@ def grouped_bar_svg(
     names = sorted(totals, key=lambda s: -totals[s])
     colour = {s: PALETTE[i] if i < len(PALETTE) else "#888888" for i, s in enumerate(names)}
     values = {(str(r[panel]), r[x], str(r[series])): float(r[y] or 0) for r in rows}
+    outer = {
+        (str(r[panel]), r[x], str(r[series])): float(r[outline] or 0)
+        for r in rows
+        if outline and r.get(outline) is not None
+    }
+    notes = {
+        (str(r[panel]), r[x], str(r[series])): str(r[note])
+        for r in rows
+        if note and r.get(note) not in (None, "", minimum_note)
+    }
     legend_rows = math.ceil(len(names) / 3) if names else 0
     legend_h = 22 * legend_rows + 10
     height = MARGIN_TOP + legend_h + len(panels) * (PANEL_HEIGHT + MARGIN_BOTTOM)
@@ -103,7 +124,7 @@ def grouped_bar_svg(
     plot_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
     for p_index, p in enumerate(panels):
         top = MARGIN_TOP + legend_h + p_index * (PANEL_HEIGHT + MARGIN_BOTTOM)
-        panel_values = [v for (pp, _, _), v in values.items() if pp == p]
+        panel_values = [v for (pp, _, _), v in [*values.items(), *outer.items()] if pp == p]
         ticks = nice_ticks(min(panel_values, default=0.0), max(panel_values, default=0.0))
         lo, hi = ticks[0], ticks[-1]
         plot_top, plot_h = top + 24, PANEL_HEIGHT - 30
@@ -136,13 +157,33 @@ def grouped_bar_svg(
                 v = values.get((p, xv, name))
                 if v is None:
                     continue
+                key = (p, xv, name)
+                label = f"{escape(name)}, {escape(p)}, {escape(str(xv))}: {usd_exact(v)}"
+                if key in outer:
+                    label += f"; {escape(outline or '')}: {usd_exact(outer[key])}"
+                if key in notes:
+                    label += f"; {escape(notes[key])}"
+                bx = gx + si * bar_w
+                if key in outer and outer[key] != v:
+                    o0, o1 = sorted((to_y(0), to_y(max(outer[key], lo))))
+                    out.append(
+                        f'<rect class="bar-outline" x="{bx:.1f}" y="{o0:.1f}" '
+                        f'width="{bar_w * 0.9:.1f}" height="{max(o1 - o0, 0.5):.1f}" '
+                        f'fill="none" stroke="{colour[name]}" stroke-dasharray="3 2">'
+                        f"<title>{label}</title></rect>"
+                    )
                 y0, y1 = sorted((to_y(0), to_y(max(v, lo))))
                 out.append(
-                    f'<rect class="bar" x="{gx + si * bar_w:.1f}" y="{y0:.1f}" '
+                    f'<rect class="bar" x="{bx:.1f}" y="{y0:.1f}" '
                     f'width="{bar_w * 0.9:.1f}" height="{max(y1 - y0, 0.5):.1f}" '
-                    f'fill="{colour[name]}"><title>{escape(name)}, {escape(p)}, '
-                    f"{escape(str(xv))}: {usd_exact(v)}</title></rect>"
+                    f'fill="{colour[name]}"><title>{label}</title></rect>'
                 )
+                if key in notes:
+                    out.append(
+                        f'<text class="bar-note" x="{bx + bar_w * 0.45:.1f}" '
+                        f'y="{min(y0, to_y(max(outer.get(key, v), lo))) - 3:.1f}" '
+                        f'text-anchor="middle" font-size="11">&#8593;<title>{label}</title></text>'
+                    )
         out.append("</g>")
     out.append("</svg>")
     return "\n".join(out)

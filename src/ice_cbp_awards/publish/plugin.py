@@ -100,12 +100,20 @@ async def _chart_page(datasette: Any, request: Any) -> Response:
                 "vega_hash": vega_hash(spec),
                 "svg": markupsafe.Markup(
                     grouped_bar_svg(
-                        rows, spec["x"], spec["y"], spec["series"], spec["panel"], query["title"]
+                        rows,
+                        spec["x"],
+                        spec["y"],
+                        spec["series"],
+                        spec["panel"],
+                        query["title"],
+                        outline=spec.get("outline"),
+                        note=spec.get("note"),
                     )
                 ),
                 "columns": list(rows[0].keys()) if rows else [],
                 "rows": rows,
                 "y": spec["y"],
+                "money": [spec["y"], spec.get("outline", "")],
             }
         )
     html = await datasette.render_template(

@@ -13,6 +13,20 @@ from . import amounts as amounts_t
 from . import parse
 
 PAGE = 100  # rows per page of the search API the usaspending-cbp-ice pulls came from
+TRUNCATED = "upper_bound_truncated_slice"
+
+
+def bias_of_flags(flags: str) -> str:
+    """Direction of a slice's bias from its coverage flags. A truncated pull (sorted by amount
+    descending, cut) keeps every positive obligation and loses the de-obligations: its sums are
+    upper bounds. Award summaries are latest actions, not transactions. Anything else can only
+    miss records: a minimum. A truncated pull of a year not yet over errs both ways: mixed."""
+    codes = {f.strip() for f in flags.split(";")}
+    if "suspected_truncation" in codes:
+        return "mixed" if "partial_fiscal_year" in codes else TRUNCATED
+    if "latest_action_only" in codes:
+        return "not_transactions"
+    return "minimum"
 
 
 def _slice(
@@ -145,6 +159,7 @@ def summarise(
     flags = out.apply(lambda r: coverage_flags(r, out, retrieved, families), axis=1)
     out["coverage_flags"] = [f[0] for f in flags]
     out["coverage_note"] = [f[1] for f in flags]
+    out["coverage_bias"] = out["coverage_flags"].map(bias_of_flags)
     return out[resource("build_report").field_names]
 
 
@@ -172,7 +187,7 @@ def coverage_flags(
                 f"exactly {read} rows ({read // PAGE} pages of {PAGE}) and no negative"
                 " amounts although other years have some: the pull, sorted by amount"
                 " descending, most likely stopped early, missing the smallest and"
-                " negative transactions"
+                " negative transactions; its totals are upper bounds, not minimums"
             )
     if family == "usaspending-ice-awards-fy2013-2018":
         flags.append("latest_action_only")

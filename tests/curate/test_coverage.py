@@ -1,0 +1,51 @@
+"""The direction of a slice's bias, and of a figure drawing on several slices."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ice_cbp_awards.curate.coverage import figure_bias, truncated_slices
+from ice_cbp_awards.transform.report import bias_of_flags
+
+
+@pytest.mark.parametrize(
+    ("flags", "bias"),
+    [
+        ("", "minimum"),
+        ("partial_fiscal_year", "minimum"),
+        ("suspected_truncation", "upper_bound_truncated_slice"),
+        ("partial_fiscal_year; suspected_truncation", "mixed"),
+        ("partial_fiscal_year; latest_action_only", "not_transactions"),
+        ("unknown_agency_rows", "minimum"),
+    ],
+)
+def test_bias_of_flags(flags: str, bias: str) -> None:
+    assert bias_of_flags(flags) == bias
+
+
+def test_figure_bias() -> None:
+    assert figure_bias(["", ""]) == ("minimum", "")
+    assert figure_bias(["a ICE", "a ICE"]) == ("upper_bound_truncated_slice", "a ICE")
+    assert figure_bias(["b CBP", "", "a ICE"]) == ("mixed", "a ICE ; b CBP")
+    assert figure_bias([]) == ("minimum", "")
+
+
+def test_truncated_slices_per_transaction() -> None:
+    tx = pd.DataFrame(
+        {
+            "source_id": ["s/fy22", "s/fy22", "s/fy23", "s/fy22"],
+            "agency_acronym": ["ICE", "CBP", "ICE", "ICE"],
+            "fiscal_year": [2022, 2022, 2023, 2023],
+        }
+    )
+    report = pd.DataFrame(
+        {
+            "source_id": ["s/fy22", "s/fy22", "s/fy23"],
+            "agency_acronym": ["ICE", "CBP", "ICE"],
+            "fiscal_year": [2022, 2022, 2023],
+            "coverage_flags": ["suspected_truncation", "", "partial_fiscal_year"],
+        }
+    )
+    assert truncated_slices(tx, report).tolist() == ["s/fy22 ICE", "", "", ""]
+    assert truncated_slices(tx, None).tolist() == ["", "", "", ""]
