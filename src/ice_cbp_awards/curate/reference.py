@@ -29,6 +29,9 @@ CLAIM_COMPUTED_FIELDS = (
     "rule_set_version",
 )
 RESELLER_TWIN = {"reseller": "platform_services", "platform_services": "reseller"}
+# The sector a role implies: a reseller's sector is reseller, an integrator's it_services, and no
+# technology company may claim either (it would hide a reseller or an integrator as a vendor).
+ROLE_SECTOR = {"reseller": "reseller", "integrator": "it_services"}
 
 
 class ReferenceError(ValueError):
@@ -212,6 +215,7 @@ def check_companies(companies: pd.DataFrame, rules: pd.DataFrame, label: str) ->
                 break
             seen.add(cur)
             cur = parent[cur]
+    problems += _check_sectors(companies, label)
     owner: dict[str, str] = {}
     direct = rules[rules["relationship"] == "direct"]
     for i in range(len(companies)):
@@ -238,6 +242,23 @@ def check_companies(companies: pd.DataFrame, rules: pd.DataFrame, label: str) ->
                     f"{label} line {_line(companies, i)}: alias {alias!r} of "
                     f"{row['company_id']} is matched by none of its direct rules"
                 )
+    return problems
+
+
+def _check_sectors(companies: pd.DataFrame, label: str) -> list[str]:
+    """Role and sector agree: resellers are sector reseller, integrators it_services, and a
+    technology company is neither."""
+    problems = []
+    for i in range(len(companies)):
+        role, sector = companies["role"].iloc[i], companies["sector"].iloc[i]
+        want = ROLE_SECTOR.get(role)
+        wrong = sector != want if want else sector in ROLE_SECTOR.values()
+        if wrong:
+            need = f"must be {want}" if want else "may not be reseller or it_services"
+            problems.append(
+                f"{label} line {_line(companies, i)}: sector {sector!r} of "
+                f"{companies['company_id'].iloc[i]} ({role}) {need}"
+            )
     return problems
 
 
