@@ -279,7 +279,9 @@ def curated_tables(core: dict[str, pd.DataFrame], steps: Steps) -> dict[str, pd.
     from .curate import build_curated
 
     with steps.step("curate (attributions, systems, totals, claims)"):
-        return build_curated(core["transactions"], core["awards"], REFERENCE_DIR)
+        return build_curated(
+            core["transactions"], core["awards"], REFERENCE_DIR, core["award_summaries"]
+        )
 
 
 def write_database(data_dir: Path, version: str) -> float:

@@ -98,13 +98,17 @@ def _finish(frame: pd.DataFrame, name: str) -> pd.DataFrame:
 
 
 def build_curated(
-    transactions: pd.DataFrame, awards: pd.DataFrame, reference_dir: Path
+    transactions: pd.DataFrame,
+    awards: pd.DataFrame,
+    reference_dir: Path,
+    award_summaries: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Every curated and reference resource, keyed by resource name.
 
     `awards` is accepted for the award keys of the package; attribution works on transactions
     (an award's transactions carry its descriptions), so award summaries without transactions
-    are not attributed.
+    are not attributed. `award_summaries` (the FY2013-FY2018 summaries) are used only by the
+    claims that say so.
     """
     del awards  # attribution is per transaction; see the docstring
     ref = load_reference(Path(reference_dir))
@@ -117,7 +121,7 @@ def build_curated(
     recipients = recipients_frame(tx, links).assign(rule_set_version=version)
     totals = company_totals(att, version)
     company = links.column("company_id")
-    claims, claim_records = check_claims(tx, att, mentions, company, ref, version)
+    claims, claim_records = check_claims(tx, att, mentions, company, ref, version, award_summaries)
     review = review_candidates(tx, att, links.column("recipient_role"), company, version)
     out: dict[str, pd.DataFrame] = {n: published(getattr(ref, n), n) for n in REFERENCE_RESOURCES}
     out.update(

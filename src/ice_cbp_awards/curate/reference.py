@@ -26,6 +26,10 @@ CLAIM_COMPUTED_FIELDS = (
     "package_transaction_count",
     "status",
     "status_reason",
+    "has_records_past_scope",
+    "past_scope_transaction_count",
+    "past_scope_obligation_usd",
+    "package_award_summary_ids",
     "rule_set_version",
 )
 RESELLER_TWIN = {"reseller": "platform_services", "platform_services": "reseller"}
@@ -356,6 +360,13 @@ def check_claims(
             lambda r: (
                 r["measure"] != "via_recipients_share_ratio"
                 or bool(r["company_id"] and r["recipient_company_ids"])
+            ),
+        ),
+        (
+            "via_recipients_share_ratio can only be measured on transactions",
+            lambda r: (
+                r["measure"] != "via_recipients_share_ratio"
+                or r["evidence_source"] == "transactions"
             ),
         ),
         (
