@@ -278,9 +278,11 @@ def _summary_claim(c: pd.Series, summaries: pd.DataFrame, ref: Reference) -> dic
             summaries["award_description"].fillna(""), sysrow["pattern"], sysrow["exclude_pattern"]
         )
         mask &= np.array([m is not None for m in found], dtype=bool)
-    mask &= summary_recipients_of(c, summaries["recipient_name"].fillna(""), dates, ref)
+    names = summaries["recipient_name"].fillna("").astype(str)
+    mask &= summary_recipients_of(c, names, dates, ref)
     chosen = summaries[mask]
-    obligation = float(usd(cents(chosen["latest_action_obligation_usd"].fillna(0)).sum()))
+    latest = pd.to_numeric(chosen["latest_action_obligation_usd"], errors="coerce").fillna(0)
+    obligation = float(usd(cents(latest).sum()))
     awards = chosen["award_id_usaspending"].nunique()
     value = float(awards) if c["measure"] == "award_count" else obligation
     if c["measure"] == "via_recipients_share_ratio":
@@ -301,7 +303,7 @@ def _summary_claim(c: pd.Series, summaries: pd.DataFrame, ref: Reference) -> dic
         "package_transaction_count": 0,
         "status": status,
         "status_reason": f"{what}; {reason}",
-        "package_award_summary_ids": " ; ".join(sorted(chosen["award_summary_id"])),
+        "package_award_summary_ids": " ; ".join(sorted(chosen["award_summary_id"].astype(str))),
     }
 
 
