@@ -40,6 +40,9 @@ EXPECTED_RECIPIENTS: dict[str, set[tuple[str, str]]] = {
         ("TELLENGER, INC.", "platform_services"),
         ("WAVEDANCER INC", "platform_services"),
     },
+    "advanced-technology-systems": {
+        ("ADVANCED TECHNOLOGY SYSTEMS COMPANY, INC. (OF VIRGINIA)", "direct"),
+    },
     "altana": {
         ("ALTANA TECHNOLOGIES INC", "direct"),
         ("ALTANA TECHNOLOGIES USG INC", "direct"),
@@ -88,6 +91,9 @@ EXPECTED_RECIPIENTS: dict[str, set[tuple[str, str]]] = {
     },
     "c-speed": {
         ("C SPEED LLC", "direct"),
+    },
+    "cameraforensics": {
+        ("CAMERAFORENSICS LTD", "direct"),
     },
     "cellebrite": {
         ("ANACAPA MICRO PRODUCTS, INC.", "reseller"),
@@ -152,6 +158,9 @@ EXPECTED_RECIPIENTS: dict[str, set[tuple[str, str]]] = {
     "cobwebs": {
         ("COBWEBS AMERICA INC", "direct"),
     },
+    "crosstek": {
+        ("CROSSTEK SOLUTIONS LLC", "direct"),
+    },
     "databricks": {
         ("AKIRA TECHNOLOGIES INC.", "reseller"),
         ("FOUR POINTS TECHNOLOGY, L.L.C.", "reseller"),
@@ -189,6 +198,12 @@ EXPECTED_RECIPIENTS: dict[str, set[tuple[str, str]]] = {
     },
     "general-atomics-aeronautical": {
         ("GENERAL ATOMICS AERONAUTICAL SYSTEMS, INC.", "direct"),
+    },
+    "general-dynamics-one-source": {
+        ("GENERAL DYNAMICS ONE SOURCE LLC", "direct"),
+    },
+    "geospark-analytics": {
+        ("GEOSPARK ANALYTICS, INC.", "direct"),
     },
     "giant-oak": {
         ("GIANT OAK, INC.", "direct"),
@@ -237,6 +252,9 @@ EXPECTED_RECIPIENTS: dict[str, set[tuple[str, str]]] = {
         ("NEW TECH SOLUTIONS, INC.", "reseller"),
         ("PANAMERICA COMPUTERS, INC.", "reseller"),
         ("SNAP, INC", "reseller"),
+    },
+    "intelligent-surveillance": {
+        ("INTELLIGENT SURVEILLANCE CORP", "direct"),
     },
     "iproov": {
         ("IPROOV LIMITED", "direct"),
@@ -376,8 +394,14 @@ EXPECTED_RECIPIENTS: dict[str, set[tuple[str, str]]] = {
         ("PEN-LINK, LIMITED", "direct"),
         ("PEN-LINK, LTD", "direct"),
     },
+    "quantum-technology-sciences": {
+        ("QUANTUM TECHNOLOGY SCIENCES, INC.", "direct"),
+    },
     "rapiscan": {
         ("RAPISCAN SYSTEMS INC", "direct"),
+    },
+    "regula-forensics": {
+        ("REGULA FORENSICS INC", "direct"),
     },
     "salesforce": {
         ("ACCENTURE FEDERAL SERVICES LLC", "platform_services"),
@@ -405,6 +429,12 @@ EXPECTED_RECIPIENTS: dict[str, set[tuple[str, str]]] = {
         ("SAYARI ANALYTICS, LLC", "direct"),
         ("THUNDERCAT TECHNOLOGY, LLC", "reseller"),
     },
+    "secure-communication-systems": {
+        ("SECURE COMMUNICATION SYSTEMS, INC.", "direct"),
+    },
+    "sentrillion": {
+        ("SENTRILLION CORPORATION", "direct"),
+    },
     "servicenow": {
         ("AKIRA TECHNOLOGIES INC.", "reseller"),
         ("BLUE TECH INC.", "reseller"),
@@ -422,6 +452,9 @@ EXPECTED_RECIPIENTS: dict[str, set[tuple[str, str]]] = {
         ("PANAMERICA COMPUTERS, INC.", "reseller"),
         ("SOFTWARE INFORMATION RESOURCE CORP.", "reseller"),
         ("THUNDERCAT TECHNOLOGY, LLC", "reseller"),
+    },
+    "sintela": {
+        ("SINTELA INC", "direct"),
     },
     "smiths-detection": {
         ("SMITHS DETECTION INC.", "direct"),
@@ -444,6 +477,9 @@ EXPECTED_RECIPIENTS: dict[str, set[tuple[str, str]]] = {
     "talton": {
         ("TALTON COMMUNICATIONS INC", "direct"),
     },
+    "teal-drones": {
+        ("TEAL DRONES INC", "direct"),
+    },
     "teledyne-flir": {
         ("TELEDYNE FLIR DEFENSE, INC.", "direct"),
         ("TELEDYNE FLIR DETECTION, INC.", "direct"),
@@ -452,6 +488,9 @@ EXPECTED_RECIPIENTS: dict[str, set[tuple[str, str]]] = {
     "thomson-reuters": {
         ("THOMSON REUTERS SPECIAL SERVICES LLC", "direct"),
         ("WEST PUBLISHING CORPORATION", "direct"),
+    },
+    "transunion": {
+        ("TRANSUNION RISK AND ALTERNATIVE DATA SOLUTIONS, INC.", "direct"),
     },
     "trm-labs": {
         ("TRM LABS, INC.", "direct"),
@@ -479,6 +518,9 @@ EXPECTED_RECIPIENTS: dict[str, set[tuple[str, str]]] = {
     "viapath": {
         ("GLOBAL TEL*LINK CORPORATION", "direct"),
     },
+    "viken-detection": {
+        ("VIKEN DETECTION CORPORATION", "direct"),
+    },
     "vmware": {
         ("AKIRA TECHNOLOGIES INC.", "reseller"),
         ("BLUE TECH INC.", "reseller"),
@@ -491,6 +533,9 @@ EXPECTED_RECIPIENTS: dict[str, set[tuple[str, str]]] = {
         ("NEW TECH SOLUTIONS, INC.", "reseller"),
         ("PANAMERICA COMPUTERS, INC.", "reseller"),
         ("THUNDERCAT TECHNOLOGY, LLC", "reseller"),
+    },
+    "vortex-systems": {
+        ("VORTEX SYSTEMS LLC", "direct"),
     },
     "widepoint": {
         ("WIDEPOINT INTEGRATED SOLUTIONS CORP", "direct"),
