@@ -375,7 +375,11 @@ def curated_tables(core: dict[str, pd.DataFrame], steps: Steps) -> dict[str, pd.
 
     with steps.step("curate (attributions, systems, totals, claims)"):
         return build_curated(
-            core["transactions"], core["awards"], REFERENCE_DIR, core["build_report"]
+            core["transactions"],
+            core["awards"],
+            REFERENCE_DIR,
+            build_report=core["build_report"],
+            award_summaries=core["award_summaries"],
         )
 
 

@@ -104,13 +104,53 @@ def test_own_transactions_are_direct_only(reference: Reference) -> None:
         "GOTHAM SATELLITE SERVICES",
         "REPLACE WINDOWS IN THE SERVER ROOM",
         "ANNUAL SUBSCRIPTION TO KHARON CLEARVIEW.",
-        "CISCO CATALYST 8000V FOR AWS GOVCLOUD EAST AND WEST",
         "CLEAR TRASH BAGS",
     ],
 )
 def test_near_misses_attribute_nothing(reference: Reference, description: str) -> None:
     _, att = run(reference, [{"recipient": "BLUE TECH INC.", "description": description}])
     assert att.empty, att[["company_id", "matched_text"]]
+
+
+def test_product_run_on_a_cloud_counts_for_its_maker_only(reference: Reference) -> None:
+    """A Cisco router image for AWS GovCloud is Cisco's product, not AWS consumption."""
+    _, att = run(
+        reference,
+        [{"recipient": "BLUE TECH INC.", "description": "CISCO CATALYST 8000V FOR AWS GOVCLOUD"}],
+    )
+    assert att[["company_id", "relationship"]].values.tolist() == [["cisco", "reseller"]]
+
+
+@pytest.mark.parametrize(
+    ("recipient", "description", "expected"),
+    [
+        ("TRIBALCO LLC", "MOTOROLA RADIOS AND BATTERIES", [["motorola-solutions", "reseller"]]),
+        (
+            "CACI, INC. - FEDERAL",
+            "OPERATION OF MOTOROLA RADIOS",
+            [["motorola-solutions", "platform_services"]],
+        ),
+        ("ATLANTIC DIVING SUPPLY, INC.", "HEADSET FOR NEW MOTOROLA APX RADIOS", []),
+        ("FLYWHEEL DATA LLC", "25 BABEL STREET INSIGHTS LICENSES", [["babel-street", "reseller"]]),
+        ("CARAHSOFT TECHNOLOGY CORP", "SERVICE NOW LICENSE RENEWAL", [["servicenow", "reseller"]]),
+        ("BLUE TECH INC.", "SAN FRANCISCO FIELD OFFICE FURNITURE", []),
+        (
+            "B.I. INCORPORATED",
+            "INTENSIVE SUPERVISION APPEARANCE PROGRAM",
+            [["bi-incorporated", "direct"]],
+        ),
+        ("ELBITAMERICA, INC.", "INTEGRATED FIXED TOWERS", [["elbit-america", "direct"]]),
+        ("LEIDOS, INC.", "NON-INTRUSIVE INSPECTION SYSTEMS", [["leidos", "direct"]]),
+    ],
+)
+def test_vendor_map_beyond_the_big_four(
+    reference: Reference, recipient: str, description: str, expected: list[list[str]]
+) -> None:
+    """Vendors, resellers and integrators of the widened map attribute as reviewed: resold
+    radios are Motorola's product money, the same radios run by an integrator are services,
+    an accessory for them is nothing."""
+    _, att = run(reference, [{"recipient": recipient, "description": description}])
+    assert att[["company_id", "relationship"]].values.tolist() == expected
 
 
 def test_unlisted_recipient_naming_a_product_is_platform_services(reference: Reference) -> None:
@@ -206,7 +246,13 @@ def test_award_evidence_needs_reseller_and_respects_exclusions(reference: Refere
         ],
     )
     t = tx["transaction_id"].tolist()
-    assert pairs(att) == {(t[0], "aws", "platform_services"), (t[2], "aws", "reseller")}
+    # The Cisco router image is Cisco's product (and, by award evidence, the award's), never AWS's.
+    assert pairs(att) == {
+        (t[0], "aws", "platform_services"),
+        (t[2], "aws", "reseller"),
+        (t[2], "cisco", "reseller"),
+        (t[3], "cisco", "reseller"),
+    }
 
 
 def test_effective_dates(reference: Reference) -> None:

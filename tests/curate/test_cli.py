@@ -17,7 +17,7 @@ from ice_cbp_awards.write.csv import write_csv
 from .conftest import make_tx
 
 ROWS = [
-    {"recipient": "CARAHSOFT TECHNOLOGY CORP", "description": "SERVICENOW LICENSE RENEWAL",
+    {"recipient": "CARAHSOFT TECHNOLOGY CORP", "description": "CROWDSTRIKE LICENSE RENEWAL",
      "amount": 9000.0},
     {"recipient": "ACME DATA LLC", "description": "CLOUD HOSTING", "amount": 700.0},
     {"recipient": "DELL FEDERAL SYSTEMS L.P", "description": "MICROSOFT LICENSES", "amount": 50.0},
@@ -53,7 +53,7 @@ def test_review_from_transactions_uses_current_rules(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["review", "--data-dir", str(data), "--from-transactions"],
                                 env={"COLUMNS": "250"})  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "SERVICENOW LICENSE RENEWAL" in result.output
+    assert "CROWDSTRIKE LICENSE RENEWAL" in result.output
 
 
 def test_review_without_build_fails_with_one_line(tmp_path: Path) -> None:

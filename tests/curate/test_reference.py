@@ -96,6 +96,16 @@ def test_reference_loads_and_is_consistent() -> None:
         assert name in companies.index, name
     assert companies.loc["dell-federal-systems", "role"] == "reseller"
     assert companies.loc["aws", "parent_company_id"] == "amazon"
+    tech = companies[companies["role"] == "technology_company"]
+    assert tech.loc[["anduril", "cellebrite", "babel-street", "talton"], "sector"].tolist() == [
+        "border_sensing_surveillance",
+        "forensics",
+        "osint_social_media",
+        "detention_communications",
+    ]
+    assert companies.loc[["caci", "deloitte", "peraton"], "role"].eq("integrator").all()
+    assert companies.loc["tribalco", "role"] == "reseller"
+    assert companies.loc["cobwebs", "parent_company_id"] == "penlink"
     for sid in (
         "icm",
         "immigrationos",
@@ -154,6 +164,31 @@ def _line_of(path: Path, key: str, value: str) -> int:
             "parent_company_id 'nobody' is not a company_id",
         ),
         ("companies", "company_id", "aws", "role", "vendor", "role 'vendor' is not one of"),
+        ("companies", "company_id", "aws", "sector", "shop", "sector 'shop' is not one of"),
+        (
+            "companies",
+            "company_id",
+            "carahsoft",
+            "sector",
+            "cloud",
+            "sector 'cloud' of carahsoft (reseller) must be reseller",
+        ),
+        (
+            "companies",
+            "company_id",
+            "caci",
+            "sector",
+            "cloud",
+            "sector 'cloud' of caci (integrator) must be it_services",
+        ),
+        (
+            "companies",
+            "company_id",
+            "anduril",
+            "sector",
+            "reseller",
+            "sector 'reseller' of anduril (technology_company) may not be reseller or it_services",
+        ),
         (
             "companies",
             "company_id",

@@ -118,13 +118,15 @@ def build_curated(
     awards: pd.DataFrame,
     reference_dir: Path,
     build_report: pd.DataFrame | None = None,
+    award_summaries: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Every curated and reference resource, keyed by resource name.
 
     `awards` is accepted for the award keys of the package; attribution works on transactions
     (an award's transactions carry its descriptions), so award summaries without transactions
     are not attributed. `build_report` gives each raw slice's coverage flags, from which every
-    total says the direction of its bias (without it, none is flagged).
+    total says the direction of its bias (without it, none is flagged). `award_summaries` (the
+    FY2013-FY2018 summaries) are used only by the claims that say so.
     """
     del awards  # attribution is per transaction; see the docstring
     ref = load_reference(Path(reference_dir))
@@ -143,7 +145,7 @@ def build_curated(
     totals = company_totals(att, slices, version)
     families = corporate_family_totals(att, slices, ref.ownership, parents, version)
     company = links.column("company_id")
-    claims, claim_records = check_claims(tx, att, mentions, company, ref, version)
+    claims, claim_records = check_claims(tx, att, mentions, company, ref, version, award_summaries)
     review = review_candidates(tx, att, links.column("recipient_role"), company, version)
     out: dict[str, pd.DataFrame] = {n: published(getattr(ref, n), n) for n in REFERENCE_RESOURCES}
     out.update(

@@ -1,8 +1,15 @@
 """Claims from public reporting, checked against the records.
 
 Each reviewed claim row says what to select (period, agency, company and relationships, system,
-award, recipients) and how to compare (a sum of obligations, or the share of a company's money
-that went through given recipients). Adding a claim is adding a row to reference/claims.csv.
+award, recipients), which records speak to it (the transactions of fiscal year 2021 on, or the
+ICE award summaries of fiscal years 2013-2018) and how to compare (a sum of obligations, a count
+of awards, or the share of a company's money that went through given recipients). Adding a
+claim is adding a row to reference/claims.csv.
+
+Two things are said beside every status: whether the records cover only part of the claim's
+period (status partly_covered, the comparison made on the covered part), and whether the awards
+the claim counts have transactions after the claim's own period (has_records_past_scope: e.g.
+later modifications of the order a reported figure was about).
 """
 
 from __future__ import annotations
@@ -13,9 +20,14 @@ import pandas as pd
 from .. import metadata
 from .attribute import company_groups
 from .columns import cents, isin, usd
+from .names import fold_name
 from .reference import Reference, split_list
+from .textmatch import match_each
 
 DEFAULT_RELATIONSHIPS = ["direct", "reseller"]
+SUMMARIES = "award_summaries"
+NO_SUMMARIES = "no award summaries in the build"
+Span = tuple[pd.Timestamp, pd.Timestamp]
 
 
 def _usd(x: float) -> str:
@@ -23,16 +35,37 @@ def _usd(x: float) -> str:
 
 
 def _fmt(x: float, measure: str) -> str:
-    return _usd(x) if measure == "obligation_usd" else f"{x:.3f}"
+    if measure == "obligation_usd":
+        return _usd(x)
+    if measure == "award_count":
+        return f"{x:,.0f} award{'' if x == 1 else 's'}"
+    return f"{x:.3f}"
 
 
-def _coverage(
-    dates: np.ndarray, agencies: np.ndarray, agency: str
-) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+def _coverage(dates: np.ndarray, agencies: np.ndarray, agency: str) -> Span | None:
     """First and last action date of the records (of one agency, or of all)."""
     if agency:
         dates = dates[agencies == agency]
+    dates = dates[~pd.isna(dates)]
     return (pd.Timestamp(dates.min()), pd.Timestamp(dates.max())) if len(dates) else None
+
+
+def covered_part(claim: pd.Series, cover: Span | None) -> tuple[Span | None, str]:
+    """The part of the claim's period the records cover, and a reason when it is not all of it
+    (the whole period when covered; None with the reason when nothing is covered)."""
+    start, end = claim["period_start_date"], claim["period_end_date"]
+    span = (
+        "no records"
+        if cover is None
+        else f"records from {cover[0]:%Y-%m-%d} to {cover[1]:%Y-%m-%d}"
+    )
+    said = f"the claim covers {start:%Y-%m-%d} to {end:%Y-%m-%d}; the package has {span}"
+    if cover is None or end < cover[0] or start > cover[1]:
+        return None, said
+    part = (max(start, cover[0]), min(end, cover[1]))
+    if part == (start, end):
+        return part, ""
+    return part, f"{said}, so only {part[0]:%Y-%m-%d} to {part[1]:%Y-%m-%d} is tested"
 
 
 def select(
@@ -43,12 +76,13 @@ def select(
     mentions: pd.DataFrame,
     recipient_company: np.ndarray,
     groups: dict[str, set[str]],
+    period: Span | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(base row positions, counted row positions) of the transactions one claim selects."""
+    """(base row positions, counted row positions) of the transactions one claim selects,
+    within `period` (default: the claim's own)."""
+    start, end = period or (claim["period_start_date"], claim["period_end_date"])
     dates = tx["action_date"].to_numpy()
-    mask = (dates >= claim["period_start_date"].to_datetime64()) & (
-        dates <= claim["period_end_date"].to_datetime64()
-    )
+    mask = (dates >= start.to_datetime64()) & (dates <= end.to_datetime64())
     if claim["agency_acronym"]:
         mask &= cols["agency"] == claim["agency_acronym"]
     if claim["award_id_piid"]:
@@ -75,87 +109,26 @@ def select(
     return base, counted
 
 
-def check_claims(
-    tx: pd.DataFrame,
-    att: pd.DataFrame,
-    mentions: pd.DataFrame,
-    recipient_company: np.ndarray,
-    ref: Reference,
-    version: str,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(claims with the package's figure and status, claim_records)."""
-    groups = company_groups(ref.companies)
-    amounts = tx["federal_action_obligation_usd"].to_numpy()
-    amount_cents = cents(amounts)
-    tids = tx["transaction_id"].to_numpy()
-    rc = recipient_company
-    agency = tx["agency_acronym"].to_numpy()
-    piid = tx["award_id_piid"].to_numpy()
-    rows, records = [], []
-    for _, c in ref.claims.iterrows():
-        out = {k: c[k] for k in ref.claims.columns if k != "_line"}
-        measure = c["measure"]
-        value = obligation = None
-        count = 0
-        cover = _coverage(tx["action_date"].to_numpy(), agency, c["agency_acronym"])
-        if c["not_covered_reason"]:
-            status, reason = "not_covered", c["not_covered_reason"]
-        elif cover is None or c["period_start_date"] < cover[0] or c["period_end_date"] > cover[1]:
-            span = (
-                "no records"
-                if cover is None
-                else f"records from {cover[0]:%Y-%m-%d} to {cover[1]:%Y-%m-%d}"
-            )
-            status = "not_covered"
-            reason = (
-                f"the claim covers {c['period_start_date']:%Y-%m-%d} to "
-                f"{c['period_end_date']:%Y-%m-%d}; the package has {span}"
-            )
-        else:
-            base, counted = select(
-                c, tx, {"agency": agency, "piid": piid}, att, mentions, rc, groups
-            )
-            obligation = float(usd(amount_cents[counted].sum()))
-            count = len(counted)
-            records.append(
-                pd.DataFrame(
-                    {
-                        "claim_id": c["claim_id"],
-                        "transaction_id": tids[base],
-                        "record_role": np.where(np.isin(base, counted), "counted", "base_only"),
-                        "federal_action_obligation_usd": amounts[base],
-                    }
-                )
-            )
-            if measure == "obligation_usd":
-                value = obligation
-            else:
-                total = float(usd(amount_cents[base].sum()))
-                value = round(obligation / total, 4) if total > 0 else None
-            if value is None:
-                status, reason = "not_covered", "the selection has no positive obligations"
-            else:
-                status, reason = compare(value, c)
-        out.update(
-            package_value=value,
-            package_obligation_usd=obligation,
-            package_transaction_count=count,
-            status=status,
-            status_reason=reason,
-            rule_set_version=version,
-        )
-        rows.append(out)
-    res = metadata.resource("claims")
-    claims = pd.DataFrame(rows, columns=res.field_names)
-    for col in ("package_value", "package_obligation_usd"):
-        claims[col] = claims[col].astype("float64")
-    claims["package_transaction_count"] = claims["package_transaction_count"].astype("int64")
-    rec_res = metadata.resource("claim_records")
-    if records:
-        rec = pd.concat(records, ignore_index=True)
-    else:
-        rec = pd.DataFrame(columns=rec_res.field_names)
-    return claims, rec[rec_res.field_names]
+def past_scope(claim: pd.Series, tx: pd.DataFrame, counted: np.ndarray) -> np.ndarray:
+    """Row positions of the transactions of the counted records' awards dated after the claim's
+    period (of the claim's agency): the records continue past the scope the claim speaks of."""
+    if not len(counted):
+        return counted
+    awards = tx["award_id_usaspending"].to_numpy()
+    mask = np.isin(awards, np.unique(awards[counted]))
+    mask &= tx["action_date"].to_numpy() > claim["period_end_date"].to_datetime64()
+    if claim["agency_acronym"]:
+        mask &= tx["agency_acronym"].to_numpy() == claim["agency_acronym"]
+    return np.flatnonzero(mask)
+
+
+def past_scope_note(claim: pd.Series, count: int, obligation: float) -> str:
+    """The sentence said beside the status when the records continue past the claim's scope."""
+    return (
+        f"records continue past the claim's scope: {count} later transactions of the same "
+        f"awards after {claim['period_end_date']:%Y-%m-%d} ({_usd(obligation)}), not in the "
+        "figure; see claim_records (past_scope)"
+    )
 
 
 def compare(value: float, c: pd.Series) -> tuple[str, str]:
@@ -184,3 +157,220 @@ def compare(value: float, c: pd.Series) -> tuple[str, str]:
         "consistent" if ok else "differs",
         f"package {v} is {'at most' if ok else 'above'} the claimed {cl}",
     )
+
+
+def judge(value: float | None, c: pd.Series, partial: str) -> tuple[str, str]:
+    """Status and reason from the package's value; a partly covered claim keeps the comparison
+    on its covered part in the reason and is partly_covered, never plainly consistent."""
+    if value is None:
+        return "not_covered", "the selection has no positive obligations"
+    status, reason = compare(value, c)
+    if partial:
+        return "partly_covered", f"{partial}; over that part, {status}: {reason}"
+    return status, reason
+
+
+def _transaction_claim(
+    c: pd.Series,
+    tx: pd.DataFrame,
+    att: pd.DataFrame,
+    mentions: pd.DataFrame,
+    recipient_company: np.ndarray,
+    groups: dict[str, set[str]],
+) -> tuple[dict, pd.DataFrame | None]:
+    """Computed fields and claim_records of a claim tested on the transactions."""
+    agency = tx["agency_acronym"].to_numpy()
+    cover = _coverage(tx["action_date"].to_numpy(), agency, c["agency_acronym"])
+    part, partial = covered_part(c, cover)
+    if part is None:
+        return {"status": "not_covered", "status_reason": partial}, None
+    cols = {"agency": agency, "piid": tx["award_id_piid"].to_numpy()}
+    base, counted = select(c, tx, cols, att, mentions, recipient_company, groups, part)
+    amounts = tx["federal_action_obligation_usd"].to_numpy()
+    amount_cents = cents(amounts)
+    obligation = float(usd(amount_cents[counted].sum()))
+    if c["measure"] == "obligation_usd":
+        value: float | None = obligation
+    elif c["measure"] == "award_count":
+        value = float(len(np.unique(tx["award_id_usaspending"].to_numpy()[counted])))
+    else:
+        total = float(usd(amount_cents[base].sum()))
+        value = round(obligation / total, 4) if total > 0 else None
+    status, reason = judge(value, c, partial)
+    later = past_scope(c, tx, counted)
+    later_usd = float(usd(amount_cents[later].sum()))
+    if len(later):
+        reason = f"{reason}; {past_scope_note(c, len(later), later_usd)}"
+    tids = tx["transaction_id"].to_numpy()
+    rows = np.concatenate([base, later])
+    role = np.where(np.isin(base, counted), "counted", "base_only")
+    records = pd.DataFrame(
+        {
+            "claim_id": c["claim_id"],
+            "transaction_id": tids[rows],
+            "record_role": np.concatenate([role, np.full(len(later), "past_scope")]),
+            "federal_action_obligation_usd": amounts[rows],
+        }
+    )
+    fields = {
+        "package_value": value,
+        "package_obligation_usd": obligation,
+        "package_transaction_count": len(counted),
+        "status": status,
+        "status_reason": reason,
+        "has_records_past_scope": bool(len(later)),
+        "past_scope_transaction_count": len(later),
+        "past_scope_obligation_usd": later_usd if len(later) else None,
+    }
+    return fields, records
+
+
+def summary_recipients_of(
+    claim: pd.Series, names: pd.Series, dates: pd.Series, ref: Reference
+) -> np.ndarray:
+    """Per award summary: does its recipient belong to the claim's company (the company's and its
+    subsidiaries' direct rules, in effect on the latest action date) and, when the claim names
+    recipient_company_ids, to one of those (by folded alias)? Summaries are not attributed by
+    description, so only the recipient can name a company."""
+    groups = company_groups(ref.companies)
+    keep = np.ones(len(names), dtype=bool)
+    if claim["company_id"]:
+        rules = ref.attribution_rules
+        own = rules[
+            rules["company_id"].isin(groups.get(claim["company_id"], {claim["company_id"]}))
+            & (rules["relationship"] == "direct")
+        ]
+        hit = np.zeros(len(names), dtype=bool)
+        for _, r in own.iterrows():
+            found = np.array(
+                [m is not None for m in match_each(names, r["pattern"], r["exclude_pattern"])]
+            )
+            if pd.notna(r["effective_start_date"]):
+                found &= np.array(dates >= r["effective_start_date"], dtype=bool)
+            if pd.notna(r["effective_end_date"]):
+                found &= np.array(dates <= r["effective_end_date"], dtype=bool)
+            hit |= found
+        keep &= hit
+    via = split_list(claim["recipient_company_ids"])
+    if via:
+        members = set().union(*(groups.get(c, {c}) for c in via))
+        aliases = ref.companies[ref.companies["company_id"].isin(members)]["recipient_aliases"]
+        folded = {fold_name(a) for cell in aliases for a in split_list(cell)}
+        keep &= np.array([fold_name(n) in folded for n in names], dtype=bool)
+    return keep
+
+
+def _summary_claim(c: pd.Series, summaries: pd.DataFrame, ref: Reference) -> dict:
+    """Computed fields of a claim tested on the FY2013-FY2018 award summaries: they carry one row
+    per award and fiscal year with its latest action, so the figures are a count of awards or
+    the sum of those latest actions' obligations (a partial sum, said so)."""
+    dates = pd.to_datetime(summaries["latest_action_date"], errors="coerce")
+    agency = summaries["agency_acronym"].to_numpy()
+    cover = _coverage(dates.to_numpy(), agency, c["agency_acronym"])
+    part, partial = covered_part(c, cover)
+    if part is None:
+        return {"status": "not_covered", "status_reason": partial}
+    mask = np.array((dates >= part[0]) & (dates <= part[1]), dtype=bool)
+    if c["agency_acronym"]:
+        mask &= agency == c["agency_acronym"]
+    if c["award_id_piid"]:
+        mask &= summaries["award_id_piid"].to_numpy() == c["award_id_piid"]
+    if c["system_id"]:
+        sysrow = ref.systems[ref.systems["system_id"] == c["system_id"]].iloc[0]
+        found = match_each(
+            summaries["award_description"].fillna(""), sysrow["pattern"], sysrow["exclude_pattern"]
+        )
+        mask &= np.array([m is not None for m in found], dtype=bool)
+    names = summaries["recipient_name"].fillna("").astype(str)
+    mask &= summary_recipients_of(c, names, dates, ref)
+    chosen = summaries[mask]
+    latest = pd.to_numeric(chosen["latest_action_obligation_usd"], errors="coerce").fillna(0)
+    obligation = float(usd(cents(latest).sum()))
+    awards = chosen["award_id_usaspending"].nunique()
+    value = float(awards) if c["measure"] == "award_count" else obligation
+    if c["measure"] == "via_recipients_share_ratio":
+        return {
+            "status": "not_covered",
+            "status_reason": "a share cannot be measured on award summaries",
+        }
+    status, reason = judge(value, c, partial)
+    what = (
+        f"FY2013-FY2018 award summaries: {_fmt(awards, 'award_count')}, "
+        f"{len(chosen)} summary rows, "
+        f"latest actions {_usd(obligation)} (a partial sum: each row carries only its "
+        "award's latest action of the year)"
+    )
+    return {
+        "package_value": value,
+        "package_obligation_usd": obligation,
+        "package_transaction_count": 0,
+        "status": status,
+        "status_reason": f"{what}; {reason}",
+        "package_award_summary_ids": " ; ".join(sorted(chosen["award_summary_id"].astype(str))),
+    }
+
+
+def check_claims(
+    tx: pd.DataFrame,
+    att: pd.DataFrame,
+    mentions: pd.DataFrame,
+    recipient_company: np.ndarray,
+    ref: Reference,
+    version: str,
+    summaries: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(claims with the package's figure and status, claim_records)."""
+    groups = company_groups(ref.companies)
+    summaries = summaries if summaries is not None else pd.DataFrame()
+    rows, records = [], []
+    for _, c in ref.claims.iterrows():
+        out = {k: c[k] for k in ref.claims.columns if k != "_line"}
+        fields: dict = {}
+        if c["not_covered_reason"]:
+            fields = {"status": "not_covered", "status_reason": c["not_covered_reason"]}
+        elif c["evidence_source"] == SUMMARIES:
+            if summaries.empty:
+                fields = {
+                    "status": "not_covered",
+                    "status_reason": "no award summaries in the build",
+                }
+            else:
+                fields = _summary_claim(c, summaries, ref)
+        else:
+            fields, rec = _transaction_claim(c, tx, att, mentions, recipient_company, groups)
+            if rec is not None:
+                records.append(rec)
+        out.update(
+            {
+                "package_value": None,
+                "package_obligation_usd": None,
+                "package_transaction_count": 0,
+                "has_records_past_scope": False,
+                "past_scope_transaction_count": 0,
+                "past_scope_obligation_usd": None,
+                "package_award_summary_ids": "",
+            }
+        )
+        out.update(fields, rule_set_version=version)
+        rows.append(out)
+    return _claims_frame(rows), _records_frame(records)
+
+
+def _claims_frame(rows: list[dict]) -> pd.DataFrame:
+    res = metadata.resource("claims")
+    claims = pd.DataFrame(rows, columns=res.field_names)
+    for col in ("package_value", "package_obligation_usd", "past_scope_obligation_usd"):
+        claims[col] = claims[col].astype("float64")
+    for col in ("package_transaction_count", "past_scope_transaction_count"):
+        claims[col] = claims[col].astype("int64")
+    claims["has_records_past_scope"] = claims["has_records_past_scope"].astype(bool)
+    return claims
+
+
+def _records_frame(records: list[pd.DataFrame]) -> pd.DataFrame:
+    rec_res = metadata.resource("claim_records")
+    if records:
+        rec = pd.concat(records, ignore_index=True)
+    else:
+        rec = pd.DataFrame(columns=rec_res.field_names)
+    return rec[rec_res.field_names]

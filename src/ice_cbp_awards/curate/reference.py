@@ -26,9 +26,16 @@ CLAIM_COMPUTED_FIELDS = (
     "package_transaction_count",
     "status",
     "status_reason",
+    "has_records_past_scope",
+    "past_scope_transaction_count",
+    "past_scope_obligation_usd",
+    "package_award_summary_ids",
     "rule_set_version",
 )
 RESELLER_TWIN = {"reseller": "platform_services", "platform_services": "reseller"}
+# The sector a role implies: a reseller's sector is reseller, an integrator's it_services, and no
+# technology company may claim either (it would hide a reseller or an integrator as a vendor).
+ROLE_SECTOR = {"reseller": "reseller", "integrator": "it_services"}
 
 
 class ReferenceError(ValueError):
@@ -223,6 +230,7 @@ def check_companies(companies: pd.DataFrame, rules: pd.DataFrame, label: str) ->
                 break
             seen.add(cur)
             cur = parent[cur]
+    problems += _check_sectors(companies, label)
     owner: dict[str, str] = {}
     direct = rules[rules["relationship"] == "direct"]
     for i in range(len(companies)):
@@ -249,6 +257,23 @@ def check_companies(companies: pd.DataFrame, rules: pd.DataFrame, label: str) ->
                     f"{label} line {_line(companies, i)}: alias {alias!r} of "
                     f"{row['company_id']} is matched by none of its direct rules"
                 )
+    return problems
+
+
+def _check_sectors(companies: pd.DataFrame, label: str) -> list[str]:
+    """Role and sector agree: resellers are sector reseller, integrators it_services, and a
+    technology company is neither."""
+    problems = []
+    for i in range(len(companies)):
+        role, sector = companies["role"].iloc[i], companies["sector"].iloc[i]
+        want = ROLE_SECTOR.get(role)
+        wrong = sector != want if want else sector in ROLE_SECTOR.values()
+        if wrong:
+            need = f"must be {want}" if want else "may not be reseller or it_services"
+            problems.append(
+                f"{label} line {_line(companies, i)}: sector {sector!r} of "
+                f"{companies['company_id'].iloc[i]} ({role}) {need}"
+            )
     return problems
 
 
@@ -346,6 +371,13 @@ def check_claims(
             lambda r: (
                 r["measure"] != "via_recipients_share_ratio"
                 or bool(r["company_id"] and r["recipient_company_ids"])
+            ),
+        ),
+        (
+            "via_recipients_share_ratio can only be measured on transactions",
+            lambda r: (
+                r["measure"] != "via_recipients_share_ratio"
+                or r["evidence_source"] == "transactions"
             ),
         ),
         (
