@@ -14,6 +14,7 @@ from .. import metadata
 from .attribute import attribute, attributions_frame
 from .claims import check_claims
 from .ids import content_version
+from .quality import attribution_quality
 from .recipients import link_recipients, recipients_frame
 from .reference import Reference, load_reference, published
 from .review import review_candidates
@@ -129,4 +130,5 @@ def build_curated(
         claim_records=claim_records,
         review_candidates=review,
     )
+    out.update(attribution_quality(tx, att, Path(reference_dir), ref.companies, version))
     return {name: _finish(frame, name) for name, frame in out.items()}
