@@ -123,3 +123,97 @@ def companies_doc(data_dir: Path, out: Path) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     click.echo(f"wrote {out}")
+
+
+@click.group()
+def curate() -> None:
+    """Curation tools: the effect of a rule change on the gold set, the quality page."""
+
+
+def _show(frame: pd.DataFrame, title: str) -> None:
+    table = Table(title=title)
+    for col in frame.columns:
+        table.add_column(col, overflow="fold")
+    for row in frame.itertuples(index=False):
+        table.add_row(*("" if pd.isna(v) else f"{v:.4f}" if isinstance(v, float) else str(v)
+                        for v in row))  # fmt: skip
+    Console(width=200).print(table)
+
+
+@curate.command("rule-effect")
+@click.option(
+    "--base",
+    default="HEAD",
+    show_default=True,
+    help="Git ref whose reference/ tables are the rules before the change.",
+)
+@click.option(
+    "--base-reference-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="A directory of reviewed tables to compare against, instead of --base.",
+)
+@click.option(
+    "--reference-dir",
+    type=click.Path(path_type=Path),
+    default=REFERENCE_DIR,
+    show_default=True,
+    help="Reviewed tables after the change (and the gold set used on both sides).",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DATA_DIR,
+    show_default=True,
+    help="Built data dir whose transactions.csv is attributed.",
+)
+def rule_effect(
+    base: str, base_reference_dir: Path | None, reference_dir: Path, data_dir: Path
+) -> None:
+    """Gold-set precision and recall before and after a rule change, and the records that flip."""
+    import tempfile
+
+    from .rule_effect import reference_at_ref, rule_effect_from_files
+
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            before = base_reference_dir or reference_at_ref(REPO_ROOT, base, Path(tmp))
+            changed, flips = rule_effect_from_files(
+                data_dir / "transactions.csv", reference_dir, before
+            )
+    except Exception as exc:  # noqa: BLE001 - one readable line
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    label = str(base_reference_dir) if base_reference_dir else base
+    if changed.empty and flips.empty:
+        click.echo(f"no gold record changes between {label} and {reference_dir}")
+        return
+    _show(changed, f"Gold-set figures that change ({label} -> {reference_dir})")
+    _show(flips, f"Gold records that flip ({len(flips)})")
+
+
+@curate.command("quality-doc")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DATA_DIR,
+    show_default=True,
+    help="Built data dir to read.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=REPO_ROOT / "docs" / "attribution-quality.md",
+    show_default=True,
+    help="Page to write.",
+)
+def quality_doc(data_dir: Path, out: Path) -> None:
+    """Write docs/attribution-quality.md (gold-set precision and recall) from a build."""
+    from .quality_docs import write_quality_markdown
+
+    try:
+        write_quality_markdown(data_dir, out)
+    except Exception as exc:  # noqa: BLE001 - one readable line
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"wrote {out}")
