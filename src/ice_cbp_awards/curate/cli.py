@@ -60,7 +60,8 @@ def _from_transactions(data_dir: Path, reference_dir: Path, limit: int) -> pd.Da
     help="Reviewed tables, for --from-transactions.",
 )
 def review(data_dir: Path, limit: int, from_transactions: bool, reference_dir: Path) -> None:
-    """Largest transactions that look like a technology purchase but no rule attributed."""
+    """Transactions that look like a technology purchase but no rule attributed, largest expected
+    value first (obligation x the gold-set probability that such a record is a company's)."""
     try:
         if from_transactions:
             cand = _from_transactions(data_dir, reference_dir, limit)
@@ -74,9 +75,11 @@ def review(data_dir: Path, limit: int, from_transactions: bool, reference_dir: P
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     cand = cand.sort_values("candidate_rank").head(limit)
-    table = Table(title=f"Review candidates ({len(cand)} shown, largest first)")
+    table = Table(title=f"Review candidates ({len(cand)} shown, largest expected value first)")
     for col, just in (
         ("rank", "right"),
+        ("expected USD", "right"),
+        ("p", "right"),
         ("USD", "right"),
         ("agency", "left"),
         ("recipient", "left"),
@@ -88,6 +91,8 @@ def review(data_dir: Path, limit: int, from_transactions: bool, reference_dir: P
     for _, r in cand.iterrows():
         table.add_row(
             str(r["candidate_rank"]),
+            f"{float(r['expected_value_usd']):,.0f}",
+            f"{float(r['technology_probability_ratio']):.2f}",
             f"{float(r['federal_action_obligation_usd']):,.2f}",
             r["agency_acronym"],
             r["recipient_name"],
