@@ -193,3 +193,24 @@ def test_published_gold_set_holds_ids_and_labels_only() -> None:
         "transaction_description",
         "recipient_name",
     }
+
+
+def test_quality_page_quotes_the_figures_and_the_disagreements(gold_dir) -> None:
+    from ice_cbp_awards.curate.quality_docs import quality_markdown
+
+    ref = gold_dir(
+        [
+            gold_row(0, "microsoft", "direct"),
+            gold_row(1, "microsoft", "reseller"),
+            gold_row(2, "microsoft", "reseller"),  # the build says platform_services
+            gold_row(3, "", "reseller", name="Cisco"),  # unmapped, unattributed: not listed
+        ]
+    )
+    out = build_curated(TX, pd.DataFrame(), ref)
+    page = quality_markdown(out["attribution_quality"], out["gold_set"], out["attributions"])
+    assert "Direct+reseller precision over every company: **100.0%** (2 of 2)" in page
+    assert "recall on the gold set 66.7% (2 of 3)" in page
+    assert f"| `{tid(2)}` |" in page
+    assert "| microsoft reseller | microsoft platform_services |" in page
+    assert f"`{tid(3)}`" not in page
+    assert "| Cisco | reseller | 1 |" in page

@@ -81,8 +81,20 @@ def _line(r: pd.Series) -> str:
     )
 
 
-def quality_markdown(quality: pd.DataFrame, gold: pd.DataFrame) -> str:
-    """The page, from attribution_quality and gold_set as published."""
+def disagreements(gold: pd.DataFrame, att: pd.DataFrame) -> pd.DataFrame:
+    """Gold records (of mapped companies, or attributed by the build) where the build's outcome
+    is not the curator's label: the false positives and misses behind the figures."""
+    from .rule_effect import expected, outcomes
+
+    said = outcomes(gold, att).to_numpy()
+    label = expected(gold).to_numpy()
+    unmapped = (gold["expected_company_name"] != "").to_numpy()
+    keep = (said != label) & ~(unmapped & (said == "none"))
+    return gold[keep].assign(expected=label[keep], build=said[keep])
+
+
+def quality_markdown(quality: pd.DataFrame, gold: pd.DataFrame, att: pd.DataFrame) -> str:
+    """The page, from attribution_quality, gold_set and attributions as published."""
     head = quality.iloc[0]
     gated = quality[quality["quality_id"] == f"all|{GATED_GROUP}"].iloc[0]
     relationships = gold["expected_relationship"].value_counts()
@@ -109,6 +121,15 @@ def quality_markdown(quality: pd.DataFrame, gold: pd.DataFrame) -> str:
     per_company = quality[quality["company_id"] != ""]
     lines += [_line(r) for _, r in overall.iterrows()]
     lines += [_line(r) for _, r in per_company.iterrows()]
+    lines += ["", "## Where the build and the curator disagree", ""]
+    lines += ["| transaction | award, modification | curator | build | curator's reason |"]
+    lines += ["|---|---|---|---|---|"]
+    for _, r in disagreements(gold, att).iterrows():
+        url = f"https://www.usaspending.gov/award/{r['award_id_usaspending']}/"
+        lines.append(
+            f"| `{r['transaction_id']}` | [{r['award_id_usaspending']}]({url}) "
+            f"{r['modification_number']} | {r['expected']} | {r['build']} | {r['rationale']} |"
+        )
     lines += ["", "## Records labelled with a company not in the map", ""]
     unmapped = gold[gold["expected_company_name"] != ""]
     counts = unmapped.groupby(["expected_company_name", "expected_relationship"]).size()
@@ -118,9 +139,10 @@ def quality_markdown(quality: pd.DataFrame, gold: pd.DataFrame) -> str:
 
 
 def write_quality_markdown(data_dir: Path, out: Path) -> None:
-    """Read data_dir/attribution_quality.csv and gold_set.csv and write the page to out."""
+    """Read data_dir/attribution_quality.csv, gold_set.csv and attributions.csv and write the
+    page to out."""
     frames = {}
-    for name in ("attribution_quality", "gold_set"):
+    for name in ("attribution_quality", "gold_set", "attributions"):
         path = Path(data_dir) / f"{name}.csv"
         if not path.exists():
             raise FileNotFoundError(f"{path}: not found; run `awards build` first")
@@ -128,4 +150,6 @@ def write_quality_markdown(data_dir: Path, out: Path) -> None:
     q = frames["attribution_quality"]
     for col in ("precision_ratio", "recall_ratio"):
         q[col] = pd.to_numeric(q[col].where(q[col] != ""), errors="coerce")
-    Path(out).write_text(quality_markdown(q, frames["gold_set"]), encoding="utf-8")
+    Path(out).write_text(
+        quality_markdown(q, frames["gold_set"], frames["attributions"]), encoding="utf-8"
+    )
