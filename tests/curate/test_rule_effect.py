@@ -132,3 +132,11 @@ def test_command_error_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.output.strip().startswith("error: ")
     assert "transactions.csv: not found" in result.output
+
+
+def test_quality_doc_without_build_fails_with_one_line(tmp_path: Path) -> None:
+    args = ["curate", "quality-doc", "--data-dir", str(tmp_path), "--out", str(tmp_path / "q.md")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert "attribution_quality.csv: not found; run `awards build` first" in result.output
+    assert not (tmp_path / "q.md").exists()
