@@ -17,7 +17,6 @@ from ice_cbp_awards.curate.quality import (
     QualityError,
     check_precision,
     load_gold,
-    quality_frame,
 )
 from ice_cbp_awards.curate.reference import ReferenceError
 
@@ -103,23 +102,36 @@ def test_true_positives_need_the_company_and_the_relationship_group(gold_dir) ->
 
 
 def test_label_of_a_company_not_in_the_map_is_counted_not_hidden(gold_dir) -> None:
-    # 2 of 3 is below the floor, so the frame is measured without the build's gate
-    att = build_curated(TX, pd.DataFrame(), gold_dir([]))["attributions"]
     ref = gold_dir(
         [
             gold_row(0, "microsoft", "direct"),
             gold_row(1, "microsoft", "reseller"),
-            # truly another maker's product: not in recall, but attributing it is wrong
+            # a company not in the map: outside precision and recall, counted with the
+            # attribution the build made of it
             gold_row(4, "", "reseller", name="Cellebrite"),
             gold_row(3, "", "reseller", name="Cisco"),
         ]
     )
-    gold = load_gold(ref, {"microsoft"})
-    q = quality_frame(gold, TX["transaction_id"], att, "rs-000000000000").set_index("quality_id")
+    q = _quality(ref)
     row = q.loc["all|direct+reseller"]
-    assert (row.predicted_count, row.true_positive_count, row.gold_positive_count) == (3, 2, 2)
+    assert (row.predicted_count, row.true_positive_count, row.gold_positive_count) == (2, 2, 2)
+    assert set(q["evaluable_record_count"]) == {2}
     assert set(q["unmapped_label_count"]) == {2}
-    assert row.recall_ratio == 1.0
+    assert set(q["unmapped_predicted_count"]) == {1}
+
+
+def test_label_name_of_a_company_in_the_map_is_measured_as_that_company(gold_dir) -> None:
+    ref = gold_dir(
+        [
+            gold_row(0, "", "direct", name="Microsoft Corporation"),
+            gold_row(1, "", "reseller", name="MICROSOFT"),
+            gold_row(4, "microsoft", "reseller"),
+        ]
+    )
+    q = _quality(ref)
+    row = q.loc["microsoft|direct+reseller"]
+    assert (row.predicted_count, row.true_positive_count, row.gold_positive_count) == (3, 3, 3)
+    assert set(q["unmapped_label_count"]) == {0}
 
 
 def test_gold_records_missing_from_the_build_are_not_evaluable(gold_dir) -> None:
@@ -207,7 +219,9 @@ def test_quality_page_quotes_the_figures_and_the_disagreements(gold_dir) -> None
         ]
     )
     out = build_curated(TX, pd.DataFrame(), ref)
-    page = quality_markdown(out["attribution_quality"], out["gold_set"], out["attributions"])
+    page = quality_markdown(
+        out["attribution_quality"], out["gold_set"], out["attributions"], out["companies"]
+    )
     assert "Direct+reseller precision over every company: **100.0%** (2 of 2)" in page
     assert "recall on the gold set 66.7% (2 of 3)" in page
     assert f"| `{tid(2)}` |" in page

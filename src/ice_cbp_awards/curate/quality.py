@@ -12,9 +12,12 @@ What counts (every figure is on the gold records present in the build, the evalu
   exactly; direct+reseller accepts either of the two on both sides; any accepts every
   relationship);
 - recall's denominator is the evaluable gold records labelled with a company in companies.csv.
-  A label naming a company not in the map (expected_company_name) cannot be reached by the
-  rules: it is left out of recall and counted as unmapped, but an attribution of such a record
-  to any company is still a false positive.
+- a label naming a company by expected_company_name counts as that company's when the name is,
+  once folded, the company_name, a recipient alias or the company_id of a company in the map
+  (so a vendor added to the map later is measured without relabelling). A name that matches no
+  company is not evaluable: the record is left out of precision and recall, and counted
+  (unmapped_label_count, and unmapped_predicted_count for the attributions the build made of
+  such records), never hidden.
 
 The build stops when direct+reseller precision over every company is below PRECISION_FLOOR:
 those attributions are what the headline totals add up, and a reader quotes them as money spent
@@ -29,7 +32,8 @@ import numpy as np
 import pandas as pd
 
 from .ids import content_version
-from .reference import ReferenceError, published, read_table
+from .names import fold_name
+from .reference import ReferenceError, published, read_table, split_list
 
 GOLD_TABLE = "gold_set"
 # Direct and reseller attributions make the totals a journalist quotes as money spent on a
@@ -88,6 +92,25 @@ def predictions(gold: pd.DataFrame, att: pd.DataFrame) -> pd.DataFrame:
     return att.loc[att["transaction_id"].isin(gold["transaction_id"]), cols].reset_index(drop=True)
 
 
+def company_name_keys(companies: pd.DataFrame) -> dict[str, str]:
+    """Folded company name, recipient alias or id -> company_id, for resolving label names."""
+    keys: dict[str, str] = {}
+    for r in companies.itertuples():
+        for name in [r.company_name, r.company_id, *split_list(r.recipient_aliases)]:
+            keys.setdefault(fold_name(str(name).replace("-", " ")), r.company_id)
+    return keys
+
+
+def resolve_names(gold: pd.DataFrame, companies: pd.DataFrame) -> pd.DataFrame:
+    """Gold labels with expected_company_id filled where expected_company_name is a company of
+    the map, and is_unmapped where it is not."""
+    keys = company_name_keys(companies)
+    named = gold["expected_company_name"] != ""
+    found = gold["expected_company_name"].map(lambda n: keys.get(fold_name(n), "") if n else "")
+    out = gold.assign(expected_company_id=gold["expected_company_id"].where(~named, found))
+    return out.assign(is_unmapped=named & (found == ""))
+
+
 def _row(company: str, group: str, pred: pd.DataFrame, labels: pd.DataFrame) -> dict[str, object]:
     """Counts and ratios of one (company or all, relationship group)."""
     rels = GROUPS[group]
@@ -115,24 +138,31 @@ def _row(company: str, group: str, pred: pd.DataFrame, labels: pd.DataFrame) -> 
 
 
 def quality_frame(
-    gold: pd.DataFrame, transaction_ids: pd.Series, att: pd.DataFrame, version: str
+    gold: pd.DataFrame,
+    transaction_ids: pd.Series,
+    att: pd.DataFrame,
+    companies: pd.DataFrame,
+    version: str,
 ) -> pd.DataFrame:
     """attribution_quality: one row per company and relationship group that has a prediction
     or a label among the evaluable gold records, plus the rows of every company together."""
-    labels = gold[gold["transaction_id"].isin(transaction_ids)]
+    in_build = resolve_names(gold[gold["transaction_id"].isin(transaction_ids)], companies)
+    labels = in_build[~in_build["is_unmapped"]]
     pred = predictions(labels, att)
-    companies = sorted(set(pred["company_id"]) | set(labels["expected_company_id"]) - {""})
+    companies_seen = sorted(set(pred["company_id"]) | set(labels["expected_company_id"]) - {""})
     rows = [_row(ALL, g, pred, labels) for g in GROUPS]
-    for c in companies:
+    for c in companies_seen:
         for g in GROUPS:
             r = _row(c, g, pred, labels)
             if r["predicted_count"] or r["gold_positive_count"]:
                 rows.append(r)
     out = pd.DataFrame(rows)
+    unmapped = in_build[in_build["is_unmapped"]]
     return out.assign(
         gold_record_count=len(gold),
         evaluable_record_count=len(labels),
-        unmapped_label_count=int((labels["expected_company_name"] != "").sum()),
+        unmapped_label_count=len(unmapped),
+        unmapped_predicted_count=len(predictions(unmapped, att)),
         gold_set_version=gold_set_version(gold),
         rule_set_version=version,
     )
@@ -155,6 +185,6 @@ def attribution_quality(
 ) -> dict[str, pd.DataFrame]:
     """The published gold set and attribution_quality; raises QualityError below the floor."""
     gold = load_gold(reference_dir, set(companies["company_id"]))
-    quality = quality_frame(gold, tx["transaction_id"], att, version)
+    quality = quality_frame(gold, tx["transaction_id"], att, companies, version)
     check_precision(quality)
     return {GOLD_TABLE: published(gold, GOLD_TABLE), "attribution_quality": quality}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .quality import GATED_GROUP, PRECISION_FLOOR
+from .quality import GATED_GROUP, PRECISION_FLOOR, resolve_names
 
 INTRO = """# Attribution quality
 
@@ -35,12 +35,16 @@ Records were drawn, with a fixed seed, from two populations:
   GOTHAM (satellite services), CLEAR (trash bags, ammunition), eVigilant; plus review candidates.
 
 A label may name a company that is not in `reference/companies.csv` yet (`expected_company_name`,
-e.g. Cellebrite, Cisco): such a record is *not evaluable for recall* (no rule can reach it) and is
-counted as `unmapped_label_count`; an attribution of it to any company is still a false positive.
+e.g. Cellebrite, Cisco). When a company of that name (folded as recipient names are; or one of its
+recipient aliases, or its id) is in the map, the label counts as that company's, so a vendor added
+later is measured without relabelling. Otherwise the record is *not evaluable*: it is left out of
+precision and recall and counted, as `unmapped_label_count`, with the attributions the build made
+of such records as `unmapped_predicted_count` (listed below among the disagreements).
 
 ## What the figures mean
 
-- **Evaluable set**: the gold records whose transaction is in the build.
+- **Evaluable set**: the gold records whose transaction is in the build, less the records
+  labelled with a company not in the map.
 - **Prediction**: one attribution the build made of an evaluable gold record.
 - **True positive**: a prediction whose company is the curator's and whose relationship falls in
   the same group for both: `direct`, `reseller`, `platform_services` must match exactly;
@@ -81,28 +85,34 @@ def _line(r: pd.Series) -> str:
     )
 
 
-def disagreements(gold: pd.DataFrame, att: pd.DataFrame) -> pd.DataFrame:
+def disagreements(gold: pd.DataFrame, att: pd.DataFrame, companies: pd.DataFrame) -> pd.DataFrame:
     """Gold records (of mapped companies, or attributed by the build) where the build's outcome
-    is not the curator's label: the false positives and misses behind the figures."""
+    is not the curator's label: the false positives and misses behind the figures, and the
+    attributions of records labelled with a company not in the map."""
     from .rule_effect import expected, outcomes
 
+    gold = resolve_names(gold, companies)
     said = outcomes(gold, att).to_numpy()
     label = expected(gold).to_numpy()
-    unmapped = (gold["expected_company_name"] != "").to_numpy()
+    unmapped = gold["is_unmapped"].to_numpy()
     keep = (said != label) & ~(unmapped & (said == "none"))
     return gold[keep].assign(expected=label[keep], build=said[keep])
 
 
-def quality_markdown(quality: pd.DataFrame, gold: pd.DataFrame, att: pd.DataFrame) -> str:
-    """The page, from attribution_quality, gold_set and attributions as published."""
+def quality_markdown(
+    quality: pd.DataFrame, gold: pd.DataFrame, att: pd.DataFrame, companies: pd.DataFrame
+) -> str:
+    """The page, from attribution_quality, attributions and companies as published and the gold
+    records present in the build."""
     head = quality.iloc[0]
     gated = quality[quality["quality_id"] == f"all|{GATED_GROUP}"].iloc[0]
     relationships = gold["expected_relationship"].value_counts()
     lines = [INTRO.replace("{floor:.0%}", f"{PRECISION_FLOOR:.0%}"), "## Figures of this build", ""]
     lines.append(
         f"Gold set `{head['gold_set_version']}`: {head['gold_record_count']} records, "
-        f"{head['evaluable_record_count']} in this build, {head['unmapped_label_count']} of them "
-        "labelled with a company not in the map. Labels: "
+        f"{head['evaluable_record_count']} evaluable in this build, "
+        f"{head['unmapped_label_count']} not evaluable (labelled with a company not in the map; "
+        f"{head['unmapped_predicted_count']} attributions of them by the build). Labels: "
         + ", ".join(f"{k} {v}" for k, v in relationships.sort_index().items())
         + f". Rule set `{head['rule_set_version']}`."
     )
@@ -124,14 +134,15 @@ def quality_markdown(quality: pd.DataFrame, gold: pd.DataFrame, att: pd.DataFram
     lines += ["", "## Where the build and the curator disagree", ""]
     lines += ["| transaction | award, modification | curator | build | curator's reason |"]
     lines += ["|---|---|---|---|---|"]
-    for _, r in disagreements(gold, att).iterrows():
+    for _, r in disagreements(gold, att, companies).iterrows():
         url = f"https://www.usaspending.gov/award/{r['award_id_usaspending']}/"
         lines.append(
             f"| `{r['transaction_id']}` | [{r['award_id_usaspending']}]({url}) "
             f"{r['modification_number']} | {r['expected']} | {r['build']} | {r['rationale']} |"
         )
     lines += ["", "## Records labelled with a company not in the map", ""]
-    unmapped = gold[gold["expected_company_name"] != ""]
+    resolved = resolve_names(gold, companies)
+    unmapped = resolved[resolved["is_unmapped"]]
     counts = unmapped.groupby(["expected_company_name", "expected_relationship"]).size()
     lines += ["| company (label) | relationship | gold records |", "|---|---|---:|"]
     lines += [f"| {c} | {r} | {n} |" for (c, r), n in counts.items()]
@@ -139,10 +150,10 @@ def quality_markdown(quality: pd.DataFrame, gold: pd.DataFrame, att: pd.DataFram
 
 
 def write_quality_markdown(data_dir: Path, out: Path) -> None:
-    """Read data_dir/attribution_quality.csv, gold_set.csv and attributions.csv and write the
-    page to out."""
+    """Read attribution_quality, gold_set, attributions and companies from data_dir and write
+    the page to out."""
     frames = {}
-    for name in ("attribution_quality", "gold_set", "attributions"):
+    for name in ("attribution_quality", "gold_set", "attributions", "companies"):
         path = Path(data_dir) / f"{name}.csv"
         if not path.exists():
             raise FileNotFoundError(f"{path}: not found; run `awards build` first")
@@ -150,6 +161,10 @@ def write_quality_markdown(data_dir: Path, out: Path) -> None:
     q = frames["attribution_quality"]
     for col in ("precision_ratio", "recall_ratio"):
         q[col] = pd.to_numeric(q[col].where(q[col] != ""), errors="coerce")
+    tx_ids = pd.read_csv(Path(data_dir) / "transactions.csv", usecols=["transaction_id"])
+    gold = frames["gold_set"]
+    frames["gold_set"] = gold[gold["transaction_id"].isin(tx_ids["transaction_id"])]
     Path(out).write_text(
-        quality_markdown(q, frames["gold_set"], frames["attributions"]), encoding="utf-8"
+        quality_markdown(q, frames["gold_set"], frames["attributions"], frames["companies"]),
+        encoding="utf-8",
     )

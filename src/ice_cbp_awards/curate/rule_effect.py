@@ -16,7 +16,7 @@ import pandas as pd
 
 from .attribute import attribute, attributions_frame
 from .build import rule_set_version, transactions_frame
-from .quality import load_gold, quality_frame
+from .quality import load_gold, quality_frame, resolve_names
 from .recipients import link_recipients
 from .reference import load_reference
 
@@ -51,12 +51,16 @@ def gold_awards(tx: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
     return tx[tx["award_id_usaspending"].isin(awards)].reset_index(drop=True)
 
 
-def attributions_under(tx: pd.DataFrame, reference_dir: Path) -> tuple[pd.DataFrame, str]:
-    """(attributions of tx under the reviewed tables in reference_dir, their rule_set_version)."""
+def attributions_under(
+    tx: pd.DataFrame, reference_dir: Path
+) -> tuple[pd.DataFrame, str, pd.DataFrame]:
+    """(attributions of tx under the reviewed tables in reference_dir, their rule_set_version,
+    their companies)."""
     ref = load_reference(reference_dir)
     version = rule_set_version(ref)
     links = link_recipients(tx, ref)
-    return attributions_frame(tx, attribute(tx, links, ref), links, version), version
+    att = attributions_frame(tx, attribute(tx, links, ref), links, version)
+    return att, version, ref.companies
 
 
 def outcomes(gold: pd.DataFrame, att: pd.DataFrame) -> pd.Series:
@@ -71,7 +75,8 @@ def outcomes(gold: pd.DataFrame, att: pd.DataFrame) -> pd.Series:
 
 
 def expected(gold: pd.DataFrame) -> pd.Series:
-    """Per gold record: the curator's label in the same form as outcomes()."""
+    """Per gold record: the curator's label in the same form as outcomes(), a company not in
+    the map in parentheses (resolve_names first to use the map's ids)."""
     company = gold["expected_company_id"].where(
         gold["expected_company_id"] != "", "(" + gold["expected_company_name"] + ")"
     )
@@ -87,10 +92,10 @@ def rule_effect(
     """(quality rows whose figures changed, with _before and _after columns; gold records whose
     outcome changed, with the label and both outcomes)."""
     tx = gold_awards(tx, gold)
-    att_before, v_before = attributions_under(tx, before_dir)
-    att_after, v_after = attributions_under(tx, after_dir)
-    q_before = quality_frame(gold, tx["transaction_id"], att_before, v_before)
-    q_after = quality_frame(gold, tx["transaction_id"], att_after, v_after)
+    att_before, v_before, c_before = attributions_under(tx, before_dir)
+    att_after, v_after, c_after = attributions_under(tx, after_dir)
+    q_before = quality_frame(gold, tx["transaction_id"], att_before, c_before, v_before)
+    q_after = quality_frame(gold, tx["transaction_id"], att_after, c_after, v_after)
     keep = ["quality_id", *COMPARED]
     q = q_before[keep].merge(
         q_after[keep], on="quality_id", how="outer", suffixes=("_before", "_after")
@@ -101,7 +106,7 @@ def rule_effect(
     for c in COMPARED:
         b, a = q[f"{c}_before"], q[f"{c}_after"]
         changed |= ~((b == a) | (b.isna() & a.isna()))
-    in_build = gold[gold["transaction_id"].isin(tx["transaction_id"])]
+    in_build = resolve_names(gold[gold["transaction_id"].isin(tx["transaction_id"])], c_after)
     flips = pd.DataFrame(
         {
             "transaction_id": in_build["transaction_id"].to_numpy(),
