@@ -14,7 +14,9 @@ the gold set (reference/gold_set.csv, 2026-08-22 build): of the n records with t
 were labelled with a company (mapped or not) rather than none, smoothed as (k + 1) / (n + 2) so
 that a rare signal is neither certain nor impossible. A bare "cloud" (half of them are firms or
 services with CLOUD in the name) thus ranks below a named product on the same amount; a
-de-obligation has a negative expected value and ranks last.
+de-obligation has a negative expected value and ranks last. The unattributed gold records were
+drawn by keyword, not at random, so these shares are a reviewed first calibration, not rates of
+the whole package; tests/curate/test_real_quality.py re-measures them on every change.
 """
 
 from __future__ import annotations
