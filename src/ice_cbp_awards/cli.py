@@ -200,6 +200,10 @@ from .curate.cli import companies_doc  # noqa: E402 - generated list of companie
 
 main.add_command(companies_doc)
 
+from .curate.cli import curate  # noqa: E402 - rule-effect and the attribution quality page
+
+main.add_command(curate)
+
 from .release.cli import register as register_release  # noqa: E402 - release, verify, diff
 
 register_release(main)

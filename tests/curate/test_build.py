@@ -121,6 +121,8 @@ def test_every_resource_has_exactly_its_schema_and_key_order(
         "claims",
         "claim_records",
         "review_candidates",
+        "gold_set",
+        "attribution_quality",
     }
     assert set(built) == names
     for name, frame in built.items():

@@ -15,6 +15,7 @@ from .attribute import attribute, attributions_frame
 from .claims import check_claims
 from .coverage import truncated_slices
 from .ids import content_version
+from .quality import attribution_quality
 from .recipients import link_recipients, recipients_frame, with_parents
 from .reference import Reference, load_reference, published
 from .review import review_candidates
@@ -158,4 +159,5 @@ def build_curated(
         claim_records=claim_records,
         review_candidates=review,
     )
+    out.update(attribution_quality(tx, att, Path(reference_dir), ref.companies, version))
     return {name: _finish(frame, name) for name, frame in out.items()}

@@ -60,7 +60,8 @@ def _from_transactions(data_dir: Path, reference_dir: Path, limit: int) -> pd.Da
     help="Reviewed tables, for --from-transactions.",
 )
 def review(data_dir: Path, limit: int, from_transactions: bool, reference_dir: Path) -> None:
-    """Largest transactions that look like a technology purchase but no rule attributed."""
+    """Transactions that look like a technology purchase but no rule attributed, largest expected
+    value first (obligation x the gold-set probability that such a record is a company's)."""
     try:
         if from_transactions:
             cand = _from_transactions(data_dir, reference_dir, limit)
@@ -74,9 +75,11 @@ def review(data_dir: Path, limit: int, from_transactions: bool, reference_dir: P
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     cand = cand.sort_values("candidate_rank").head(limit)
-    table = Table(title=f"Review candidates ({len(cand)} shown, largest first)")
+    table = Table(title=f"Review candidates ({len(cand)} shown, largest expected value first)")
     for col, just in (
         ("rank", "right"),
+        ("expected USD", "right"),
+        ("p", "right"),
         ("USD", "right"),
         ("agency", "left"),
         ("recipient", "left"),
@@ -88,6 +91,8 @@ def review(data_dir: Path, limit: int, from_transactions: bool, reference_dir: P
     for _, r in cand.iterrows():
         table.add_row(
             str(r["candidate_rank"]),
+            f"{float(r['expected_value_usd']):,.0f}",
+            f"{float(r['technology_probability_ratio']):.2f}",
             f"{float(r['federal_action_obligation_usd']):,.2f}",
             r["agency_acronym"],
             r["recipient_name"],
@@ -119,6 +124,100 @@ def companies_doc(data_dir: Path, out: Path) -> None:
 
     try:
         write_companies_markdown(data_dir, out)
+    except Exception as exc:  # noqa: BLE001 - one readable line
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"wrote {out}")
+
+
+@click.group()
+def curate() -> None:
+    """Curation tools: the effect of a rule change on the gold set, the quality page."""
+
+
+def _show(frame: pd.DataFrame, title: str) -> None:
+    table = Table(title=title)
+    for col in frame.columns:
+        table.add_column(col, overflow="fold")
+    for row in frame.itertuples(index=False):
+        table.add_row(*("" if pd.isna(v) else f"{v:.4f}" if isinstance(v, float) else str(v)
+                        for v in row))  # fmt: skip
+    Console(width=200).print(table)
+
+
+@curate.command("rule-effect")
+@click.option(
+    "--base",
+    default="HEAD",
+    show_default=True,
+    help="Git ref whose reference/ tables are the rules before the change.",
+)
+@click.option(
+    "--base-reference-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="A directory of reviewed tables to compare against, instead of --base.",
+)
+@click.option(
+    "--reference-dir",
+    type=click.Path(path_type=Path),
+    default=REFERENCE_DIR,
+    show_default=True,
+    help="Reviewed tables after the change (and the gold set used on both sides).",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DATA_DIR,
+    show_default=True,
+    help="Built data dir whose transactions.csv is attributed.",
+)
+def rule_effect(
+    base: str, base_reference_dir: Path | None, reference_dir: Path, data_dir: Path
+) -> None:
+    """Gold-set precision and recall before and after a rule change, and the records that flip."""
+    import tempfile
+
+    from .rule_effect import reference_at_ref, rule_effect_from_files
+
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            before = base_reference_dir or reference_at_ref(REPO_ROOT, base, Path(tmp))
+            changed, flips = rule_effect_from_files(
+                data_dir / "transactions.csv", reference_dir, before
+            )
+    except Exception as exc:  # noqa: BLE001 - one readable line
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    label = str(base_reference_dir) if base_reference_dir else base
+    if changed.empty and flips.empty:
+        click.echo(f"no gold record changes between {label} and {reference_dir}")
+        return
+    _show(changed, f"Gold-set figures that change ({label} -> {reference_dir})")
+    _show(flips, f"Gold records that flip ({len(flips)})")
+
+
+@curate.command("quality-doc")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DATA_DIR,
+    show_default=True,
+    help="Built data dir to read.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=REPO_ROOT / "docs" / "attribution-quality.md",
+    show_default=True,
+    help="Page to write.",
+)
+def quality_doc(data_dir: Path, out: Path) -> None:
+    """Write docs/attribution-quality.md (gold-set precision and recall) from a build."""
+    from .quality_docs import write_quality_markdown
+
+    try:
+        write_quality_markdown(data_dir, out)
     except Exception as exc:  # noqa: BLE001 - one readable line
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
