@@ -194,3 +194,36 @@ def test_check_claims_routes_each_claim_to_its_records(reference: Reference) -> 
     assert out.loc["ice-budget-over-8-billion", "status"] == "not_covered"
     assert not out["has_records_past_scope"].any()
     assert rec.empty
+
+
+def test_a_claim_drawing_on_a_truncated_slice_says_its_figure_is_an_upper_bound(
+    reference: Reference,
+) -> None:
+    """A claim's figure carries the direction of its coverage bias, as company_totals do."""
+    ref = dataclasses.replace(
+        reference,
+        claims=pd.DataFrame(
+            [
+                claim(claim_id="all-cut", period_end_date=T("2021-06-30")),
+                claim(claim_id="some-cut"),
+                claim(claim_id="none-cut", period_start_date=T("2021-07-01")),
+            ]
+        ).assign(
+            claimed_value=1.0,
+            relationships="",
+            tolerance_value=np.nan,
+        ),
+    )
+    tx = _tx([("A", "2021-04-01", "ICE", 100.0), ("B", "2021-08-01", "ICE", 50.0)])
+    slices = np.array(["usaspending-cbp-ice/x/FY2021 ICE", ""], dtype=object)
+    att = pd.DataFrame(columns=["transaction_id", "company_id", "relationship", "evidence_scope"])
+    mentions = pd.DataFrame(columns=["transaction_id", "system_id"])
+    out, _ = check_claims(
+        tx, att, mentions, np.array(["", ""]), ref, "rs-000000000000", slices=slices
+    )
+    out = out.set_index("claim_id")
+    assert out.loc["all-cut", "coverage_bias"] == "upper_bound_truncated_slice"
+    assert out.loc["all-cut", "truncated_slice_ids"] == "usaspending-cbp-ice/x/FY2021 ICE"
+    assert out.loc["some-cut", "coverage_bias"] == "mixed"
+    assert out.loc["none-cut", "coverage_bias"] == "minimum"
+    assert out.loc["none-cut", "truncated_slice_ids"] == ""

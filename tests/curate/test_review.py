@@ -14,8 +14,8 @@ from .conftest import make_tx
 
 ROWS = [
     {"recipient": "ACME HOSTING LLC", "description": "CLOUD HOSTING", "amount": 100_000},
-    {"recipient": "ACME DATA LLC", "description": "SPLUNK MAINTENANCE", "amount": 60_000},
-    {"recipient": "ACME DATA LLC", "description": "SPLUNK MAINTENANCE", "amount": -90_000},
+    {"recipient": "ACME DATA LLC", "description": "ATLASSIAN MAINTENANCE", "amount": 60_000},
+    {"recipient": "ACME DATA LLC", "description": "ATLASSIAN MAINTENANCE", "amount": -90_000},
     {"recipient": "ACME GUARDS LLC", "description": "GUARD SERVICES", "amount": 500_000},
 ]
 

@@ -142,11 +142,14 @@ def build_curated(
     )
     recipients = with_parents(recipients_frame(tx, links), ref.ownership, parents)
     recipients = recipients.assign(rule_set_version=version)
-    slices = truncated_slices(tx, build_report)[att_raw["row"].to_numpy()]
+    tx_slices = truncated_slices(tx, build_report)
+    slices = tx_slices[att_raw["row"].to_numpy()]
     totals = company_totals(att, slices, version)
     families = corporate_family_totals(att, slices, ref.ownership, parents, version)
     company = links.column("company_id")
-    claims, claim_records = check_claims(tx, att, mentions, company, ref, version, award_summaries)
+    claims, claim_records = check_claims(
+        tx, att, mentions, company, ref, version, award_summaries, tx_slices
+    )
     review = review_candidates(tx, att, links.column("recipient_role"), company, version)
     out: dict[str, pd.DataFrame] = {n: published(getattr(ref, n), n) for n in REFERENCE_RESOURCES}
     out.update(

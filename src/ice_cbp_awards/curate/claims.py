@@ -20,9 +20,15 @@ import pandas as pd
 from .. import metadata
 from .attribute import company_groups
 from .columns import cents, isin, usd
+from .coverage import figure_bias
 from .names import fold_name
 from .reference import Reference, split_list
 from .textmatch import match_each
+
+# coverage_bias of a claim the package does not test (no records to be biased)
+NOT_TESTED = ""
+# coverage_bias of a claim tested on the FY2013-FY2018 summaries (latest action per award)
+SUMMARY_BIAS = "not_transactions"
 
 DEFAULT_RELATIONSHIPS = ["direct", "reseller"]
 SUMMARIES = "award_summaries"
@@ -177,8 +183,11 @@ def _transaction_claim(
     mentions: pd.DataFrame,
     recipient_company: np.ndarray,
     groups: dict[str, set[str]],
+    slices: np.ndarray,
 ) -> tuple[dict, pd.DataFrame | None]:
-    """Computed fields and claim_records of a claim tested on the transactions."""
+    """Computed fields and claim_records of a claim tested on the transactions.
+
+    `slices` gives, per transaction, its truncated slice (coverage.truncated_slices) or ''."""
     agency = tx["agency_acronym"].to_numpy()
     cover = _coverage(tx["action_date"].to_numpy(), agency, c["agency_acronym"])
     part, partial = covered_part(c, cover)
@@ -222,6 +231,7 @@ def _transaction_claim(
         "past_scope_transaction_count": len(later),
         "past_scope_obligation_usd": later_usd if len(later) else None,
     }
+    fields["coverage_bias"], fields["truncated_slice_ids"] = figure_bias(slices[counted])
     return fields, records
 
 
@@ -318,9 +328,15 @@ def check_claims(
     ref: Reference,
     version: str,
     summaries: pd.DataFrame | None = None,
+    slices: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(claims with the package's figure and status, claim_records)."""
+    """(claims with the package's figure and status, claim_records).
+
+    `slices`: per transaction, the truncated slice it comes from or '' (from
+    coverage.truncated_slices); without it no slice counts as truncated."""
     groups = company_groups(ref.companies)
+    if slices is None:
+        slices = np.full(len(tx), "", dtype=object)
     summaries = summaries if summaries is not None else pd.DataFrame()
     rows, records = [], []
     for _, c in ref.claims.iterrows():
@@ -336,8 +352,12 @@ def check_claims(
                 }
             else:
                 fields = _summary_claim(c, summaries, ref)
+                if fields.get("status") != "not_covered":
+                    fields["coverage_bias"] = SUMMARY_BIAS
         else:
-            fields, rec = _transaction_claim(c, tx, att, mentions, recipient_company, groups)
+            fields, rec = _transaction_claim(
+                c, tx, att, mentions, recipient_company, groups, slices
+            )
             if rec is not None:
                 records.append(rec)
         out.update(
@@ -349,6 +369,8 @@ def check_claims(
                 "past_scope_transaction_count": 0,
                 "past_scope_obligation_usd": None,
                 "package_award_summary_ids": "",
+                "coverage_bias": NOT_TESTED,
+                "truncated_slice_ids": "",
             }
         )
         out.update(fields, rule_set_version=version)

@@ -30,6 +30,8 @@ CLAIM_COMPUTED_FIELDS = (
     "past_scope_transaction_count",
     "past_scope_obligation_usd",
     "package_award_summary_ids",
+    "coverage_bias",
+    "truncated_slice_ids",
     "rule_set_version",
 )
 RESELLER_TWIN = {"reseller": "platform_services", "platform_services": "reseller"}

@@ -69,12 +69,12 @@ SIGNALS: tuple[tuple[str, str, str], ...] = (
 SIGNAL_EVIDENCE: dict[str, tuple[int, int]] = {
     "cloud": (3, 6),
     "licence": (17, 20),
-    "software": (19, 27),
+    "software": (20, 27),
     "subscription": (1, 1),
     "named product": (16, 16),
     "product category": (23, 25),
     "industry": (7, 8),
-    "reseller recipient": (34, 41),
+    "reseller recipient": (36, 43),
 }
 
 
