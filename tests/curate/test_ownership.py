@@ -171,6 +171,7 @@ def _with_mandiant(ref_dir: Path) -> None:
             company_id="mandiant",
             company_name="Mandiant",
             role="technology_company",
+            sector="it_platform_software",
             parent_company_id="google",
             recipient_aliases="MANDIANT, INC.",
             rationale="r",
