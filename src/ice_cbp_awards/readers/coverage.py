@@ -220,7 +220,11 @@ def _flag_empty_slice(
     ]
     if files.empty:
         return report
-    zero = {c: 0 for c in report.columns}
+    zero: dict[str, object] = {
+        c: 0 if pd.api.types.is_numeric_dtype(report[c]) else "" for c in report.columns
+    }
+    if "coverage_bias" in report.columns:
+        zero["coverage_bias"] = "minimum"  # an empty slice can only miss records
     zero.update(
         source_id=files["source_id"].iloc[0],
         agency_acronym=sl["agency_acronym"],
