@@ -109,7 +109,7 @@ def test_label_of_a_company_not_in_the_map_is_counted_not_hidden(gold_dir) -> No
             # a company not in the map: outside precision and recall, counted with the
             # attribution the build made of it
             gold_row(4, "", "reseller", name="Cellebrite"),
-            gold_row(3, "", "reseller", name="Cisco"),
+            gold_row(3, "", "reseller", name="Acme Analytics"),
         ]
     )
     q = _quality(ref)
@@ -215,7 +215,7 @@ def test_quality_page_quotes_the_figures_and_the_disagreements(gold_dir) -> None
             gold_row(0, "microsoft", "direct"),
             gold_row(1, "microsoft", "reseller"),
             gold_row(2, "microsoft", "reseller"),  # the build says platform_services
-            gold_row(3, "", "reseller", name="Cisco"),  # unmapped, unattributed: not listed
+            gold_row(3, "", "reseller", name="Acme Analytics"),  # unmapped, unattributed: not listed
         ]
     )
     out = build_curated(TX, pd.DataFrame(), ref)
@@ -227,4 +227,4 @@ def test_quality_page_quotes_the_figures_and_the_disagreements(gold_dir) -> None
     assert f"| `{tid(2)}` |" in page
     assert "| microsoft reseller | microsoft platform_services |" in page
     assert f"`{tid(3)}`" not in page
-    assert "| Cisco | reseller | 1 |" in page
+    assert "| Acme Analytics | reseller | 1 |" in page

@@ -77,3 +77,12 @@ def test_the_library_refuses_a_broken_entity() -> None:
         model.get("ContractAward").validate(bad)
     with pytest.raises(AssertionError):
         check(bad)  # supplier and contract are required
+
+
+def test_a_contract_states_no_amount_that_could_pass_for_its_value(entities) -> None:
+    """The package holds part of most awards' transactions: a Contract amount would read as the
+    award's value, so the money is on each ContractAward (one transaction) only."""
+    contracts = [e for e in entities if e["schema"] == "Contract"]
+    assert contracts and not any("amount" in e["properties"] for e in contracts)
+    awards = [e for e in entities if e["schema"] == "ContractAward"]
+    assert all("amount" in e["properties"] for e in awards)

@@ -82,9 +82,11 @@ def contracts(awards: pd.DataFrame) -> Iterator[Entity]:
             title=row.latest_description or row.award_id_piid,
             authority=agency_id(row.awarding_sub_agency_code),
             procedureNumber=row.award_id_piid, contractDate=row.first_action_date,
-            amount=row.total_obligation_usd, currency="USD",
             sourceUrl=row.award_page_url, country="us",
         )  # fmt: skip
+    # No Contract amount: the package holds only part of most awards' transactions (see
+    # awards.transactions_obligation_sum_usd), so any sum here would read as the award's value;
+    # each ContractAward carries its own transaction's obligation instead.
 
 
 def contract_awards(tx: pd.DataFrame) -> Iterator[Entity]:

@@ -89,7 +89,7 @@ def _booleans(field: Mapping[str, Any]) -> Any:
     def convert(values: pa.Array) -> pa.Array:
         is_true = pc.is_in(values, pa.array(true_values))
         is_false = pc.is_in(values, pa.array(false_values))
-        if not pc.all(pc.or_(is_true, is_false)).as_py():
+        if not pc.all(pc.or_(is_true, is_false), min_count=0).as_py():  # empty: all valid
             raise ValueError("not one of the schema's true or false values")
         return is_true
 
