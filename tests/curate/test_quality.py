@@ -108,7 +108,7 @@ def test_label_of_a_company_not_in_the_map_is_counted_not_hidden(gold_dir) -> No
             gold_row(1, "microsoft", "reseller"),
             # a company not in the map: outside precision and recall, counted with the
             # attribution the build made of it
-            gold_row(4, "", "reseller", name="Cellebrite"),
+            gold_row(4, "", "reseller", name="Acme Forensics"),
             gold_row(3, "", "reseller", name="Acme Analytics"),
         ]
     )
@@ -215,7 +215,7 @@ def test_quality_page_quotes_the_figures_and_the_disagreements(gold_dir) -> None
             gold_row(0, "microsoft", "direct"),
             gold_row(1, "microsoft", "reseller"),
             gold_row(2, "microsoft", "reseller"),  # the build says platform_services
-            gold_row(3, "", "reseller", name="Acme Analytics"),  # unmapped, unattributed: not listed
+            gold_row(3, "", "reseller", name="Acme Analytics"),  # unmapped, unattributed
         ]
     )
     out = build_curated(TX, pd.DataFrame(), ref)
