@@ -132,7 +132,7 @@ def test_the_changelog_has_one_entry_per_snapshot_release() -> None:
 def test_cite_as_names_both_versions_and_the_doi_or_its_placeholder() -> None:
     desc = _descriptor("2026.8.22")
     text = cite_as(desc)
-    assert "(2026)" in text and "Version 2026.8.22; schema 1.0.0" in text
+    assert "(2026)" in text and "Version 2026.8.22; schema 2.0.0" in text
     assert DOI_PLACEHOLDER in text
     with_doi(desc, "doi:10.5281/zenodo.7654321")
     assert cite_as(desc).endswith("https://doi.org/10.5281/zenodo.7654321")
