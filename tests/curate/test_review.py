@@ -47,3 +47,20 @@ def test_probabilities_are_smoothed_shares() -> None:
     for label, (k, n) in SIGNAL_EVIDENCE.items():
         assert 0 < signal_probability(label) < 1
         assert signal_probability(label) == (k + 1) / (n + 2)
+
+
+def test_a_licence_line_an_integrator_passes_through_is_found_by_review() -> None:
+    """An integrator's order for a platform's licences is attributed as platform_services (not
+    product money); review surfaces it so that a curator decides, rather than letting it count
+    silently. An integrator's services line naming the platform is not surfaced."""
+    rows = [
+        {"recipient": "DELOITTE CONSULTING LLP", "description": "AZURE LICENSES RENEWAL"},
+        {"recipient": "DELOITTE CONSULTING LLP", "description": "AZURE SUPPORT SERVICES"},
+    ]
+    tx = make_tx(rows)
+    out = build_curated(tx, pd.DataFrame(), REFERENCE_DIR)
+    att = out["attributions"]
+    assert set(att["relationship"]) == {"platform_services"}
+    cand = out["review_candidates"]
+    assert cand["transaction_description"].tolist() == ["AZURE LICENSES RENEWAL"]
+    assert "integrator recipient: deloitte" in cand["signals"].iloc[0]

@@ -85,6 +85,10 @@ def signal_probability(label: str) -> float:
     return (k + 1) / (n + 2)
 
 
+# the signals of a licence or subscription purchase, which an integrator may pass through
+LICENCE_SIGNALS = ("licence", "subscription")
+
+
 def probability(tx: pd.DataFrame, recipient_role: np.ndarray) -> np.ndarray:
     """Per transaction: the largest probability among its signals (0 without a signal)."""
     out = np.zeros(len(tx), dtype="float64")
@@ -132,7 +136,30 @@ def signals(tx: pd.DataFrame, recipient_role: pd.Series, recipient_company: pd.S
     for i, (role, company) in enumerate(zip(recipient_role, recipient_company, strict=True)):
         if role == "reseller":
             found_by_row[i].append(f"reseller recipient: {company}")
+        elif role == "integrator":
+            found_by_row[i].append(f"integrator recipient: {company}")
     return [" ; ".join(found_by_row[i]) for i in range(len(tx))]
+
+
+def integrator_licence_lines(
+    tx: pd.DataFrame, att: pd.DataFrame, recipient_role: np.ndarray
+) -> np.ndarray:
+    """Per transaction: an integrator's record that names a platform (so it is attributed only
+    as platform_services) and buys licences or subscriptions. Integrators pass product licences
+    through now and then; such a line may be product money, which only a curator can tell, so
+    review lists it instead of letting it count as services without a look."""
+    integrator = np.asarray(recipient_role) == "integrator"
+    if not integrator.any():
+        return integrator
+    services = att.loc[att["relationship"] == "platform_services", "transaction_id"]
+    product = att.loc[att["relationship"].isin(["direct", "reseller"]), "transaction_id"]
+    words = "|".join(f"(?:{p})" for label, _, p in SIGNALS if label in LICENCE_SIGNALS)
+    return (
+        integrator
+        & isin(tx["transaction_id"], services)
+        & ~isin(tx["transaction_id"], product)
+        & any_match_each(tx["transaction_description"], words)
+    )
 
 
 def review_candidates(
@@ -146,7 +173,8 @@ def review_candidates(
     """The top_n unattributed transactions with a signal, by expected value (largest first)."""
     res = metadata.resource("review_candidates")
     free = ~isin(tx["transaction_id"], att["transaction_id"])
-    pick = np.flatnonzero(free & (has_signal(tx) | (recipient_role == "reseller")))
+    passed = integrator_licence_lines(tx, att, recipient_role)
+    pick = np.flatnonzero((free & (has_signal(tx) | (recipient_role == "reseller"))) | passed)
     amount = tx["federal_action_obligation_usd"].to_numpy()[pick]
     p = probability(tx.iloc[pick].reset_index(drop=True), recipient_role[pick])
     order = pd.DataFrame(
