@@ -871,7 +871,7 @@ def test_parent_agreements_measured(curated: dict[str, pd.DataFrame]) -> None:
         ("salesforce", "ICE"): (7_739.15, 8),
     }
     assert set(pa["relationship"]) == {"reseller"}
-    assert int(att["is_evidence_after_record"].sum()) == 30
+    assert int(att["is_evidence_after_record"].sum()) == 32
 
 
 def test_truncated_slices_make_upper_bounds(
@@ -901,7 +901,7 @@ def test_truncated_slices_make_upper_bounds(
         [(a, fy) in cut for a, fy in zip(ct["agency_acronym"], ct["fiscal_year"], strict=True)]
     ]
     assert set(rows["coverage_bias"]) == {"upper_bound_truncated_slice"}
-    assert (ct["coverage_bias"] != "minimum").sum() == 40
+    assert (ct["coverage_bias"] != "minimum").sum() == 154
 
 
 def test_corporate_families_and_parents(curated: dict[str, pd.DataFrame]) -> None:

@@ -133,8 +133,11 @@ def test_the_cli_writes_the_diff_beside_the_releases(three, tmp_path: Path) -> N
     assert f"{V1} -> {V3}: transactions +2 -0 ~1" in result.output
 
 
-def _mini_release(root: Path, version: str, tx: list[str], attr: list[str]) -> Path:
-    """A release-like folder with transactions and attributions (descriptor + CSVs)."""
+def _mini_release(
+    root: Path, version: str, tx: list[str], attr: list[str], scoped: bool = False
+) -> Path:
+    """A release-like folder with transactions and attributions (descriptor + CSVs); with
+    `scoped`, each attribution line ends with its evidence_scope."""
     root.mkdir(parents=True)
     tx_schema = {
         "fields": [{"name": n, "type": t, **({"unit": "USD"} if n.endswith("_usd") else {})}
@@ -150,7 +153,7 @@ def _mini_release(root: Path, version: str, tx: list[str], attr: list[str]) -> P
             {"name": "company_id", "type": "string"},
             {"name": "relationship", "type": "string",
              "constraints": {"enum": ["direct", "reseller", "platform_services"]}},
-        ],
+        ] + ([{"name": "evidence_scope", "type": "string"}] if scoped else []),
         "primaryKey": ["attribution_id"],
         "foreignKeys": [{"fields": ["transaction_id"],
                          "reference": {"resource": "transactions", "fields": ["transaction_id"]}}],
@@ -160,7 +163,8 @@ def _mini_release(root: Path, version: str, tx: list[str], attr: list[str]) -> P
         + "".join(line + "\n" for line in tx)
     )
     (root / "attributions.csv").write_text(
-        "attribution_id,transaction_id,company_id,relationship\n"
+        "attribution_id,transaction_id,company_id,relationship"
+        + (",evidence_scope\n" if scoped else "\n")
         + "".join(line + "\n" for line in attr)
     )
     desc = {"name": "mini", "title": "Mini", "version": version, "schema_version": "1.0.0",
@@ -234,3 +238,22 @@ def test_a_tampered_older_release_is_refused_too(three, tmp_path: Path) -> None:
     older = _tampered_copy(three[1], tmp_path / "old")
     with pytest.raises(ReleaseLoadError, match=r"old/fake-awards-2026\.5\.5.*refused"):
         diff_releases([older, three[2]])
+
+
+def test_totals_keep_per_record_and_inherited_evidence_apart(tmp_path: Path) -> None:
+    """A release whose attributions say their evidence scope: a total that moved is reported
+    per scope, so an inherited modification's money never passes for per-record money."""
+    tx = ["tx-1,ICE,DELL FEDERAL SYSTEMS L.P.,100.0", "tx-2,ICE,DELL FEDERAL SYSTEMS L.P.,40.0"]
+    old = _mini_release(tmp_path / "old", V1, tx[:1], ["at-1,tx-1,microsoft,reseller,transaction"],
+                        scoped=True)  # fmt: skip
+    new = _mini_release(tmp_path / "new", V2, tx, ["at-1,tx-1,microsoft,reseller,transaction",
+                                                   "at-2,tx-2,microsoft,reseller,award"],
+                        scoped=True)  # fmt: skip
+    result = diff_releases([old, new], verified=False)
+    moved = _changes(result, change_type="total_moved").set_index("record_id")
+    assert moved.index.tolist() == ["ICE|microsoft|reseller|award"]
+    assert moved.loc["ICE|microsoft|reseller|award", ["old_value", "new_value"]].tolist() == [
+        "",
+        "40.00",
+    ]
+    assert result.pairs[0].totals.groups_new == 2

@@ -38,7 +38,7 @@ def _files(root: Path) -> dict[str, bytes]:
 
 def test_each_snapshot_is_a_verified_release(real_releases) -> None:
     names = [real_releases[s].name for s in SNAPSHOTS]
-    assert names == [f"ice-cbp-tech-awards-{v}-schema-1.0.0" for v in (V1, V2, V3)]
+    assert names == [f"ice-cbp-tech-awards-{v}-schema-2.0.0" for v in (V1, V2, V3)]
     report = verify(real_releases["2026-08-22"].zip_path)
     assert report.ok, report.problems
     assert report.files_checked >= 20
@@ -81,12 +81,12 @@ def test_measured_changes_between_the_snapshots(history) -> None:
     assert counts == {
         (0, "transactions"): (1268, 5, 9, 12),
         (1, "transactions"): (3602, 75, 159, 171),
-        (0, "awards"): (219, 1, 848, 2810),
+        (0, "awards"): (219, 1, 848, 2802),
         (1, "awards"): (948, 2, 1869, 6551),
         (0, "award_summaries"): (0, 0, 0, 0),
         (1, "award_summaries"): (0, 0, 0, 0),
-        (0, "attributions"): (18, 0, 1, 2),
-        (1, "attributions"): (92, 4, 0, 0),
+        (0, "attributions"): (152, 0, 1, 2),
+        (1, "attributions"): (451, 9, 4, 4),
     }
     assert history.resource(1, "transactions").by_field["recipient_name"] == 137
     assert [p.raw_files["files_with_new_content"] for p in history.pairs] == [
@@ -124,14 +124,19 @@ def test_record_history_over_the_three_releases(history) -> None:
 def test_company_totals_that_moved(history) -> None:
     totals = [p.totals for p in history.pairs]
     assert [(t.basis, t.groups_old, t.groups_new, t.moved) for t in totals] == [
-        ("attributions:attributions", 46, 46, 5), ("attributions:attributions", 46, 46, 26)
+        ("attributions:attributions:scoped", 209, 210, 37),
+        ("attributions:attributions:scoped", 210, 214, 94),
     ]  # fmt: skip
     c = history.changes
-    palantir = c[(c["record_id"] == "ICE|palantir|direct") & (c["change_type"] == "total_moved")]
+    palantir = c[
+        (c["record_id"] == "ICE|palantir|direct|transaction") & (c["change_type"] == "total_moved")
+    ]
     assert palantir[["old_value", "new_value", "related_record_count"]].values.tolist() == [
         ["175182402.90", "272843806.20", "3"], ["272843806.20", "318692423.00", "3"]
     ]  # fmt: skip
-    lexis = c[(c["record_id"] == "ICE|lexisnexis|direct") & (c["old_version"] == V1)].iloc[0]
+    lexis = c[
+        (c["record_id"] == "ICE|lexisnexis|direct|transaction") & (c["old_version"] == V1)
+    ].iloc[0]
     assert lexis["amount_change_usd"] == "-396062.00"
     assert "tx-a53bcd5bb3b419075d29" in lexis["related_record_ids"].split()
 

@@ -93,6 +93,24 @@ def _top_amount_changes(changes: pd.DataFrame) -> list[dict[str, str]]:
     return amt.loc[order.index[:TOP], cols].to_dict(orient="records")
 
 
+_SCOPE_HEAD = ", evidence scope"
+
+
+def _totals_basis(basis: str) -> str:
+    """What a moved total groups by, in words, for the report's label."""
+    if basis == "recipient":
+        return "recipient as named"
+    parts = basis.split(":")
+    text = f"attributed company in `{parts[1]}`, per relationship"
+    if parts[-1] == "scoped":
+        text += (
+            " and evidence scope (transaction: the record itself names the company, the "
+            "per-record figure; award: inherited from the award; parent_agreement: through "
+            "the reviewed parent vehicle), never summed together"
+        )
+    return text
+
+
 def _top_total_moves(totals: pd.DataFrame) -> list[dict[str, str]]:
     if totals.empty:
         return []
@@ -328,11 +346,7 @@ def report_markdown(result: DiffResult) -> str:
                     f"only in new: {r.fields_only_new or 'none'}"
                 )
         t = p.totals
-        basis = (
-            "recipient as named"
-            if t.basis == "recipient"
-            else f"attributed company in `{t.basis.split(':', 1)[1]}`, per relationship"
-        )
+        basis = _totals_basis(t.basis)
         lines += [
             "",
             f"Agency x company totals (company = {basis}): {t.moved:,} of {t.groups_new:,} "
@@ -340,9 +354,10 @@ def report_markdown(result: DiffResult) -> str:
             "",
         ]
         if p.top_total_moves:
+            head = _SCOPE_HEAD if t.basis.endswith(":scoped") else ""
             lines += [
-                "| Agency, company, relationship | Old total USD | New total USD | Change USD | "
-                "Transactions |",
+                f"| Agency, company, relationship{head}"
+                " | Old total USD | New total USD | Change USD | Transactions |",
                 "| --- | ---: | ---: | ---: | ---: |",
             ]
             for m in p.top_total_moves:

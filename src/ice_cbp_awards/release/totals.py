@@ -3,7 +3,9 @@
 A company is the attributed company (company_id) when both releases carry an attribution
 resource (a resource with a company_id field and a foreign key to transactions); the total is
 then kept apart per relationship (direct, reseller, platform_services), which are never
-summed together (reseller includes award-inherited rows, as in company_totals). Without
+summed together, and, when both releases' attributions have an evidence_scope field, per
+evidence scope (transaction: the record names the company itself; award: inherited from the
+award; parent_agreement), so that inherited money never passes for per-record money. Without
 attributions in both, the company is the recipient as named in the transaction, relationship
 "recipient". A total moved when it differs by at least one cent;
 the transactions behind the move are those whose contribution was added, removed or changed.
@@ -24,12 +26,13 @@ COMPANY_FIELD = "company_id"
 AGENCY_FIELD = "agency_acronym"
 RECIPIENT_FIELD = "recipient_name"
 RECIPIENT_RELATIONSHIP = "recipient"
+SCOPE_FIELD = "evidence_scope"
 CENT = 0.005
 
 
 @dataclass
 class TotalsDiff:
-    basis: str  # "attributions:<resource>" or "recipient"
+    basis: str  # "attributions:<resource>[:scoped]" or "recipient"
     groups_old: int
     groups_new: int
     moved: int
@@ -67,8 +70,16 @@ def _amount_field(schema: dict[str, Any]) -> str:
     return usd[0]
 
 
-def contributions(release: LoadedRelease, attributions: str | None) -> pd.DataFrame:
-    """One row per (agency, company, relationship, transaction) with the transaction's amount."""
+def has_scopes(release: LoadedRelease, attributions: str) -> bool:
+    """Whether the attribution resource says each attribution's evidence scope."""
+    return any(f["name"] == SCOPE_FIELD for f in release.schema(attributions)["fields"])
+
+
+def contributions(
+    release: LoadedRelease, attributions: str | None, scoped: bool = False
+) -> pd.DataFrame:
+    """One row per (agency, company, relationship, scope, transaction) with the transaction's
+    amount; scope is "" unless `scoped`."""
     tx = release.table(TRANSACTIONS)
     tx_key = release.primary_key(TRANSACTIONS)[0]
     amount = _amount_field(release.schema(TRANSACTIONS))
@@ -80,7 +91,9 @@ def contributions(release: LoadedRelease, attributions: str | None) -> pd.DataFr
         }
     )
     if attributions is None:
-        return base.assign(company=tx[RECIPIENT_FIELD], relationship=RECIPIENT_RELATIONSHIP)
+        return base.assign(
+            company=tx[RECIPIENT_FIELD], relationship=RECIPIENT_RELATIONSHIP, scope=""
+        )
     attr = release.table(attributions)
     rel_field = _relationship_field(release.schema(attributions))
     links = pd.DataFrame(
@@ -88,12 +101,13 @@ def contributions(release: LoadedRelease, attributions: str | None) -> pd.DataFr
             "transaction_id": attr[tx_key],
             "company": attr[COMPANY_FIELD],
             "relationship": attr[rel_field] if rel_field else "",
+            "scope": attr[SCOPE_FIELD] if scoped else "",
         }
     ).drop_duplicates()
     return links.merge(base, on="transaction_id", how="inner")
 
 
-GROUP = ["agency", "company", "relationship"]
+GROUP = ["agency", "company", "relationship", "scope"]
 
 
 def diff_totals(
@@ -105,8 +119,9 @@ def diff_totals(
     """
     o_attr, n_attr = attribution_resource(old), attribution_resource(new)
     use_attr = basis == "auto" and o_attr is not None and n_attr is not None
-    o = contributions(old, o_attr if use_attr else None)
-    n = contributions(new, n_attr if use_attr else None)
+    scoped = use_attr and has_scopes(old, o_attr) and has_scopes(new, n_attr)
+    o = contributions(old, o_attr if use_attr else None, scoped)
+    n = contributions(new, n_attr if use_attr else None, scoped)
     both = o.merge(n, on=[*GROUP, "transaction_id"], how="outer", suffixes=("_old", "_new"))
     moved_tx = both[
         both["amount_old"].isna()
@@ -134,7 +149,7 @@ def diff_totals(
                 "old_version": old.version,
                 "new_version": new.version,
                 "resource_name": "totals",
-                "record_id": KEY_SEPARATOR.join(key),
+                "record_id": KEY_SEPARATOR.join(k for k in key if k),
                 "change_type": "total_moved",
                 "field_name": "total_obligation_usd",
                 "old_value": "" if pd.isna(row["old"]) else f"{row['old']:.2f}",
@@ -146,6 +161,7 @@ def diff_totals(
             }
         )
     basis = f"attributions:{n_attr}" if use_attr else "recipient"
+    basis += ":scoped" if scoped else ""
     moved_usd = round(float(moved["delta"].abs().sum()), 2)
     stats = TotalsDiff(basis, len(t_old), len(t_new), len(moved), moved_usd)
     return pd.DataFrame(rows, columns=columns), stats
