@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ice_cbp_awards.ids import stable_ids
 from ice_cbp_awards.transform import amounts, parse
 
 
@@ -65,8 +66,8 @@ def test_piid_structure_only_where_it_applies() -> None:
 
 
 def test_ids_are_stable_and_prefixed() -> None:
-    a = parse.short_ids("tx", pd.Series(["CONT_AWD_X_7012_-NONE-_-NONE-"]), pd.Series(["0"]))
-    b = parse.short_ids("tx", pd.Series(["CONT_AWD_X_7012_-NONE-_-NONE-"]), pd.Series(["0"]))
+    a = stable_ids("tx", pd.Series(["CONT_AWD_X_7012_-NONE-_-NONE-"]), pd.Series(["0"]))
+    b = stable_ids("tx", pd.Series(["CONT_AWD_X_7012_-NONE-_-NONE-"]), pd.Series(["0"]))
     assert a.iloc[0] == b.iloc[0]
     # sha256("CONT_AWD_X_7012_-NONE-_-NONE-|0")[:20], a published contract
     import hashlib

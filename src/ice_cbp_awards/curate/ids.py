@@ -1,9 +1,6 @@
-"""Stable ids of curated rows and the version of the rule set.
-
-An id is 'prefix-' followed by the first 20 hex digits of sha256 over the '|'-joined stable
-inputs that make the row (e.g. transaction_id and company_id): rebuilding from the same inputs
-gives the same id, and the id does not depend on row order or on anything else in the build.
-"""
+"""Stable ids of curated rows (the package's one formula, `ice_cbp_awards.ids`, over the
+stable inputs that make the row, e.g. transaction_id and company_id) and the version of the rule
+set."""
 
 from __future__ import annotations
 
@@ -11,21 +8,9 @@ import hashlib
 
 import pandas as pd
 
+from ..ids import stable_id, stable_ids
 
-def stable_id(prefix: str, *parts: str) -> str:
-    digest = hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()
-    return f"{prefix}-{digest[:20]}"
-
-
-def stable_ids(prefix: str, *columns: pd.Series) -> pd.Series:
-    """stable_id row by row over aligned columns."""
-    if not columns or len(columns[0]) == 0:
-        return pd.Series([], dtype=str, index=columns[0].index if columns else None)
-    joined = columns[0].astype(str)
-    for c in columns[1:]:
-        joined = joined + "|" + c.astype(str)
-    values = [stable_id(prefix, j) for j in joined.tolist()]
-    return pd.Series(values, index=columns[0].index, dtype=str)
+__all__ = ["content_version", "stable_id", "stable_ids"]
 
 
 def content_version(prefix: str, frames: list[pd.DataFrame]) -> str:

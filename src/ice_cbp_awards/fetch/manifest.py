@@ -8,7 +8,6 @@ the row count the API itself reported and whether the two agree.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 from dataclasses import asdict, dataclass
@@ -16,18 +15,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..hashing import sha256_file
+from ..readers.cbp_ice import MANIFEST_COLUMNS as READER_MANIFEST_COLUMNS
 from .checkpoint import atomic_write_text
 
-BASE_COLUMNS = [
-    "snapshot",
-    "path",
-    "fiscal_year",
-    "rows",
-    "bytes",
-    "sha256",
-    "retrieved_at",
-    "intermediary_commit",
-]
+# The columns the build's readers require (one list, theirs), then the fetch's own.
+BASE_COLUMNS = [*READER_MANIFEST_COLUMNS, "intermediary_commit"]
 EXTRA_COLUMNS = [
     "agency",
     "upstream_endpoint",
@@ -58,14 +51,6 @@ class ManifestRow:
 
     def as_record(self) -> dict[str, str]:
         return {k: str(v) for k, v in asdict(self).items()}
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def csv_data_rows(path: Path) -> int:

@@ -9,9 +9,10 @@ what `awards raw pull` checks a download against.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import tarfile
 from pathlib import Path
+
+from ..hashing import sha256_file as sha256_of
 
 SUFFIX = ".sha256"
 
@@ -34,14 +35,6 @@ def _info(name: str, size: int = 0, folder: bool = False) -> tarfile.TarInfo:
     info.type = tarfile.DIRTYPE if folder else tarfile.REGTYPE
     info.mode = 0o755 if folder else 0o644
     return info
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _write_tar(fileobj: gzip.GzipFile, raw_root: Path, files: list[Path]) -> None:

@@ -7,7 +7,6 @@ what was read.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,15 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..hashing import sha256_file as sha256_of
 from .errors import ChecksumMismatch, HeaderMismatch, RawInputError
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def verify_checksum(path: Path, expected: str) -> str:

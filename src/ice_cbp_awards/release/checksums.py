@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
+
+from ..hashing import sha256_file
 
 SUMS_NAME = "SHA256SUMS"
 _LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
@@ -12,14 +13,6 @@ _LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 
 class ChecksumError(ValueError):
     """A SHA256SUMS file that cannot be read."""
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def release_files(root: Path) -> list[str]:

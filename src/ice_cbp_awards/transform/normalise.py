@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..ids import stable_ids
 from ..metadata import resource
 from ..readers.batch import SUMMARY_COLUMNS, TRANSACTION_COLUMNS, RawBatch
 from . import amounts as amounts_t
@@ -319,7 +320,7 @@ def _typed(
     }
     if is_tx:
         derived |= {
-            "transaction_id": parse.short_ids("tx", key, f["modification_number"]),
+            "transaction_id": stable_ids("tx", key, f["modification_number"]),
             "action_date": dates,
             "fiscal_year": parse.fiscal_year(dates),
             "federal_action_obligation_usd": amounts["federal_action_obligation"],
@@ -329,7 +330,7 @@ def _typed(
         }
     else:
         derived |= {
-            "award_summary_id": parse.short_ids(
+            "award_summary_id": stable_ids(
                 "as", key, f["latest_modification_number"], f["latest_action_date"]
             ),
             "latest_action_date": dates,

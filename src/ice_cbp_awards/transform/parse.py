@@ -6,7 +6,6 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -141,14 +140,3 @@ def parse_piids(piid: pd.Series) -> pd.DataFrame:
 
 def award_page_urls(keys: pd.Series) -> pd.Series:
     return "https://www.usaspending.gov/award/" + keys + "/"
-
-
-def short_ids(prefix: str, *columns: pd.Series) -> pd.Series:
-    """'{prefix}-' + 20 hex digits of sha256 over the values joined with '|'."""
-    import hashlib
-
-    joined = columns[0].astype(str)
-    for col in columns[1:]:
-        joined = joined + "|" + col.astype(str)
-    digests = [hashlib.sha256(v.encode("utf-8")).hexdigest()[:20] for v in joined.to_numpy()]
-    return pd.Series(np.char.add(f"{prefix}-", np.asarray(digests, dtype=str)), index=joined.index)
