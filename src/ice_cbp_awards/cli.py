@@ -160,8 +160,15 @@ def docs() -> None:
     is_flag=True,
     help="Frictionless checks each distinct value once (keys by pandera), as the build does.",
 )
+@click.option(
+    "--expected-counts",
+    type=click.Path(path_type=Path, exists=True),
+    default=None,
+    help="Row-count bounds to check against (default reference/expected_row_counts.csv), as"
+    " given to the build.",
+)
 @click.pass_context
-def validate(ctx: click.Context, data_dir: Path, fast: bool) -> None:
+def validate(ctx: click.Context, data_dir: Path, fast: bool, expected_counts: Path | None) -> None:
     """Run frictionless, pandera and Great Expectations on a built data dir.
 
     By default frictionless runs stock on the whole package, keys and foreign keys included.
@@ -169,7 +176,7 @@ def validate(ctx: click.Context, data_dir: Path, fast: bool) -> None:
     from .validate import runner
 
     try:
-        results = runner.run_all(data_dir, full=not fast)
+        results = runner.run_all(data_dir, full=not fast, expected_counts=expected_counts)
     except Exception as exc:  # noqa: BLE001
         fail(ctx, exc)
         return

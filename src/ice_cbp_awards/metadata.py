@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .paths import DESCRIPTOR_PATH, REPO_ROOT
+from .paths import DESCRIPTOR_PATH, METADATA_ROOT
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def package_descriptor(path: Path = DESCRIPTOR_PATH) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def load_schema(schema_ref: str | dict[str, Any], base: Path = REPO_ROOT) -> dict[str, Any]:
+def load_schema(schema_ref: str | dict[str, Any], base: Path = METADATA_ROOT) -> dict[str, Any]:
     """A Table Schema given inline or as a path relative to the descriptor."""
     if isinstance(schema_ref, dict):
         return schema_ref

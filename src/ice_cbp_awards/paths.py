@@ -1,7 +1,11 @@
 """Where things live: the repository, the raw snapshots, the reviewed tables and the outputs.
 
-Every path can be overridden (CLI option or environment variable) so that tests and users
-can point the build at other raw roots and output folders.
+The package's own metadata (datapackage.json, schemas/, reference/) is read from the checkout
+when the code runs from one, and otherwise from `package_files/`, the copy an installed wheel
+carries (in the checkout that folder only links to the same files). Outputs and the raw root
+default to the checkout's `data/`, `dist/` and `../shared/raw`, or, for an installed package,
+to `data/`, `dist/` and `raw/` under the working directory. Every path can be overridden (CLI
+option or environment variable).
 """
 
 from __future__ import annotations
@@ -10,17 +14,24 @@ import os
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SCHEMAS_DIR = REPO_ROOT / "schemas"
-REFERENCE_DIR = REPO_ROOT / "reference"
-DESCRIPTOR_PATH = REPO_ROOT / "datapackage.json"
-DEFAULT_DATA_DIR = REPO_ROOT / "data"
-DEFAULT_DIST_DIR = REPO_ROOT / "dist"
+BUNDLED_ROOT = Path(__file__).resolve().parent / "package_files"
+IS_CHECKOUT = (REPO_ROOT / "pyproject.toml").is_file() and (REPO_ROOT / "schemas").is_dir()
+METADATA_ROOT = REPO_ROOT if IS_CHECKOUT else BUNDLED_ROOT
+SCHEMAS_DIR = METADATA_ROOT / "schemas"
+REFERENCE_DIR = METADATA_ROOT / "reference"
+DESCRIPTOR_PATH = METADATA_ROOT / "datapackage.json"
+WORK_ROOT = REPO_ROOT if IS_CHECKOUT else Path.cwd()
+DEFAULT_DATA_DIR = WORK_ROOT / "data"
+DEFAULT_DIST_DIR = WORK_ROOT / "dist"
 
 
 def default_raw_root() -> Path:
-    """Raw snapshots folder: $AWARDS_RAW_ROOT, else ../shared/raw beside the repository."""
+    """Raw snapshots folder: $AWARDS_RAW_ROOT, else ../shared/raw beside the checkout (an
+    installed package: raw/ under the working directory)."""
     env = os.environ.get("AWARDS_RAW_ROOT")
-    return Path(env) if env else (REPO_ROOT.parent / "shared" / "raw")
+    if env:
+        return Path(env)
+    return REPO_ROOT.parent / "shared" / "raw" if IS_CHECKOUT else WORK_ROOT / "raw"
 
 
 RAW_MANIFEST = Path("usaspending-cbp-ice") / "manifest.csv"

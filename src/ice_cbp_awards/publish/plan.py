@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from ..metadata import load_schema
-from ..paths import REPO_ROOT
+from ..paths import METADATA_ROOT
 
 SITE_CONFIG_PATH = Path(__file__).with_name("site.yml")
 
@@ -112,7 +112,7 @@ def read_built_descriptor(data_dir: Path) -> dict[str, Any]:
     for entry in descriptor["resources"]:
         schema = entry.get("schema")
         if isinstance(schema, str):
-            base = data_dir if (data_dir / schema).is_file() else REPO_ROOT
+            base = data_dir if (data_dir / schema).is_file() else METADATA_ROOT
             entry["schema"] = load_schema(schema, base)
     return descriptor
 
