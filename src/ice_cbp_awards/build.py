@@ -29,13 +29,13 @@ from .readers import bulk, cbp_ice, ice_2018
 from .readers import coverage as cov
 from .readers.batch import RawBatch
 from .readers.errors import RawInputError
-from .release.versioning import data_version_for_snapshot
 from .transform import awards as awards_t
 from .transform import normalise as norm
 from .transform import report as report_t
 from .validate import runner
 from .validate.gx_check import COUNTS_FILE
 from .validate.result import ValidationResult
+from .versioning import data_version_for_snapshot
 from .write.csv import write_csv
 from .write.descriptor import built_descriptor, write_json
 

@@ -6,32 +6,9 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.text import Text
 
 from .paths import DEFAULT_DATA_DIR
-
-console = Console(stderr=True)
-
-
-def fail(ctx: click.Context, exc: BaseException) -> None:
-    """One readable line (never wrapped, never read as markup); the traceback and the rest of
-    a multi-line message only with --verbose."""
-    verbose = bool(ctx.obj and ctx.obj.get("verbose"))
-    if verbose:
-        console.print_exception()
-    console.print(Text.assemble(("error:", "red"), " ", error_line(exc, verbose)), soft_wrap=True)
-    sys.exit(1)
-
-
-def error_line(exc: BaseException, verbose: bool = False) -> str:
-    """The message of an error on one line: its first line, the exception's type when the
-    message is empty, and a pointer to --verbose when detail was left out."""
-    text = str(exc).strip() or type(exc).__name__
-    first, _, rest = text.partition("\n")
-    if rest.strip() and not verbose:
-        first += " (more with --verbose)"
-    return first if not verbose else text.replace("\n", " | ")
+from .terminal import console, fail
 
 
 class OneLineErrors(click.Group):

@@ -91,7 +91,7 @@ def newest_release() -> str:
 
 def how_to_cite() -> str:
     """README's "How to cite" section, for the newest release."""
-    from .release.citation import how_to_cite_markdown
+    from .citation import how_to_cite_markdown
 
     desc = json.loads(json.dumps(package_descriptor()))
     desc["version"] = newest_release()

@@ -8,11 +8,11 @@ import sqlite3
 import pytest
 import yaml
 
+from ice_cbp_awards.citation import cite_as
 from ice_cbp_awards.metadata import resources
 from ice_cbp_awards.publish.datasette_metadata import build_metadata, links
 from ice_cbp_awards.publish.plan import SITE_CONFIG_PATH, read_built_descriptor
 from ice_cbp_awards.publish.serve import site_files
-from ice_cbp_awards.release.citation import cite_as
 
 from .sample_package import VERSION
 

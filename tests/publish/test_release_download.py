@@ -11,7 +11,7 @@ from ice_cbp_awards.publish.datasette_metadata import build_metadata, release_zi
 from ice_cbp_awards.publish.plan import read_built_descriptor
 from ice_cbp_awards.publish.plugin import PLUGIN_NAME
 from ice_cbp_awards.publish.serve import make_datasette
-from ice_cbp_awards.release.versioning import release_name
+from ice_cbp_awards.versioning import release_name
 
 
 def unpacked_release(sample_data_dir: Path, tmp_path: Path, with_zip: bool) -> Path:

@@ -18,7 +18,7 @@ import pytest
 
 from ice_cbp_awards.publish.sqlite import write_database
 from ice_cbp_awards.release import schema_guard
-from ice_cbp_awards.release.versioning import data_version_for_snapshot
+from ice_cbp_awards.versioning import data_version_for_snapshot
 
 SNAPSHOTS = ["2026-03-02", "2026-05-05", "2026-08-22"]
 

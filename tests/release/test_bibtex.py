@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from ice_cbp_awards.citation import bibtex, citation_cff, latex_escape
 from ice_cbp_awards.metadata import package_descriptor
 from ice_cbp_awards.paths import REPO_ROOT
-from ice_cbp_awards.release.citation import bibtex, citation_cff, latex_escape
 
 # a LaTeX special character not preceded by a backslash
 UNESCAPED = re.compile(r"(?<!\\)[&%$#_^~]")

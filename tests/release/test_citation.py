@@ -10,10 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ice_cbp_awards.metadata import package_descriptor
-from ice_cbp_awards.paths import REPO_ROOT
-from ice_cbp_awards.release.changelog import CHANGELOG_PATH, entries, entry_for, released_versions
-from ice_cbp_awards.release.citation import (
+from ice_cbp_awards.citation import (
     DOI_PLACEHOLDER,
     CitationError,
     check_doi,
@@ -24,6 +21,9 @@ from ice_cbp_awards.release.citation import (
     with_doi,
     zenodo_json,
 )
+from ice_cbp_awards.metadata import package_descriptor
+from ice_cbp_awards.paths import REPO_ROOT
+from ice_cbp_awards.release.changelog import CHANGELOG_PATH, entries, entry_for, released_versions
 
 CFFCONVERT_ENV = "AWARDS_CFFCONVERT"
 

@@ -18,7 +18,7 @@ from ice_cbp_awards.release.loading import load_release
 from ice_cbp_awards.release.release import assemble
 from ice_cbp_awards.release.totals import diff_totals
 from ice_cbp_awards.release.verify import verify
-from ice_cbp_awards.release.versioning import release_timestamp
+from ice_cbp_awards.versioning import release_timestamp
 
 from .conftest import SNAPSHOTS
 

@@ -109,7 +109,7 @@ def test_a_tampered_zip_is_caught(release, tmp_path: Path) -> None:
 def _reseal(folder: Path) -> None:
     """Recompute the descriptor's hashes, SHA256SUMS and the release digest the release's own
     citations give: a consistent but edited release."""
-    from ice_cbp_awards.release.citation import cited_release_digests
+    from ice_cbp_awards.citation import cited_release_digests
     from ice_cbp_awards.release.digest import release_digest
 
     desc_path = folder / "datapackage.json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ice_cbp_awards.release.versioning import (
+from ice_cbp_awards.versioning import (
     VersionError,
     data_version_for_snapshot,
     parse_data_version,

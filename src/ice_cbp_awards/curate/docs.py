@@ -114,9 +114,3 @@ def companies_markdown(data_dir: Path) -> str:
 
 def write_companies_markdown(data_dir: Path, out: Path) -> None:
     out.write_text(companies_markdown(Path(data_dir)), encoding="utf-8")
-
-
-if __name__ == "__main__":  # python -m ice_cbp_awards.curate.docs [--data-dir ...] [--out ...]
-    from .cli import companies_doc
-
-    companies_doc()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..release.citation import authors, cite_as, doi_of
+from ..citation import authors, cite_as, doi_of
 
 
 def dataset_jsonld(descriptor: dict[str, Any], distributions: list[dict[str, str]]) -> dict:

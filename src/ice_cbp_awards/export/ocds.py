@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..release.versioning import parse_data_version
+from ..versioning import parse_data_version
 
 OCDS_VERSION = "1.1"
 Row = Mapping[str, str]  # one published row, as the CSV's text

@@ -14,9 +14,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .. import citation
 from ..export import jsonld
-from ..release import citation
-from ..release.versioning import VersionError, release_name
+from ..versioning import VersionError, release_name
 from .plan import TablePlan, read_built_descriptor, table_plans
 from .plugin import PLUGIN_NAME
 from .queries import canned_queries, chart_specs
@@ -30,7 +30,7 @@ def database_name(descriptor: dict[str, Any]) -> str:
 
 
 def cite_as(descriptor: dict[str, Any]) -> str:
-    """How to cite this version: the release's citation line (release/citation.py), or, for a
+    """How to cite this version: the release's citation line (citation.py), or, for a
     descriptor whose version is not a release version, one composed the same way."""
     try:
         return citation.cite_as(descriptor)

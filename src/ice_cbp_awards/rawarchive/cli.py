@@ -28,8 +28,8 @@ def raw() -> None:
 @click.pass_context
 def archive_cmd(ctx: click.Context, raw_root: Path | None, out: Path) -> None:  # fmt: skip
     """Write the raw root as one deterministic, checksummed tar.gz."""
-    from ..cli import console, fail
     from ..paths import default_raw_root
+    from ..terminal import console, fail
     from .archive import write_archive
 
     try:
@@ -59,8 +59,8 @@ def pull_cmd(ctx: click.Context, url: str | None, raw_root: Path | None, sha256:
 
     URL defaults to $AWARDS_RAW_URL.
     """
-    from ..cli import console, fail
     from ..paths import default_raw_root, raw_root_problem
+    from ..terminal import console, fail
     from .pull import pull
 
     root = raw_root or default_raw_root()

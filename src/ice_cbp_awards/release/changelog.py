@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from ..paths import REPO_ROOT
-from .versioning import parse_data_version
+from ..versioning import parse_data_version
 
 CHANGELOG_PATH = REPO_ROOT / "CHANGELOG.md"
 _HEADING = re.compile(r"^## \[(?P<version>[^\]]+)\](?: - (?P<date>\d{4}-\d{2}-\d{2}))?\s*$", re.M)

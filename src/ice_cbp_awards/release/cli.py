@@ -66,7 +66,7 @@ def release_command(snapshot: str | None, raw_root: Path | None, dist_dir: Path,
 
 def _release_digest_option(ctx: click.Context, param: click.Parameter, value: str | None):
     """--expect-digest: `sha256:` and 64 hex digits (as cited), or nothing."""
-    from .citation import CitationError, check_release_digest
+    from ..citation import CitationError, check_release_digest
 
     if value is None:
         return None

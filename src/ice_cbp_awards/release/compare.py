@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..versioning import parse_data_version, release_timestamp
 from .checksums import sha256_file
 from .diff import (
     CHANGES_SCHEMA_PATH,
@@ -33,7 +34,6 @@ from .diff import (
 from .history import present_ids, record_history
 from .loading import LoadedRelease, ReleaseLoadError, load_release
 from .totals import TRANSACTIONS, TotalsDiff, diff_totals
-from .versioning import parse_data_version, release_timestamp
 
 TOP = 10
 DOC_START = "<!-- diff-report:start -->"

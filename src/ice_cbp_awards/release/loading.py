@@ -16,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..versioning import parse_data_version
 from .archive import extract_release
-from .versioning import parse_data_version
 
 
 class ReleaseLoadError(ValueError):

@@ -36,21 +36,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..citation import citation_cff, cite_as, how_to_cite_markdown, with_doi, zenodo_json
 from ..paths import DEFAULT_DIST_DIR
-from . import schema_guard
-from .archive import write_zip
-from .changelog import CHANGELOG_PATH, entry_for
-from .checksums import SUMS_NAME, sha256_file, sums_text, write_sums
-from .citation import citation_cff, cite_as, how_to_cite_markdown, with_doi, zenodo_json
-from .digest import DIGEST_KEY, release_digest, table_digest
-from .parquet import read_csv_table, write_parquet
-from .versioning import (
+from ..versioning import (
     data_version_for_snapshot,
     parse_data_version,
     parse_schema_version,
     release_name,
     release_timestamp,
 )
+from . import schema_guard
+from .archive import write_zip
+from .changelog import CHANGELOG_PATH, entry_for
+from .checksums import SUMS_NAME, sha256_file, sums_text, write_sums
+from .digest import DIGEST_KEY, release_digest, table_digest
+from .parquet import read_csv_table, write_parquet
 
 DESCRIPTOR = "datapackage.json"
 DATA_DIR = "data"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..paths import REFERENCE_DIR
-from .versioning import SchemaVersion, parse_schema_version
+from ..versioning import SchemaVersion, parse_schema_version
 
 LOCK_PATH = REFERENCE_DIR / "schema_versions.csv"
 LOCK_COLUMNS = ["schema_version", "resource_name", "field_position", "field_name", "field_type"]

@@ -34,9 +34,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from ..citation import cited_release_digests
+from ..versioning import VersionError, parse_data_version, release_name
 from .archive import ArchiveError, extract_release
 from .checksums import SUMS_NAME, ChecksumError, read_sums, release_files, sha256_file
-from .citation import cited_release_digests
 from .digest import (
     CITING_FILES,
     DIGEST_KEY,
@@ -48,7 +49,6 @@ from .digest import (
 )
 from .parquet import SCHEMA_METADATA_KEY, ParquetError, arrow_schema, read_csv_table
 from .table_checks import foreign_key_problems, table_problems
-from .versioning import VersionError, parse_data_version, release_name
 
 MAX_SCHEMA_ERRORS = 20
 
