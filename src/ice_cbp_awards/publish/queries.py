@@ -4,6 +4,10 @@ Each query names the tables it `requires`; a query is published only when all of
 the built package, so a build without a curated resource still serves every other query.
 Parameters are listed in the order the form shows them; every query copes with empty values
 (an empty date means no bound, an empty search returns no rows instead of an error).
+
+SQL shared by several queries (the coverage of the fiscal years an answer touches) is written
+once under the file's `_fragments` key and pasted where a query says `{{name}}`: each
+published query is still one plain SQL text, shown as such on its page.
 """
 
 from __future__ import annotations
@@ -17,13 +21,28 @@ import yaml
 
 QUERIES_PATH = Path(__file__).with_name("queries.yml")
 _PARAM_RE = re.compile(r"(?<![:\w]):([a-zA-Z_][a-zA-Z0-9_]*)")
+_FRAGMENT_RE = re.compile(r"\{\{(\w+)\}\}")
+FRAGMENTS_KEY = "_fragments"
+
+
+def _expand(path: Path, name: str, sql: str, fragments: dict[str, str]) -> str:
+    """The query's SQL with each {{fragment}} replaced by its text."""
+
+    def paste(match: re.Match[str]) -> str:
+        if match.group(1) not in fragments:
+            raise ValueError(f"{path}: query {name}: no fragment {match.group(1)!r}")
+        return fragments[match.group(1)].strip()
+
+    return _FRAGMENT_RE.sub(paste, sql)
 
 
 @cache
 def load_queries(path: Path = QUERIES_PATH) -> dict[str, dict[str, Any]]:
     """All canned queries of the reviewed file, by name, as written."""
     queries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    fragments = queries.pop(FRAGMENTS_KEY, {})
     for name, q in queries.items():
+        q["sql"] = _expand(path, name, q["sql"], fragments)
         used = sorted(set(_PARAM_RE.findall(q["sql"])))
         declared = sorted(q.get("params", []))
         if used != declared:
