@@ -22,6 +22,11 @@ from .plugin import PLUGIN_NAME
 from .queries import canned_queries, chart_specs
 
 CUSTOM_UNITS = ["USD = [currency]"]
+COMPANY_PAGES_HTML = (
+    "<p>Each company's name links to its page: totals per agency and fiscal year and for any "
+    "dates, the resellers it was sold through, the systems its records mention, the claims "
+    "about it and its records.</p>"
+)
 
 
 def database_name(descriptor: dict[str, Any]) -> str:
@@ -162,6 +167,8 @@ def build_metadata(data_dir: Path) -> dict[str, Any]:
     tables: dict[str, Any] = {}
     for plan in plans:
         tables[plan.name] = _table_metadata(plan, descriptor, db, urls)
+        if plan.name == "companies" and "attributions" in {p.name for p in plans}:
+            tables[plan.name]["description_html"] += COMPANY_PAGES_HTML
         if plan.fts_table:
             tables[plan.fts_table] = {"hidden": True}
     present = {p.name for p in plans}

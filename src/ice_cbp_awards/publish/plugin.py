@@ -1,4 +1,5 @@
-"""Datasette plugin of the site: version banner, money formatting, robots.txt and the chart page.
+"""Datasette plugin of the site: version banner, money formatting, robots.txt, the chart page and
+a page per company (company_page.py).
 
 Registered by `serve.make_datasette`; everything it shows comes from the plugin configuration in
 the generated metadata (package version, cite-as text, charts), so it has no settings of its own.
@@ -7,6 +8,7 @@ the generated metadata (package version, cite-as text, charts), so it has no set
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import markupsafe
 from datasette import hookimpl
@@ -14,6 +16,7 @@ from datasette.utils.asgi import Response
 
 from .cache import ReadOnly, ResponseCache
 from .chart import grouped_bar_svg, usd_exact
+from .company_page import company_page
 from .limits import SqlGate, limit_connection
 
 PLUGIN_NAME = "ice-cbp-awards"
@@ -50,11 +53,25 @@ def prepare_connection(conn: Any) -> None:
     limit_connection(conn)
 
 
+def company_url(datasette: Any, company_id: str) -> str:
+    """The company's page on the site."""
+    return datasette.urls.path(f"-/company/{quote(company_id, safe='')}")
+
+
 @hookimpl
-def render_cell(value: Any, column: str) -> Any:
-    """Amounts in columns named *_usd shown as dollars and cents; the JSON and CSV keep numbers."""
+def render_cell(row: Any, value: Any, column: str, datasette: Any) -> Any:
+    """Amounts in columns named *_usd shown as dollars and cents; the JSON and CSV keep numbers.
+    A company's name, where its row has its company_id, links to the company's page."""
     if column.endswith("_usd") and isinstance(value, int | float) and not isinstance(value, bool):
         return markupsafe.Markup(f'<span class="usd">{usd_exact(float(value))}</span>')
+    if column == "company_name" and isinstance(value, str) and value:
+        keys = row.keys() if hasattr(row, "keys") else []
+        company_id = row["company_id"] if "company_id" in keys else None
+        if isinstance(company_id, str) and company_id:
+            href = markupsafe.escape(company_url(datasette, company_id))
+            return markupsafe.Markup(
+                f'<a class="company-page" href="{href}">{markupsafe.escape(value)}</a>'
+            )
     return None
 
 
@@ -122,9 +139,17 @@ async def _chart_page(datasette: Any, request: Any) -> Response:
     return Response.html(html)
 
 
+async def _company_page(datasette: Any, request: Any) -> Response:
+    return await company_page(datasette, request, _config(datasette).get("database", ""))
+
+
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return [(r"^/robots\.txt$", _robots), (r"^/-/chart$", _chart_page)]
+    return [
+        (r"^/robots\.txt$", _robots),
+        (r"^/-/chart$", _chart_page),
+        (r"^/-/company/(?P<company_id>[^/]+?)(?P<format>\.json)?$", _company_page),
+    ]
 
 
 @hookimpl
