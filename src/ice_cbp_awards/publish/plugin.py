@@ -44,7 +44,37 @@ def startup(datasette: Any) -> None:
     renders without calling plugins, show the version too. Templates are read once: by
     default Jinja checks every template file on disk for every page it renders."""
     datasette.jinja_env.globals.update(template_vars(datasette))
+    leading = _config(datasette).get("column_order", {})
+    datasette.jinja_env.globals["awards_column_order"] = lambda table, columns: column_order(
+        leading.get(table or "", []), [c["name"] for c in columns]
+    )
     datasette.jinja_env.auto_reload = False
+
+
+def column_order(leading: list[str], names: list[str]) -> list[int]:
+    """Positions of a page's columns with the leading ones first (templates/_table.html)."""
+    first = [names.index(n) for n in leading if n in names]
+    return first + [i for i in range(len(names)) if i not in first]
+
+
+@hookimpl
+def extra_template_vars(view_name: str, datasette: Any) -> dict[str, Any]:
+    """The home page lists the canned queries, with their titles and descriptions."""
+    if view_name != "index":
+        return {}
+    db_name = _config(datasette).get("database", "")
+    queries = datasette.metadata("queries", database=db_name) or {}
+    return {
+        "awards_database": db_name,
+        "awards_queries": [
+            {
+                "url": datasette.urls.database(db_name) + "/" + name,
+                "title": q.get("title", name),
+                "description_html": markupsafe.Markup(q.get("description_html", "")),
+            }
+            for name, q in queries.items()
+        ],
+    }
 
 
 @hookimpl
