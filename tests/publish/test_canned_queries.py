@@ -272,3 +272,23 @@ def test_company_answer_names_truncated_and_missing_years_on_every_row(client, d
         "The package holds transactions for FY2022-FY2025. Of the years asked: "
         "CBP FY2025: truncated slice: sums are upper bounds (its de-obligations are missing)."
     }
+
+
+def test_canned_query_json_pages_past_one_page(client, db_name):
+    """/-/paged/<query>.json walks every row of an answer, next_url by next_url."""
+    whole = run(client, db_name, "agency_company_fiscal_year_totals", agency="", company="")
+    url = "/-/paged/agency_company_fiscal_year_totals.json?agency=&company=&_size=2"
+    rows, pages = [], 0
+    while url:
+        r = client.get(url)
+        assert r.status == 200, r.text
+        rows += r.json["rows"]
+        pages += 1
+        url = r.json["next_url"] and r.json["next_url"].split("localhost", 1)[-1]
+    assert rows == whole and len(whole) > 2
+    assert pages == len(whole) // 2 + 1
+    assert client.get("/-/paged/no_such_query.json").status == 404
+    bad = client.get("/-/paged/reseller_sales.json?reseller=x&_offset=-1")
+    assert (bad.status, bad.json["error"]) == (400, "_offset must be a whole number >= 0, not '-1'")
+    # At most 1,000 rows a page, whatever is asked.
+    assert client.get("/-/paged/claims_with_records.json?_size=5000").json["size"] == 1000

@@ -1,5 +1,5 @@
 """Datasette plugin of the site: version banner, money formatting, robots.txt, the chart page and
-a page per company (company_page.py).
+a page per company (company_page.py) and every row of a canned query, page by page (paged.py).
 
 Registered by `serve.make_datasette`; everything it shows comes from the plugin configuration in
 the generated metadata (package version, cite-as text, charts), so it has no settings of its own.
@@ -18,6 +18,7 @@ from .cache import ReadOnly, ResponseCache
 from .chart import grouped_bar_svg, usd_exact
 from .company_page import company_page
 from .limits import SqlGate, limit_connection
+from .paged import paged_query
 
 PLUGIN_NAME = "ice-cbp-awards"
 
@@ -173,12 +174,17 @@ async def _company_page(datasette: Any, request: Any) -> Response:
     return await company_page(datasette, request, _config(datasette).get("database", ""))
 
 
+async def _paged_query(datasette: Any, request: Any) -> Response:
+    return await paged_query(datasette, request, _config(datasette).get("database", ""))
+
+
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
     return [
         (r"^/robots\.txt$", _robots),
         (r"^/-/chart$", _chart_page),
         (r"^/-/company/(?P<company_id>[^/]+?)(?P<format>\.json)?$", _company_page),
+        (r"^/-/paged/(?P<query>[^/]+)\.json$", _paged_query),
     ]
 
 
