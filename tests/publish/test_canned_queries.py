@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from ice_cbp_awards.build import CORE
 from ice_cbp_awards.publish.queries import canned_queries, load_queries
 
 from .sample_package import ATTRIBUTIONS, PALANTIR_KEY, PALANTIR_PIID, ROWS, TRANSACTIONS
@@ -22,6 +23,9 @@ def test_search_descriptions_escapes_input_and_ranks(client, db_name):
     rows = run(client, db_name, "search_descriptions", q="investigative case management")
     assert {r["award_id_piid"] for r in rows} == {PALANTIR_PIID}
     assert len(rows) == 2
+    assert {r["slice_coverage_bias"] for r in rows} == {"minimum"}
+    aws = run(client, db_name, "search_descriptions", q="govcloud")
+    assert [r["slice_coverage_bias"] for r in aws] == ["upper_bound_truncated_slice"]
     # Stemming: "managing" finds "MANAGEMENT"; FTS syntax is escaped, not interpreted.
     assert len(run(client, db_name, "search_descriptions", q="managing")) == 2
     assert run(client, db_name, "search_descriptions", q='azure" OR palantir NEAR(') == []
@@ -222,7 +226,7 @@ def test_every_query_has_a_test_here():
 
 
 def test_queries_needing_absent_tables_are_left_out():
-    core = {"sources", "transactions", "awards"}
+    core = set(CORE)  # the resources every build writes, build_report among them
     published = canned_queries(core)
     assert "search_descriptions" in published
     assert "company_products_by_agency" not in published

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from ice_cbp_awards.publish.company_page import CLAIMS_SQL, _section
+
 from .sample_package import ATTRIBUTIONS, PALANTIR_PIID, VERSION
 
 
@@ -91,3 +95,14 @@ def test_companies_table_links_each_company_to_its_page(client, db_name):
 
 def test_companies_table_says_its_names_lead_to_the_pages(client, db_name):
     assert "Each company's name links to its page" in client.get(f"/{db_name}/companies").text
+
+
+def test_a_section_whose_table_the_build_lacks_is_none_not_empty():
+    """None (the page says the build holds none), never an empty list read as 'no claims'."""
+
+    class NoDatabase:
+        async def execute(self, sql, params):
+            raise AssertionError("a section whose table is absent must not run its SQL")
+
+    got = asyncio.run(_section(NoDatabase(), {"transactions"}, {"claims"}, CLAIMS_SQL, {}))
+    assert got is None

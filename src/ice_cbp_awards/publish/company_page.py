@@ -134,6 +134,13 @@ def _dicts(result: Any) -> list[dict[str, Any]]:
     return [dict(r) for r in result.rows]
 
 
+async def _section(
+    db: Any, tables: set[str], needs: set[str], sql: str, params: dict[str, str]
+) -> list[dict[str, Any]] | None:
+    """A section's rows, or None when the build lacks a table it reads (the page says so)."""
+    return _dicts(await db.execute(sql, params)) if needs <= tables else None
+
+
 def date_range_totals(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per agency, the totals the records query carries on each of its rows (the same for
     every row of an agency), once."""
@@ -164,9 +171,10 @@ async def company_data(
     if not DATE_RE.match(start_date) or not DATE_RE.match(end_date):
         raise PageError(400, "start_date and end_date must be dates YYYY-MM-DD, or empty")
     queries = datasette.metadata("queries", database=db_name) or {}
-    if any(q not in queries for q in QUERIES.values()):
+    if any(queries.get(QUERIES[k]) is None for k in ("fiscal_year_totals", "records")):
         raise PageError(404, "this build has no company pages (attributions are not in it)")
     db = datasette.get_database(db_name)
+    tables = set(await db.table_names())
     params = {"company": company_id, "start_date": start_date, "end_date": end_date}
     company = _dicts(await db.execute(COMPANY_SQL, params))
     if not company:
@@ -191,9 +199,9 @@ async def company_data(
         if fy_totals
         else "",
         "date_range_totals": date_range_totals(real_records),
-        "resellers": _dicts(await db.execute(RESELLERS_SQL, params)),
-        "systems": _dicts(await db.execute(SYSTEMS_SQL, params)),
-        "claims": _dicts(await db.execute(CLAIMS_SQL, params)),
+        "resellers": await _section(db, tables, {"recipients"}, RESELLERS_SQL, params),
+        "systems": await _section(db, tables, {"systems", "system_mentions"}, SYSTEMS_SQL, params),
+        "claims": await _section(db, tables, {"claims"}, CLAIMS_SQL, params),
         "record_count": len(real_records),
         "records": real_records[:RECORDS_SHOWN],
         "query_urls": {
