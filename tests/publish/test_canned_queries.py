@@ -296,3 +296,8 @@ def test_canned_query_json_pages_past_one_page(client, db_name):
     assert (bad.status, bad.json["error"]) == (400, "_offset must be a whole number >= 0, not '-1'")
     # At most 1,000 rows a page, whatever is asked.
     assert client.get("/-/paged/claims_with_records.json?_size=5000").json["size"] == 1000
+
+
+def test_each_query_page_says_where_every_row_is(client, db_name):
+    html = client.get(f"/{db_name}/reseller_sales?reseller=&agency=").text
+    assert '<a href="/-/paged/reseller_sales.json?reseller=&amp;agency=">' in html

@@ -52,6 +52,16 @@ def load_queries(path: Path = QUERIES_PATH) -> dict[str, dict[str, Any]]:
     return queries
 
 
+def _paged_note(name: str, q: dict[str, Any]) -> str:
+    """Where every row of the answer is, past the 1,000 that Datasette's JSON stops at."""
+    args = "&amp;".join(f"{p}=" for p in q.get("params", []))
+    url = f"/-/paged/{name}.json" + (f"?{args}" if args else "")
+    return (
+        f'<p class="paged">Every row as JSON, 1,000 a page with a next_url: <a href="{url}">'
+        f"{url}</a> (fill in the parameters).</p>"
+    )
+
+
 def canned_queries(present_tables: set[str]) -> dict[str, dict[str, Any]]:
     """Datasette `queries` metadata: the queries whose required tables are all present."""
     out = {}
@@ -59,7 +69,7 @@ def canned_queries(present_tables: set[str]) -> dict[str, dict[str, Any]]:
         if set(q["requires"]) <= present_tables:
             out[name] = {
                 "title": q["title"],
-                "description_html": q["description_html"].strip(),
+                "description_html": q["description_html"].strip() + _paged_note(name, q),
                 "sql": q["sql"].strip(),
                 "params": list(q.get("params", [])),
                 # The form and the rows first; the SQL is one click away ("show").
