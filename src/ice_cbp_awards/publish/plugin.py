@@ -19,6 +19,7 @@ from .chart import grouped_bar_svg, usd_exact
 from .company_page import company_page
 from .limits import SqlGate, limit_connection
 from .paged import paged_query
+from .queries import coverage_sql
 
 PLUGIN_NAME = "ice-cbp-awards"
 
@@ -126,6 +127,14 @@ def vega_hash(spec: dict[str, str]) -> str:
     )
 
 
+async def _coverage_note(db: Any) -> str:
+    """What the package holds of the years the charts draw, or nothing without build_report."""
+    if "build_report" not in await db.table_names():
+        return ""
+    rows = (await db.execute(coverage_sql())).rows
+    return rows[0]["period_coverage_note"] if rows else ""
+
+
 async def _chart_page(datasette: Any, request: Any) -> Response:
     """Each chart of the configuration, drawn from its canned query's rows."""
     cfg = _config(datasette)
@@ -165,7 +174,9 @@ async def _chart_page(datasette: Any, request: Any) -> Response:
             }
         )
     html = await datasette.render_template(
-        "awards_chart.html", {"charts": charts, "usd": usd_exact}, request=request
+        "awards_chart.html",
+        {"charts": charts, "usd": usd_exact, "coverage_note": await _coverage_note(db)},
+        request=request,
     )
     return Response.html(html)
 

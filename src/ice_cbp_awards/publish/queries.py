@@ -37,6 +37,18 @@ def _expand(path: Path, name: str, sql: str, fragments: dict[str, str]) -> str:
 
 
 @cache
+def coverage_sql(path: Path = QUERIES_PATH) -> str:
+    """The coverage note of every fiscal year the package holds, on its own (for pages that
+    are not a canned query, such as the chart page): one row, period_coverage_note."""
+    fragments = yaml.safe_load(path.read_text(encoding="utf-8")).get(FRAGMENTS_KEY, {})
+    return (
+        "with recursive asked as (\n"
+        "  select '' as agency_acronym, null as first_fiscal_year, null as last_fiscal_year\n"
+        f"),\n{fragments['coverage'].strip()}\nselect period_coverage_note from coverage"
+    ).replace("'Of the years asked: '", "'Of these years: '")
+
+
+@cache
 def load_queries(path: Path = QUERIES_PATH) -> dict[str, dict[str, Any]]:
     """All canned queries of the reviewed file, by name, as written."""
     queries = yaml.safe_load(path.read_text(encoding="utf-8"))
