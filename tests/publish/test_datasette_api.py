@@ -244,3 +244,10 @@ def test_table_and_row_pages_lead_with_date_agency_recipient_amount_description(
     # The JSON keeps the schema's order.
     columns = client.get(f"/{db_name}/transactions.json?_size=1").json["columns"]
     assert columns[0] == "transaction_id"
+
+
+@pytest.mark.parametrize("path", ["/", "/{db}/transactions", "/-/company/palantir", "/-/chart"])
+def test_every_page_names_the_years_held_and_their_gaps(client, db_name, path):
+    html = client.get(path.format(db=db_name)).text
+    assert "<summary>Years held: transactions for FY2022-FY2025; gaps and partial years" in html
+    assert "ICE FY2023: not in the package" in html

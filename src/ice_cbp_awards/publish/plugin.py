@@ -41,16 +41,26 @@ def template_vars(datasette: Any) -> dict[str, Any]:
 
 
 @hookimpl
-def startup(datasette: Any) -> None:
+def startup(datasette: Any) -> Any:
     """Template globals rather than per-view variables, so that error pages, which Datasette
     renders without calling plugins, show the version too. Templates are read once: by
-    default Jinja checks every template file on disk for every page it renders."""
+    default Jinja checks every template file on disk for every page it renders. The coverage
+    note of the years the package holds is read once, for every page's banner."""
     datasette.jinja_env.globals.update(template_vars(datasette))
     leading = _config(datasette).get("column_order", {})
     datasette.jinja_env.globals["awards_column_order"] = lambda table, columns: column_order(
         leading.get(table or "", []), [c["name"] for c in columns]
     )
     datasette.jinja_env.auto_reload = False
+
+    async def read_coverage() -> None:
+        db_name = _config(datasette).get("database", "")
+        note = ""
+        if db_name in datasette.databases:
+            note = await _coverage_note(datasette.get_database(db_name))
+        datasette.jinja_env.globals["awards_coverage_note"] = note
+
+    return read_coverage
 
 
 def column_order(leading: list[str], names: list[str]) -> list[int]:
