@@ -281,9 +281,9 @@ ROWS: dict[str, list[dict[str, Any]]] = {
     ],
     "build_report": [
         {
-            "source_id": SOURCE,
+            "source_id": source,
             "agency_acronym": agency,
-            "fiscal_year": 2025,
+            "fiscal_year": fy,
             "rows_read": n,
             "duplicate_rows_removed": 0,
             "rows_quarantined": 0,
@@ -291,11 +291,35 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "negative_amount_count": 0,
             "zero_amount_count": 0,
             "total_obligation_usd": 1.0,
-            # the CBP slice is flagged as a truncated pull: its figures are upper bounds
-            "coverage_flags": "suspected_truncation" if agency == "CBP" else "",
-            "coverage_bias": "upper_bound_truncated_slice" if agency == "CBP" else "minimum",
+            "coverage_flags": flags,
+            "coverage_bias": bias,
+            "coverage_note": note,
         }
-        for agency, n in (("CBP", 1), ("ICE", 4))
+        # The CBP FY2025 slice is flagged as a truncated pull: its figures are upper bounds.
+        # FY2023 is absent; FY2018 holds award summaries only, retrieved before the year ended.
+        for source, agency, fy, n, flags, bias, note in (
+            (
+                SOURCE,
+                "CBP",
+                2025,
+                1,
+                "suspected_truncation",
+                "upper_bound_truncated_slice",
+                "exactly 100 rows and no negative amounts",
+            ),
+            (SOURCE, "ICE", 2022, 1, "", "minimum", ""),
+            (SOURCE, "ICE", 2024, 2, "", "minimum", ""),
+            (SOURCE, "ICE", 2025, 3, "", "minimum", ""),
+            (
+                LEGACY_SUMMARY["source_id"],
+                "ICE",
+                2018,
+                1,
+                "partial_fiscal_year; latest_action_only",
+                "not_transactions",
+                "award summaries: one row per award at its latest modification",
+            ),
+        )  # fmt: skip
     ],
 }
 

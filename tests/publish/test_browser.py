@@ -178,3 +178,29 @@ def test_chart_renders(page, server):
     canvas.wait_for()
     assert canvas.bounding_box()["width"] > 100
     shot(page, "06-chart-vega")
+
+
+@pytest.mark.parametrize("width", [1400, 420])
+def test_company_page_at_desktop_and_phone_width(browser, server, width):
+    """The company page from the companies table, at 1400 and 420 px: nothing wider than the
+    screen but the tables' own scrolling boxes, the coverage note and the version in view."""
+    ctx = browser.new_context(viewport={"width": width, "height": 900})
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        pg.goto(f"{server}/{DB}/companies")
+        pg.get_by_role("link", name="Palantir Technologies").first.click()
+        pg.wait_for_url("**/-/company/palantir")
+        assert pg.locator("h1").first.inner_text() == "Palantir Technologies"
+        assert pg.locator(".awards-version").first.inner_text() == VERSION
+        assert "The package holds transactions for" in pg.locator("#coverage").inner_text()
+        links = pg.locator("table.awards-records a").all()
+        assert links and links[0].get_attribute("href").startswith("https://www.usaspending.gov/")
+        page_width = pg.evaluate("document.documentElement.scrollWidth")
+        assert page_width <= width, f"the page is {page_width} px wide at {width} px"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / f"07-company-{width}.png"), full_page=True)
+    finally:
+        ctx.close()
+    assert errors == []

@@ -107,3 +107,12 @@ def test_inclusive_figure_as_outline_and_upper_bounds_marked():
     h50 = float(bars["AWS, ICE, 2024: $50.00; incl: $100.00"]["h"])
     assert float(outlines[0]) == pytest.approx(2 * h50, rel=0.02)
     assert svg.count('class="bar-note"') == 1
+
+
+def test_chart_page_says_which_years_the_package_holds(client):
+    html = client.get("/-/chart").text
+    assert (
+        "<strong>Coverage:</strong> The package holds transactions for FY2022-FY2025. Of these "
+        "years: CBP FY2022-FY2024: not in the package; ICE FY2023: not in the package; "
+        "CBP FY2025: truncated slice: sums are upper bounds (its de-obligations are missing)."
+    ) in html

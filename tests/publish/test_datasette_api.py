@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 from urllib.parse import urlencode
 
+import markupsafe
 import pytest
 
 from ice_cbp_awards.publish.queries import load_queries
@@ -218,3 +220,34 @@ def test_every_canned_query_is_published_and_documented(client, db_name):
     assert names == set(load_queries())  # every table they need is in the sample package
     for q in published:
         assert q["title"] and q.get("description_html")
+
+
+def test_home_page_lists_the_questions_and_no_hidden_table_puzzle(client, db_name):
+    html = client.get("/").text
+    for name, q in load_queries().items():
+        assert f'<a href="/{db_name}/{name}">{markupsafe.escape(q["title"])}</a>' in html
+    assert "What it answers" in html
+    assert "hidden table" not in html
+    assert "full-text search indexes behind their search boxes" in html
+
+
+def test_table_and_row_pages_lead_with_date_agency_recipient_amount_description(client, db_name):
+    lead = ["action_date", "agency_acronym", "fiscal_year", "recipient_name",
+            "federal_action_obligation_usd", "transaction_description"]  # fmt: skip
+    for path in ("transactions", "transactions/tx-00000000000000000001"):
+        html = client.get(f"/{db_name}/{path}").text
+        heads = re.findall(r'<th [^>]*data-column="([^"]+)"', html)
+        assert heads[: len(lead)] == lead, path
+        assert "transaction_id" in heads[len(lead) :]
+        cells = re.findall(r'<td class="col-([\w-]+) ', html)
+        assert cells[: len(lead)] == lead
+    # The JSON keeps the schema's order.
+    columns = client.get(f"/{db_name}/transactions.json?_size=1").json["columns"]
+    assert columns[0] == "transaction_id"
+
+
+@pytest.mark.parametrize("path", ["/", "/{db}/transactions", "/-/company/palantir", "/-/chart"])
+def test_every_page_names_the_years_held_and_their_gaps(client, db_name, path):
+    html = client.get(path.format(db=db_name)).text
+    assert "<summary>Years held: transactions for FY2022-FY2025; gaps and partial years" in html
+    assert "ICE FY2023: not in the package" in html

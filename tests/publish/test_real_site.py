@@ -89,3 +89,43 @@ def test_company_query_gives_per_record_and_inclusive_totals(real_client, built_
     assert ice_2023 and {r["slice_coverage_bias"] for r in ice_2023} == {
         "upper_bound_truncated_slice"
     }
+
+
+def test_a_company_before_fy2021_answers_with_the_years_the_package_lacks(
+    real_client, built_data_dir
+):
+    """Palantir, 2017-01-01 to 2020-09-30, on the 2026-08-22 snapshot: no record, and why."""
+    db = site_files(built_data_dir).package_name
+    query = urlencode({"company": "palantir", "start_date": "2017-01-01",
+                       "end_date": "2020-09-30", "scope": ""})  # fmt: skip
+    rows = real_client.get(f"/{db}/company_products_by_agency.json?_shape=array&{query}").json
+    assert [r["transaction_id"] for r in rows] == [None]
+    assert rows[0]["period_coverage_note"] == (
+        "No record of this company matches. The package holds transactions for FY2021-FY2026. "
+        "Of the years asked: ICE FY2017-FY2018: no transactions, only award summaries at their "
+        "latest action (not counted here); CBP FY2017-FY2020: not in the package; "
+        "ICE FY2019-FY2020: not in the package."
+    )
+
+
+def test_company_page_on_the_real_data(real_client):
+    """Palantir, 2023-01-01 to 2026-03-03, on the 2026-08-22 snapshot: 13 records at ICE, one
+    of them from the truncated ICE FY2023 slice (bias mixed); ICM named in 11 of them."""
+    data = real_client.get("/-/company/palantir.json?start_date=2023-01-01&end_date=2026-03-03")
+    data = data.json
+    keys = ("agency_acronym", "agency_per_record_obligation_usd",
+            "agency_per_record_transaction_count", "agency_coverage_bias")  # fmt: skip
+    totals = [tuple(r[k] for k in keys) for r in data["date_range_totals"]]
+    assert totals == [("ICE", 122_021_144.56, 13, "mixed")]
+    assert data["record_count"] == 13
+    systems = {s["system_id"]: (s["per_record_obligation_usd"], s["per_record_transaction_count"])
+               for s in data["systems"]}  # fmt: skip
+    assert systems["icm"] == (122_021_144.56, 11)
+    assert "ICE FY2023: truncated slice" in data["period_coverage_note"]
+    fy = {r["fiscal_year"]: r["coverage_bias"] for r in data["fiscal_year_totals"]}
+    assert fy == {2021: "minimum", 2022: "upper_bound_truncated_slice",
+                  2023: "upper_bound_truncated_slice", 2024: "minimum", 2025: "minimum",
+                  2026: "minimum"}  # fmt: skip
+    aws = real_client.get("/-/company/aws.json").json["resellers"]
+    keys = ("reseller_company_id", "agency_acronym", "per_record_obligation_usd")
+    assert tuple(aws[0][k] for k in keys) == ("four-points-technology", "CBP", 249_165_649.82)

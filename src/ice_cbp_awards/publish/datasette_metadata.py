@@ -22,6 +22,37 @@ from .plugin import PLUGIN_NAME
 from .queries import canned_queries, chart_specs
 
 CUSTOM_UNITS = ["USD = [currency]"]
+# What a table page shows first, slot by slot: the first of each slot's names the table has.
+# Readers look for when, who bought, who was paid, how much and for what; ids come after.
+LEADING_COLUMNS: list[tuple[str, ...]] = [
+    ("action_date", "last_action_date", "latest_action_date", "source_date"),
+    ("agency_acronym",),
+    ("fiscal_year",),
+    ("recipient_name", "company_name"),
+    (
+        "federal_action_obligation_usd",
+        "transactions_obligation_sum_usd",
+        "latest_action_obligation_usd",
+        "obligation_per_record_usd",
+        "total_obligation_usd",
+    ),
+    ("transaction_description", "latest_description", "award_description", "claim_text"),
+]
+
+
+def leading_columns(column_names: list[str]) -> list[str]:
+    """The columns a table's pages show first, in LEADING_COLUMNS order."""
+    present = set(column_names)
+    return [
+        next(n for n in slot if n in present) for slot in LEADING_COLUMNS if present & set(slot)
+    ]
+
+
+COMPANY_PAGES_HTML = (
+    "<p>Each company's name links to its page: totals per agency and fiscal year and for any "
+    "dates, the resellers it was sold through, the systems its records mention, the claims "
+    "about it and its records.</p>"
+)
 
 
 def database_name(descriptor: dict[str, Any]) -> str:
@@ -162,6 +193,8 @@ def build_metadata(data_dir: Path) -> dict[str, Any]:
     tables: dict[str, Any] = {}
     for plan in plans:
         tables[plan.name] = _table_metadata(plan, descriptor, db, urls)
+        if plan.name == "companies" and "attributions" in {p.name for p in plans}:
+            tables[plan.name]["description_html"] += COMPANY_PAGES_HTML
         if plan.fts_table:
             tables[plan.fts_table] = {"hidden": True}
     present = {p.name for p in plans}
@@ -205,6 +238,9 @@ def build_metadata(data_dir: Path) -> dict[str, Any]:
                 "dataset_jsonld": site_jsonld(descriptor, urls, db),
                 "fts_tables": [p.fts_table for p in plans if p.fts_table],
                 "charts": chart_specs(present),
+                "column_order": {
+                    p.name: lead for p in plans if (lead := leading_columns(p.column_names))
+                },
             }
         },
     }

@@ -1,4 +1,5 @@
-"""Datasette plugin of the site: version banner, money formatting, robots.txt and the chart page.
+"""Datasette plugin of the site: version banner, money formatting, robots.txt, the chart page and
+a page per company (company_page.py) and every row of a canned query, page by page (paged.py).
 
 Registered by `serve.make_datasette`; everything it shows comes from the plugin configuration in
 the generated metadata (package version, cite-as text, charts), so it has no settings of its own.
@@ -7,6 +8,7 @@ the generated metadata (package version, cite-as text, charts), so it has no set
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import markupsafe
 from datasette import hookimpl
@@ -14,7 +16,10 @@ from datasette.utils.asgi import Response
 
 from .cache import ReadOnly, ResponseCache
 from .chart import grouped_bar_svg, usd_exact
+from .company_page import company_page
 from .limits import SqlGate, limit_connection
+from .paged import paged_query
+from .queries import coverage_sql
 
 PLUGIN_NAME = "ice-cbp-awards"
 
@@ -36,12 +41,52 @@ def template_vars(datasette: Any) -> dict[str, Any]:
 
 
 @hookimpl
-def startup(datasette: Any) -> None:
+def startup(datasette: Any) -> Any:
     """Template globals rather than per-view variables, so that error pages, which Datasette
     renders without calling plugins, show the version too. Templates are read once: by
-    default Jinja checks every template file on disk for every page it renders."""
+    default Jinja checks every template file on disk for every page it renders. The coverage
+    note of the years the package holds is read once, for every page's banner."""
     datasette.jinja_env.globals.update(template_vars(datasette))
+    leading = _config(datasette).get("column_order", {})
+    datasette.jinja_env.globals["awards_column_order"] = lambda table, columns: column_order(
+        leading.get(table or "", []), [c["name"] for c in columns]
+    )
     datasette.jinja_env.auto_reload = False
+
+    async def read_coverage() -> None:
+        db_name = _config(datasette).get("database", "")
+        note = ""
+        if db_name in datasette.databases:
+            note = await _coverage_note(datasette.get_database(db_name))
+        datasette.jinja_env.globals["awards_coverage_note"] = note
+
+    return read_coverage
+
+
+def column_order(leading: list[str], names: list[str]) -> list[int]:
+    """Positions of a page's columns with the leading ones first (templates/_table.html)."""
+    first = [names.index(n) for n in leading if n in names]
+    return first + [i for i in range(len(names)) if i not in first]
+
+
+@hookimpl
+def extra_template_vars(view_name: str, datasette: Any) -> dict[str, Any]:
+    """The home page lists the canned queries, with their titles and descriptions."""
+    if view_name != "index":
+        return {}
+    db_name = _config(datasette).get("database", "")
+    queries = datasette.metadata("queries", database=db_name) or {}
+    return {
+        "awards_database": db_name,
+        "awards_queries": [
+            {
+                "url": datasette.urls.database(db_name) + "/" + name,
+                "title": q.get("title", name),
+                "description_html": markupsafe.Markup(q.get("description_html", "")),
+            }
+            for name, q in queries.items()
+        ],
+    }
 
 
 @hookimpl
@@ -50,11 +95,25 @@ def prepare_connection(conn: Any) -> None:
     limit_connection(conn)
 
 
+def company_url(datasette: Any, company_id: str) -> str:
+    """The company's page on the site."""
+    return datasette.urls.path(f"-/company/{quote(company_id, safe='')}")
+
+
 @hookimpl
-def render_cell(value: Any, column: str) -> Any:
-    """Amounts in columns named *_usd shown as dollars and cents; the JSON and CSV keep numbers."""
+def render_cell(row: Any, value: Any, column: str, datasette: Any) -> Any:
+    """Amounts in columns named *_usd shown as dollars and cents; the JSON and CSV keep numbers.
+    A company's name, where its row has its company_id, links to the company's page."""
     if column.endswith("_usd") and isinstance(value, int | float) and not isinstance(value, bool):
         return markupsafe.Markup(f'<span class="usd">{usd_exact(float(value))}</span>')
+    if column == "company_name" and isinstance(value, str) and value:
+        keys = row.keys() if hasattr(row, "keys") else []
+        company_id = row["company_id"] if "company_id" in keys else None
+        if isinstance(company_id, str) and company_id:
+            href = markupsafe.escape(company_url(datasette, company_id))
+            return markupsafe.Markup(
+                f'<a class="company-page" href="{href}">{markupsafe.escape(value)}</a>'
+            )
     return None
 
 
@@ -76,6 +135,14 @@ def vega_hash(spec: dict[str, str]) -> str:
         f"#g.mark=bar&g.x_column={spec['x']}&g.x_type=ordinal&g.y_column={spec['y']}"
         f"&g.y_type=quantitative&g.color_column={spec['series']}&g.color_type=nominal"
     )
+
+
+async def _coverage_note(db: Any) -> str:
+    """What the package holds of the years the charts draw, or nothing without build_report."""
+    if "build_report" not in await db.table_names():
+        return ""
+    rows = (await db.execute(coverage_sql())).rows
+    return rows[0]["period_coverage_note"] if rows else ""
 
 
 async def _chart_page(datasette: Any, request: Any) -> Response:
@@ -117,14 +184,29 @@ async def _chart_page(datasette: Any, request: Any) -> Response:
             }
         )
     html = await datasette.render_template(
-        "awards_chart.html", {"charts": charts, "usd": usd_exact}, request=request
+        "awards_chart.html",
+        {"charts": charts, "usd": usd_exact, "coverage_note": await _coverage_note(db)},
+        request=request,
     )
     return Response.html(html)
 
 
+async def _company_page(datasette: Any, request: Any) -> Response:
+    return await company_page(datasette, request, _config(datasette).get("database", ""))
+
+
+async def _paged_query(datasette: Any, request: Any) -> Response:
+    return await paged_query(datasette, request, _config(datasette).get("database", ""))
+
+
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return [(r"^/robots\.txt$", _robots), (r"^/-/chart$", _chart_page)]
+    return [
+        (r"^/robots\.txt$", _robots),
+        (r"^/-/chart$", _chart_page),
+        (r"^/-/company/(?P<company_id>[^/]+?)(?P<format>\.json)?$", _company_page),
+        (r"^/-/paged/(?P<query>[^/]+)\.json$", _paged_query),
+    ]
 
 
 @hookimpl
