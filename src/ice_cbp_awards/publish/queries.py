@@ -4,6 +4,8 @@ Each query names the tables it `requires`; a query is published only when all of
 the built package, so a build without a curated resource still serves every other query.
 Parameters are listed in the order the form shows them; every query copes with empty values
 (an empty date means no bound, an empty search returns no rows instead of an error).
+A query may give `unavailable_sql`, published in its place when a table it requires is not
+in the build: one row saying why, with the same parameters, rather than no page at all.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ def load_queries(path: Path = QUERIES_PATH) -> dict[str, dict[str, Any]]:
     """All canned queries of the reviewed file, by name, as written."""
     queries = yaml.safe_load(path.read_text(encoding="utf-8"))
     for name, q in queries.items():
-        used = sorted(set(_PARAM_RE.findall(q["sql"])))
         declared = sorted(q.get("params", []))
-        if used != declared:
-            raise ValueError(f"{path}: query {name}: params {declared} but the SQL uses {used}")
+        for key in ("sql", "unavailable_sql"):
+            used = sorted(set(_PARAM_RE.findall(q.get(key, q["sql"]))))
+            if used != declared:
+                raise ValueError(f"{path}: query {name}: params {declared} but {key} uses {used}")
         if sorted(q.get("example", {})) != declared:
             raise ValueError(f"{path}: query {name}: `example` must give a value for {declared}")
     return queries
@@ -37,11 +40,12 @@ def canned_queries(present_tables: set[str]) -> dict[str, dict[str, Any]]:
     """Datasette `queries` metadata: the queries whose required tables are all present."""
     out = {}
     for name, q in load_queries().items():
-        if set(q["requires"]) <= present_tables:
+        available = set(q["requires"]) <= present_tables
+        if available or "unavailable_sql" in q:
             out[name] = {
                 "title": q["title"],
                 "description_html": q["description_html"].strip(),
-                "sql": q["sql"].strip(),
+                "sql": (q["sql"] if available else q["unavailable_sql"]).strip(),
                 "params": list(q.get("params", [])),
                 # The form and the rows first; the SQL is one click away ("show").
                 "hide_sql": True,
