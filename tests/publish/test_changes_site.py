@@ -76,7 +76,14 @@ def _feed(client, db_name, name, **params) -> list[dict[str, str]]:
 
 
 def test_changes_page_lists_added_and_revised_records(changes_client, db_name) -> None:
-    rows = _rows(changes_client, db_name, "changes_since_previous_release", agency="", company="")
+    rows = _rows(
+        changes_client,
+        db_name,
+        "changes_since_previous_release",
+        agency="",
+        company="",
+        change_type="",
+    )
     assert {r["releases_compared"] for r in rows} == {f"{PREVIOUS_VERSION} -> {VERSION}"}
     tx = [r for r in rows if r["resource_name"] == "transactions"]
     added = {r["record_id"]: r for r in tx if r["change_type"] == "added"}
@@ -91,8 +98,13 @@ def test_changes_page_lists_added_and_revised_records(changes_client, db_name) -
         (REVISED, "federal_action_obligation_usd", 100_000.0)
     ]
     assert not [r for r in rows if r["change_type"] == "removed"]
-    # the added records come first, transactions before the other resources
-    assert [r["record_id"] for r in rows[:2]] == [PALANTIR_NEW, AWS_NEW]
+    # totals that moved first, then transactions removed, revised, added, then the rest
+    kinds = [(r["change_type"], r["resource_name"] == "transactions") for r in rows]
+    moved_count = sum(1 for r in rows if r["change_type"] == "total_moved")
+    assert kinds[: moved_count + 3] == [("total_moved", False)] * moved_count + [
+        ("changed", True), ("added", True), ("added", True)
+    ]  # fmt: skip
+    assert {r["rows_matching"] for r in rows} == {len(rows)}
     moved = {r["record_id"]: r for r in rows if r["change_type"] == "total_moved"}
     assert moved["ICE|palantir|direct|transaction"]["related_record_ids"] == PALANTIR_NEW
     assert moved["ICE|palantir|direct|transaction"]["amount_change_usd"] == 29_898_236.0
@@ -108,6 +120,8 @@ def test_changes_filter_by_company_and_agency(changes_client, db_name) -> None:
     cbp = _rows(changes_client, db_name, q, agency="cbp", company="")
     assert cbp and {r["agency_acronym"] for r in cbp} == {"CBP"}
     assert {r["record_id"] for r in cbp if r["resource_name"] == "transactions"} == {AWS_NEW}
+    added = _rows(changes_client, db_name, q, agency="", company="", change_type="added")
+    assert added and {r["change_type"] for r in added} == {"added"}
     # nothing matches: one row says so, not an empty answer
     none = _rows(changes_client, db_name, q, agency="CBP", company="palantir")
     assert len(none) == 1 and none[0]["change_type"] is None
