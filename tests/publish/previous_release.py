@@ -19,7 +19,7 @@ from ice_cbp_awards.publish.sqlite import write_database
 from ice_cbp_awards.release import schema_guard
 from ice_cbp_awards.release.release import ReleaseResult, make_release
 
-from .sample_package import ROWS, write_sample_package
+from .sample_package import ROWS, VERSION, write_sample_package
 
 PREVIOUS_SNAPSHOT = "2026-05-05"
 PREVIOUS_VERSION = "2026.5.5"
@@ -40,24 +40,27 @@ def previous_rows() -> dict[str, list[dict[str, Any]]]:
     return rows
 
 
-def _build(raw_root: Path, data_dir: Path, snapshot: str | None = None) -> None:
-    write_sample_package(data_dir, previous_rows())
-    path = data_dir / "datapackage.json"
-    descriptor = json.loads(path.read_text(encoding="utf-8"))
-    descriptor.update(version=PREVIOUS_VERSION, snapshot=PREVIOUS_SNAPSHOT)
-    path.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
-    write_database(data_dir, site_files(data_dir).db_path)
+def _builder(rows: dict[str, list[dict[str, Any]]], version: str, released: str):
+    def build(raw_root: Path, data_dir: Path, snapshot: str | None = None) -> None:
+        write_sample_package(data_dir, rows)
+        path = data_dir / "datapackage.json"
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
+        descriptor.update(version=version, snapshot=released)
+        path.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+        write_database(data_dir, site_files(data_dir).db_path)
+
+    return build
 
 
-def make_previous_release(tmp: Path, served_data_dir: Path) -> ReleaseResult:
-    """The previous release, with a changelog entry and a schema lock of its own."""
+def _release(tmp: Path, served_data_dir: Path, snapshot: str, build, **kwargs) -> ReleaseResult:
+    """A release of the sample package, with a changelog and a schema lock of its own."""
     tmp.mkdir(parents=True, exist_ok=True)
     changelog = tmp / "CHANGELOG.md"
-    changelog.write_text(
-        f"# Changelog\n\n## [{PREVIOUS_VERSION}] - {PREVIOUS_SNAPSHOT}\n\n### Changed\n\n"
-        f"- Upstream snapshot {PREVIOUS_SNAPSHOT}.\n",
-        encoding="utf-8",
+    entries = "".join(
+        f"## [{v}] - {s}\n\n### Changed\n\n- Upstream snapshot {s}.\n\n"
+        for v, s in ((VERSION, "2026-08-22"), (PREVIOUS_VERSION, PREVIOUS_SNAPSHOT))
     )
+    changelog.write_text(f"# Changelog\n\n{entries}", encoding="utf-8")
     lock = tmp / "schema_versions.csv"
     served = json.loads((served_data_dir / "datapackage.json").read_text(encoding="utf-8"))
     fields = {
@@ -65,5 +68,17 @@ def make_previous_release(tmp: Path, served_data_dir: Path) -> ReleaseResult:
         for r in served["resources"]
     }
     schema_guard.add_to_lock(package_descriptor()["schema_version"], fields, lock)
-    return make_release(PREVIOUS_SNAPSHOT, tmp / "raw", tmp / "dist", changelog=changelog,
-                        lock_path=lock, build=_build)  # fmt: skip
+    return make_release(snapshot, tmp / "raw", tmp / "dist", changelog=changelog,
+                        lock_path=lock, build=build, **kwargs)  # fmt: skip
+
+
+def make_previous_release(tmp: Path, served_data_dir: Path) -> ReleaseResult:
+    """The previous release (2026.5.5)."""
+    build = _builder(previous_rows(), PREVIOUS_VERSION, PREVIOUS_SNAPSHOT)
+    return _release(tmp, served_data_dir, PREVIOUS_SNAPSHOT, build)
+
+
+def make_current_release(tmp: Path, served_data_dir: Path, previous: Path) -> ReleaseResult:
+    """The served sample package (2026.8.22) as a release made with --previous-release."""
+    build = _builder(ROWS, VERSION, "2026-08-22")
+    return _release(tmp, served_data_dir, "2026-08-22", build, previous=previous)

@@ -9,6 +9,7 @@ one revised (the Dell order, +100,000.00 USD).
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -233,3 +234,47 @@ def test_serve_option_serves_the_changes(sample_data_dir, previous, monkeypatch)
                                         "--previous-release", str(previous.zip_path)])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert [r["previous_version"] for r in served["rows"]] == [PREVIOUS_VERSION]
+
+
+def test_a_release_made_with_previous_carries_its_changes(
+    sample_data_dir, previous, tmp_path, monkeypatch
+) -> None:
+    """`awards release --previous-release`: the release holds changes/ (checksummed, in its
+    descriptor), and `awards serve` of that release folder shows them with no other file."""
+    from ice_cbp_awards.release.checksums import SUMS_NAME, read_sums
+    from ice_cbp_awards.release.verify import verify_folder
+
+    from .previous_release import make_current_release
+
+    current = make_current_release(tmp_path, sample_data_dir, previous.zip_path)
+    assert verify_folder(current.folder).ok
+    sums = read_sums(current.folder / SUMS_NAME)
+    assert {"changes/changes.csv", "changes/release_comparison.csv"} <= set(sums)
+    descriptor = json.loads((current.folder / "datapackage.json").read_text())
+    listed = {f["path"] for f in descriptor["release"]["files"]}
+    assert {"changes/changes.csv", "changes/release_comparison.csv"} <= listed
+    served = {}
+
+    def fake_run(ds, host, port):
+        client = DatasetteClient(ds)
+        db = ds.get_database().name
+        served["feed"] = _feed(client, db, "new_records_by_agency_feed", agency_acronym="CBP")
+
+    monkeypatch.setattr(serve_module, "run_server", fake_run)
+    result = CliRunner().invoke(serve, ["--no-build", "--data-dir", str(current.folder)])
+    assert result.exit_code == 0, result.output
+    assert [e["id"] for e in served["feed"]] == [URN + AWS_NEW]
+
+
+def test_a_release_refuses_a_tampered_previous_release(sample_data_dir, previous, tmp_path):
+    from ice_cbp_awards.release.release import ReleaseError
+
+    from .previous_release import make_current_release
+
+    folder = tmp_path / "old" / previous.folder.name
+    shutil.copytree(previous.folder, folder)
+    csv = folder / "data" / "transactions.csv"
+    csv.write_text(csv.read_text().replace("4000000.5", "4000001.5", 1))
+    with pytest.raises((ReleaseLoadError, ReleaseError), match="refused"):
+        make_current_release(tmp_path / "new", sample_data_dir, folder)
+    assert not list((tmp_path / "new" / "dist").glob("*.zip"))

@@ -42,6 +42,7 @@ from .serve import site_files
 from .sqlite import add_tables
 
 CHANGES = "changes"
+RELEASE_CHANGES_DIR = "changes"  # in a release made with `awards release --previous-release`
 COMPARISON = "release_comparison"
 COMPARISON_SCHEMA_PATH = SCHEMAS_DIR / "release_comparison.schema.json"
 TX_KEY = "transaction_id"
@@ -164,13 +165,12 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
 
 
-def site_with_changes(data_dir: Path, previous: Path, out_dir: Path, verify: bool = True) -> Path:
-    """A site folder in out_dir serving data_dir plus what changed since `previous`.
-
-    Returns the folder to give `make_datasette`. `verify=False` only for tests of bare
-    folders; `awards serve` always verifies.
-    """
-    data_dir, previous, out_dir = Path(data_dir), Path(previous), Path(out_dir)
+def compare_with_previous(
+    data_dir: Path, previous: Path, verify: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the changes rows with company_ids, sorted; the one release_comparison row) between a
+    previous release and the built data dir (or release folder) data_dir."""
+    data_dir, previous = Path(data_dir), Path(previous)
     with ExitStack() as stack:
         old = load_release(previous, stack)
         if verify:
@@ -178,13 +178,63 @@ def site_with_changes(data_dir: Path, previous: Path, out_dir: Path, verify: boo
         result = diff_releases([previous, data_dir], verified=False)
         new = load_release(data_dir, stack)
         changes = result.changes.assign(company_ids=company_ids(result.changes, old, new))
-    site = out_dir / "site"
+    order = ["resource_name", "record_id", "change_type", "field_name"]
+    changes = changes.sort_values(order, kind="stable")
+    return changes, pd.DataFrame([comparison_row(result, previous, verify)])
+
+
+def write_comparison(
+    data_dir: Path, previous: Path, folder: Path, verify: bool = True
+) -> list[str]:
+    """Compare, then write changes.csv and release_comparison.csv into folder (created only
+    once the previous release passed); returns their file names."""
+    changes, comparison = compare_with_previous(data_dir, previous, verify)
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_csv(changes, folder / f"{CHANGES}.csv")
+    _write_csv(comparison, folder / f"{COMPARISON}.csv")
+    return [f"{CHANGES}.csv", f"{COMPARISON}.csv"]
+
+
+def release_changes_dir(data_dir: Path) -> Path | None:
+    """The comparison a release made with `awards release --previous-release` carries, if any."""
+    folder = Path(data_dir) / RELEASE_CHANGES_DIR
+    return folder if (folder / f"{COMPARISON}.csv").is_file() else None
+
+
+def _new_site(out_dir: Path) -> Path:
+    site = Path(out_dir) / "site"
     if site.exists():
         shutil.rmtree(site)
     site.mkdir(parents=True)
-    _write_csv(changes.sort_values(["resource_name", "record_id", "change_type", "field_name"],
-                                   kind="stable"), site / f"{CHANGES}.csv")  # fmt: skip
-    _write_csv(pd.DataFrame([comparison_row(result, previous, verify)]), site / f"{COMPARISON}.csv")
+    return site
+
+
+def site_with_changes(data_dir: Path, previous: Path, out_dir: Path, verify: bool = True) -> Path:
+    """A site folder in out_dir serving data_dir plus what changed since `previous`.
+
+    Returns the folder to give `make_datasette`. `verify=False` only for tests of bare
+    folders; `awards serve` always verifies.
+    """
+    changes, comparison = compare_with_previous(data_dir, previous, verify)
+    site = _new_site(out_dir)
+    _write_csv(changes, site / f"{CHANGES}.csv")
+    _write_csv(comparison, site / f"{COMPARISON}.csv")
+    return _finish_site(Path(data_dir), site)
+
+
+def site_with_release_changes(data_dir: Path, out_dir: Path) -> Path:
+    """A site folder in out_dir serving a release folder with the comparison it carries."""
+    found = release_changes_dir(data_dir)
+    if found is None:
+        raise FileNotFoundError(f"{data_dir}: holds no {RELEASE_CHANGES_DIR}/{COMPARISON}.csv")
+    site = _new_site(out_dir)
+    for name in (CHANGES, COMPARISON):
+        shutil.copyfile(found / f"{name}.csv", site / f"{name}.csv")
+    return _finish_site(Path(data_dir), site)
+
+
+def _finish_site(data_dir: Path, site: Path) -> Path:
+    """Descriptor with the two resources added, and a copy of the database with the tables."""
     descriptor = read_built_descriptor(data_dir)
     descriptor["resources"] += _resource_entries()
     (site / "datapackage.json").write_text(json.dumps(descriptor, indent=2), encoding="utf-8")

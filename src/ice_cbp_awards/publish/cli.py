@@ -27,11 +27,16 @@ def _database_path(data_dir: Path) -> Path | None:
 
 
 def _with_changes(data_dir: Path, previous: Path | None, tmp: Path) -> Path:
-    """The folder to serve: data_dir itself, or, given a previous release, a site folder with
-    what changed since it (changes_site.py; data_dir is never written)."""
+    """The folder to serve: data_dir itself, or a site folder with what changed since a
+    previous release: the one given, else the comparison a release folder carries (made by
+    `awards release --previous-release`). changes_site.py; data_dir is never written."""
+    from .changes_site import release_changes_dir, site_with_changes, site_with_release_changes
+
     if previous is None:
-        return data_dir
-    from .changes_site import site_with_changes
+        if release_changes_dir(data_dir) is None:
+            return data_dir
+        console.print(f"{data_dir} carries what changed since its previous release: serving it")
+        return site_with_release_changes(data_dir, tmp)
 
     console.print(f"verifying {previous} and comparing it with {data_dir}")
     return site_with_changes(data_dir, previous, tmp)

@@ -225,6 +225,23 @@ def write_citations(descriptor: dict[str, Any], folder: Path) -> str:
     return digest
 
 
+CHANGES_DIR = "changes"
+
+
+def changes_files(data_dir: Path, previous: Path, folder: Path) -> list[dict[str, Any]]:
+    """changes/changes.csv and changes/release_comparison.csv: what changed since the previous
+    release (verified first, refused if it fails), as the site serves it
+    (publish/changes_site.py, docs/datasette.md); returns their entries."""
+    from ..publish.changes_site import COMPARISON, write_comparison
+
+    names = write_comparison(data_dir, previous, folder / CHANGES_DIR)
+    return [
+        _file_entry(folder, f"{CHANGES_DIR}/{name}", format="csv", mediatype="text/csv",
+                    changes="release_comparison" if name == f"{COMPARISON}.csv" else "changes")
+        for name in names
+    ]  # fmt: skip
+
+
 def export_files(folder: Path, descriptor: dict[str, Any]) -> list[dict[str, Any]]:
     """Write the exports (OCDS, FollowTheMoney, schema.org JSON-LD; see docs/exports.md) into
     the release folder; returns their entries for the descriptor's "release" files."""
@@ -240,11 +257,13 @@ def assemble(
     doi: str | None = None,
     changelog: Path = CHANGELOG_PATH,
     lock_path: Path = schema_guard.LOCK_PATH,
+    previous: Path | None = None,
 ) -> Path:
     """Freeze a built data dir as a release folder under out_parent; returns the folder.
 
     The data dir is what the build writes: datapackage.json with inlined schemas and the
-    data version, one CSV per resource, and any other files (database, reports).
+    data version, one CSV per resource, and any other files (database, reports). Given a
+    previous release (verified first), the release also carries what changed since it.
     """
     descriptor = json.loads((data_dir / DESCRIPTOR).read_text(encoding="utf-8"))
     version = descriptor.get("version", "")
@@ -268,6 +287,8 @@ def assemble(
     descriptor["created"] = release_timestamp(version).strftime("%Y-%m-%dT%H:%M:%SZ")
     with_doi(descriptor, doi)
     files += export_files(folder, descriptor)
+    if previous is not None:
+        files += changes_files(data_dir, previous, folder)
     v = parse_data_version(version)
     descriptor["release"] = {
         "name": name,
@@ -350,8 +371,10 @@ def make_release(
     changelog: Path = CHANGELOG_PATH,
     lock_path: Path = schema_guard.LOCK_PATH,
     build: BuildFn | None = None,
+    previous: Path | None = None,
 ) -> ReleaseResult:
-    """Build `snapshot`, assemble, verify and zip it, then publish it into dist_dir."""
+    """Build `snapshot`, assemble, verify and zip it, then publish it into dist_dir; with
+    what changed since `previous` (a release, verified first) when given."""
     from .verify import verify_folder
 
     build = build or default_build()
@@ -368,7 +391,7 @@ def make_release(
             )
         if parse_data_version(built).patch != patch:
             raise ReleaseError(f"the build wrote version {built}, expected patch {patch}")
-        folder = assemble(data_dir, Path(tmp) / "staging", doi, changelog, lock_path)
+        folder = assemble(data_dir, Path(tmp) / "staging", doi, changelog, lock_path, previous)
         zip_path = write_zip(folder, Path(tmp) / f"{folder.name}.zip", release_timestamp(built))
         report = verify_folder(folder)
         if not report.ok:
