@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sqlite3
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import urlencode
@@ -22,6 +23,7 @@ from datasette.utils.testing import TestClient as DatasetteClient
 from ice_cbp_awards.publish import serve as serve_module
 from ice_cbp_awards.publish.changes_site import site_with_changes
 from ice_cbp_awards.publish.cli import serve
+from ice_cbp_awards.publish.queries import load_queries
 from ice_cbp_awards.publish.serve import make_datasette, site_files
 from ice_cbp_awards.release.loading import ReleaseLoadError
 
@@ -278,3 +280,29 @@ def test_a_release_refuses_a_tampered_previous_release(sample_data_dir, previous
     with pytest.raises((ReleaseLoadError, ReleaseError), match="refused"):
         make_current_release(tmp_path / "new", sample_data_dir, folder)
     assert not list((tmp_path / "new" / "dist").glob("*.zip"))
+
+
+@pytest.mark.parametrize(
+    ("name", "column"),
+    [
+        ("changes_since_previous_release", "note"),
+        ("new_records_by_company_feed", "atom_title"),
+        ("new_records_by_agency_feed", "atom_title"),
+    ],
+)
+def test_the_unavailable_answer_says_which_reason_holds(name, column) -> None:
+    """With a changes table but without a table the query reads (a build without curation),
+    the one row does not claim that no previous release was given."""
+    q = load_queries()[name]
+    conn = sqlite3.connect(":memory:")
+    conn.execute("create table transactions (retrieved_at)")
+    params = dict.fromkeys(q["params"], "")
+
+    def answer() -> str:
+        cursor = conn.execute(q["unavailable_sql"], params)
+        names = [d[0] for d in cursor.description]
+        return dict(zip(names, cursor.fetchone(), strict=True))[column]
+
+    assert answer().startswith("No previous release was given")
+    conn.execute("create table changes (record_id)")
+    assert answer().startswith("This build lacks a table this")

@@ -12,6 +12,8 @@ The release folder holds:
     validation/...       the validation results of the build
     build_report.json    the build report
     CHANGELOG.md         this version's changelog entry
+    changes/             with --previous-release only: what changed since that release
+                         (changes.csv, release_comparison.csv; docs/datasette.md)
     CITATION.cff, .zenodo.json, README.md
     SHA256SUMS           every file above, `sha256sum -c` format
 
