@@ -255,6 +255,7 @@ def test_a_release_made_with_previous_carries_its_changes(
     descriptor = json.loads((current.folder / "datapackage.json").read_text())
     listed = {f["path"] for f in descriptor["release"]["files"]}
     assert {"changes/changes.csv", "changes/release_comparison.csv"} <= listed
+    assert "`changes/changes.csv`" in (current.folder / "README.md").read_text()
     served = {}
 
     def fake_run(ds, host, port):

@@ -155,6 +155,14 @@ def release_readme(descriptor: dict[str, Any], release_digest: str | None = None
             f"| {res['name']} | `{res['path']}` | `{parquet.get(res['name'], '')}` | "
             f"{res.get('description', '')} |"
         )
+    changes = [f["path"] for f in rel["files"] if f.get("changes")]
+    if changes:
+        lines += [
+            "",
+            "What changed since the previous release (records added, removed, revised; totals "
+            f"that moved): {', '.join(f'`{c}`' for c in changes)}; `awards serve` of this "
+            "folder shows them as pages and Atom feeds.",
+        ]
     lines += [
         "",
         how_to_cite_markdown(descriptor, release_digest),
