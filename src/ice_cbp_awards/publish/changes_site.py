@@ -14,6 +14,10 @@ and the built descriptor with those two resources added, so the site describes t
 every other table. The canned queries and Atom feeds of queries.yml read them; without a
 previous release they answer one row saying that no previous release was given.
 
+`awards release --previous-release` writes the same two tables into the release
+(changes/changes.csv, changes/release_comparison.csv, checksummed); `awards serve` of such a
+release folder loads them from there, with no need for the older zip.
+
 A copy of the database rather than a table in the build: the build's database is part of the
 release and verified byte for byte, and which release counts as "previous" is the publisher's
 choice when serving, not a property of the data.
