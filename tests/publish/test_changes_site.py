@@ -152,6 +152,10 @@ def test_comparison_and_changes_are_described_tables(changes_client, db_name, pr
     meta = changes_client.get("/-/metadata.json").json["databases"][db_name]["tables"]
     assert meta["changes"]["columns"]["company_ids"].startswith("Companies the changed record")
     assert "old_value" in meta["changes"]["columns"]
+    table = _rows(changes_client, db_name, "changes", change_type="added",
+                  resource_name="transactions")  # fmt: skip
+    assert sorted(r["record_id"] for r in table) == sorted([PALANTIR_NEW, AWS_NEW])
+    assert changes_client.get(f"/{db_name}/changes?change_type=changed").status == 200
 
 
 def test_company_feed_holds_exactly_its_added_records(changes_client, db_name) -> None:
