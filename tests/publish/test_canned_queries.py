@@ -301,3 +301,20 @@ def test_canned_query_json_pages_past_one_page(client, db_name):
 def test_each_query_page_says_where_every_row_is(client, db_name):
     html = client.get(f"/{db_name}/reseller_sales?reseller=&agency=").text
     assert '<a href="/-/paged/reseller_sales.json?reseller=&amp;agency=">' in html
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["changes_since_previous_release", "new_records_by_company_feed", "new_records_by_agency_feed"],
+)
+def test_a_query_whose_tables_are_missing_says_so_in_one_row(client, db_name, name):
+    """Served without a previous release there is no `changes` table: the query is published
+    with its `unavailable_sql` and answers one row saying why (the answers with a previous
+    release are tested in test_changes_site.py)."""
+    q = load_queries()[name]
+    assert "changes" not in ROWS
+    assert canned_queries(set(ROWS))[name]["sql"] == q["unavailable_sql"].strip()
+    assert canned_queries(set(ROWS) | {"changes", "release_comparison"})[name]["sql"] == (
+        q["sql"].strip()
+    )
+    assert len(run(client, db_name, name, **q["example"])) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -23,6 +24,22 @@ def _database_path(data_dir: Path) -> Path | None:
     except PublishError:
         return None
     return path if path.is_file() else None
+
+
+def _with_changes(data_dir: Path, previous: Path | None, tmp: Path) -> Path:
+    """The folder to serve: data_dir itself, or a site folder with what changed since a
+    previous release: the one given, else the comparison a release folder carries (made by
+    `awards release --previous-release`). changes_site.py; data_dir is never written."""
+    from .changes_site import release_changes_dir, site_with_changes, site_with_release_changes
+
+    if previous is None:
+        if release_changes_dir(data_dir) is None:
+            return data_dir
+        console.print(f"{data_dir} carries what changed since its previous release: serving it")
+        return site_with_release_changes(data_dir, tmp)
+
+    console.print(f"verifying {previous} and comparing it with {data_dir}")
+    return site_with_changes(data_dir, previous, tmp)
 
 
 @click.command()
@@ -53,9 +70,22 @@ def _database_path(data_dir: Path) -> Path | None:
     show_default=True,
     help="Keep rendered pages in memory (the database never changes while served).",
 )
+@click.option(
+    "--previous-release",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="A previous release (zip or folder), verified first: the site then says what changed "
+    "since it and gives Atom feeds of the new records (docs/datasette.md).",
+)
 @click.pass_context
 def serve(
-    ctx: click.Context, host: str, port: int, data_dir: Path, build: bool | None, cache: bool
+    ctx: click.Context,
+    host: str,
+    port: int,
+    data_dir: Path,
+    build: bool | None,
+    cache: bool,
+    previous_release: Path | None,
 ) -> None:
     """Serve the built package with Datasette at http://HOST:PORT/ (read-only, immutable)."""
     verbose = bool(ctx.obj and ctx.obj.get("verbose"))
@@ -71,10 +101,12 @@ def serve(
             )
         from .serve import make_datasette, run_server
 
-        # Fails here, with one line, on a broken data dir, before the server starts.
-        ds = make_datasette(data_dir, response_cache=cache)
-        console.print(f"serving {data_dir} at http://{host}:{port}/ (Ctrl+C stops)")
-        run_server(ds, host, port)
+        with tempfile.TemporaryDirectory(prefix="awards-site-") as tmp:
+            site_dir = _with_changes(data_dir, previous_release, Path(tmp))
+            # Fails here, with one line, on a broken data dir, before the server starts.
+            ds = make_datasette(site_dir, response_cache=cache)
+            console.print(f"serving {data_dir} at http://{host}:{port}/ (Ctrl+C stops)")
+            run_server(ds, host, port)
     except click.ClickException:
         raise
     except Exception as exc:  # noqa: BLE001 - one readable line unless --verbose

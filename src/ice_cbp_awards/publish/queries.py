@@ -8,6 +8,8 @@ Parameters are listed in the order the form shows them; every query copes with e
 SQL shared by several queries (the coverage of the fiscal years an answer touches) is written
 once under the file's `_fragments` key and pasted where a query says `{{name}}`: each
 published query is still one plain SQL text, shown as such on its page.
+A query may give `unavailable_sql`, published in its place when a table it requires is not
+in the build: one row saying why, with the same parameters, rather than no page at all.
 """
 
 from __future__ import annotations
@@ -55,10 +57,13 @@ def load_queries(path: Path = QUERIES_PATH) -> dict[str, dict[str, Any]]:
     fragments = queries.pop(FRAGMENTS_KEY, {})
     for name, q in queries.items():
         q["sql"] = _expand(path, name, q["sql"], fragments)
-        used = sorted(set(_PARAM_RE.findall(q["sql"])))
+        if "unavailable_sql" in q:
+            q["unavailable_sql"] = _expand(path, name, q["unavailable_sql"], fragments)
         declared = sorted(q.get("params", []))
-        if used != declared:
-            raise ValueError(f"{path}: query {name}: params {declared} but the SQL uses {used}")
+        for key in ("sql", "unavailable_sql"):
+            used = sorted(set(_PARAM_RE.findall(q.get(key, q["sql"]))))
+            if used != declared:
+                raise ValueError(f"{path}: query {name}: params {declared} but {key} uses {used}")
         if sorted(q.get("example", {})) != declared:
             raise ValueError(f"{path}: query {name}: `example` must give a value for {declared}")
     return queries
@@ -78,11 +83,12 @@ def canned_queries(present_tables: set[str]) -> dict[str, dict[str, Any]]:
     """Datasette `queries` metadata: the queries whose required tables are all present."""
     out = {}
     for name, q in load_queries().items():
-        if set(q["requires"]) <= present_tables:
+        available = set(q["requires"]) <= present_tables
+        if available or "unavailable_sql" in q:
             out[name] = {
                 "title": q["title"],
                 "description_html": q["description_html"].strip() + _paged_note(name, q),
-                "sql": q["sql"].strip(),
+                "sql": (q["sql"] if available else q["unavailable_sql"]).strip(),
                 "params": list(q.get("params", [])),
                 # The form and the rows first; the SQL is one click away ("show").
                 "hide_sql": True,

@@ -319,3 +319,20 @@ def write_database(data_dir: Path, db_path: Path) -> None:
         raise
     conn.close()
     os.replace(tmp_path, db_path)
+
+
+def add_tables(db_path: Path, plans: list[TablePlan]) -> None:
+    """Add tables to an existing database (a private copy, never the build's file): loaded,
+    type-checked, indexed and searchable exactly as write_database does for every resource."""
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        conn.execute("BEGIN")
+        for plan in plans:
+            _load_table(conn, plan)
+            _check_types(conn, plan)
+            _create_indexes(conn, plan)
+            _create_fts(conn, plan)
+        conn.execute("COMMIT")
+        conn.execute("ANALYZE")
+    finally:
+        conn.close()

@@ -42,8 +42,13 @@ def _fail(message: str) -> None:
     is_flag=True,
     help="Copy the release's CITATION.cff and .zenodo.json to the repository root.",
 )
+@click.option("--previous-release", "previous", type=click.Path(exists=True, path_type=Path),
+              default=None, help="The previous release (zip or folder), verified first: the "
+              "release then carries what changed since it in changes/, which `awards serve` "
+              "shows.")  # fmt: skip
 def release_command(snapshot: str | None, raw_root: Path | None, dist_dir: Path, patch: int,
-                    doi: str | None, update_root_citation: bool) -> None:  # fmt: skip
+                    doi: str | None, update_root_citation: bool,
+                    previous: Path | None) -> None:  # fmt: skip
     """Build a snapshot and freeze it as an immutable, verifiable release in DIST."""
     import shutil
 
@@ -51,7 +56,7 @@ def release_command(snapshot: str | None, raw_root: Path | None, dist_dir: Path,
     from .release import make_release
 
     try:
-        result = make_release(snapshot, raw_root, dist_dir, patch, doi)
+        result = make_release(snapshot, raw_root, dist_dir, patch, doi, previous=previous)
     except Exception as exc:  # noqa: BLE001 - one readable line for every failure
         _fail(str(exc))
     if update_root_citation:

@@ -12,6 +12,8 @@ The release folder holds:
     validation/...       the validation results of the build
     build_report.json    the build report
     CHANGELOG.md         this version's changelog entry
+    changes/             with --previous-release only: what changed since that release
+                         (changes.csv, release_comparison.csv; docs/datasette.md)
     CITATION.cff, .zenodo.json, README.md
     SHA256SUMS           every file above, `sha256sum -c` format
 
@@ -153,6 +155,14 @@ def release_readme(descriptor: dict[str, Any], release_digest: str | None = None
             f"| {res['name']} | `{res['path']}` | `{parquet.get(res['name'], '')}` | "
             f"{res.get('description', '')} |"
         )
+    changes = [f["path"] for f in rel["files"] if f.get("changes")]
+    if changes:
+        lines += [
+            "",
+            "What changed since the previous release (records added, removed, revised; totals "
+            f"that moved): {', '.join(f'`{c}`' for c in changes)}; `awards serve` of this "
+            "folder shows them as pages and Atom feeds.",
+        ]
     lines += [
         "",
         how_to_cite_markdown(descriptor, release_digest),
@@ -225,6 +235,23 @@ def write_citations(descriptor: dict[str, Any], folder: Path) -> str:
     return digest
 
 
+CHANGES_DIR = "changes"
+
+
+def changes_files(data_dir: Path, previous: Path, folder: Path) -> list[dict[str, Any]]:
+    """changes/changes.csv and changes/release_comparison.csv: what changed since the previous
+    release (verified first, refused if it fails), as the site serves it
+    (publish/changes_site.py, docs/datasette.md); returns their entries."""
+    from ..publish.changes_site import COMPARISON, write_comparison
+
+    names = write_comparison(data_dir, previous, folder / CHANGES_DIR)
+    return [
+        _file_entry(folder, f"{CHANGES_DIR}/{name}", format="csv", mediatype="text/csv",
+                    changes="release_comparison" if name == f"{COMPARISON}.csv" else "changes")
+        for name in names
+    ]  # fmt: skip
+
+
 def export_files(folder: Path, descriptor: dict[str, Any]) -> list[dict[str, Any]]:
     """Write the exports (OCDS, FollowTheMoney, schema.org JSON-LD; see docs/exports.md) into
     the release folder; returns their entries for the descriptor's "release" files."""
@@ -240,11 +267,13 @@ def assemble(
     doi: str | None = None,
     changelog: Path = CHANGELOG_PATH,
     lock_path: Path = schema_guard.LOCK_PATH,
+    previous: Path | None = None,
 ) -> Path:
     """Freeze a built data dir as a release folder under out_parent; returns the folder.
 
     The data dir is what the build writes: datapackage.json with inlined schemas and the
-    data version, one CSV per resource, and any other files (database, reports).
+    data version, one CSV per resource, and any other files (database, reports). Given a
+    previous release (verified first), the release also carries what changed since it.
     """
     descriptor = json.loads((data_dir / DESCRIPTOR).read_text(encoding="utf-8"))
     version = descriptor.get("version", "")
@@ -268,6 +297,8 @@ def assemble(
     descriptor["created"] = release_timestamp(version).strftime("%Y-%m-%dT%H:%M:%SZ")
     with_doi(descriptor, doi)
     files += export_files(folder, descriptor)
+    if previous is not None:
+        files += changes_files(data_dir, previous, folder)
     v = parse_data_version(version)
     descriptor["release"] = {
         "name": name,
@@ -350,8 +381,10 @@ def make_release(
     changelog: Path = CHANGELOG_PATH,
     lock_path: Path = schema_guard.LOCK_PATH,
     build: BuildFn | None = None,
+    previous: Path | None = None,
 ) -> ReleaseResult:
-    """Build `snapshot`, assemble, verify and zip it, then publish it into dist_dir."""
+    """Build `snapshot`, assemble, verify and zip it, then publish it into dist_dir; with
+    what changed since `previous` (a release, verified first) when given."""
     from .verify import verify_folder
 
     build = build or default_build()
@@ -368,7 +401,7 @@ def make_release(
             )
         if parse_data_version(built).patch != patch:
             raise ReleaseError(f"the build wrote version {built}, expected patch {patch}")
-        folder = assemble(data_dir, Path(tmp) / "staging", doi, changelog, lock_path)
+        folder = assemble(data_dir, Path(tmp) / "staging", doi, changelog, lock_path, previous)
         zip_path = write_zip(folder, Path(tmp) / f"{folder.name}.zip", release_timestamp(built))
         report = verify_folder(folder)
         if not report.ok:
