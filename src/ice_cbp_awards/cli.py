@@ -118,10 +118,12 @@ def build(
 
 @main.command()
 def docs() -> None:
-    """Regenerate the docs written from the metadata (data dictionary)."""
+    """Regenerate what is written from the metadata: the Table Schemas in schemas/ (from the
+    field registry, schemas/fields.yml and resources.yml), then the data dictionary."""
     from .docs import write_docs
+    from .fields import write_schemas
 
-    for path in write_docs():
+    for path in [*write_schemas(), *write_docs()]:
         console.print(f"wrote {path}")
 
 
