@@ -251,3 +251,19 @@ def test_every_page_names_the_years_held_and_their_gaps(client, db_name, path):
     html = client.get(path.format(db=db_name)).text
     assert "<summary>Years held: transactions for FY2022-FY2025; gaps and partial years" in html
     assert "ICE FY2023: not in the package" in html
+
+
+def test_columns_empty_in_every_row_are_left_out_of_pages_and_named(client, db_name):
+    """Table and row pages leave out a column no row fills, and name it under the table; the
+    JSON keeps every column (issue 13, defect 6: columns that are always empty)."""
+    empty = ["recipient_uei", "product_or_service_code", "naics_code", "awarding_office_code"]
+    for path in ("transactions", "transactions/tx-00000000000000000001"):
+        html = client.get(f"/{db_name}/{path}").text
+        heads = re.findall(r'<th [^>]*data-column="([^"]+)"', html)
+        assert "transaction_id" in heads
+        assert [c for c in empty if c in heads] == [], path
+        assert f"this table (they are in the JSON and\nCSV): {', '.join(empty)}." in html
+    columns = client.get(f"/{db_name}/transactions.json?_size=1").json["columns"]
+    assert set(empty) <= set(columns)
+    # A table whose columns are all filled names nothing.
+    assert "empty-columns" not in client.get(f"/{db_name}/attributions").text

@@ -48,25 +48,52 @@ def startup(datasette: Any) -> Any:
     note of the years the package holds is read once, for every page's banner."""
     datasette.jinja_env.globals.update(template_vars(datasette))
     leading = _config(datasette).get("column_order", {})
+    empty: dict[str, list[str]] = {}
     datasette.jinja_env.globals["awards_column_order"] = lambda table, columns: column_order(
-        leading.get(table or "", []), [c["name"] for c in columns]
+        leading.get(table or "", []), [c["name"] for c in columns], empty.get(table or "", [])
     )
+    datasette.jinja_env.globals["awards_empty_columns"] = lambda table: empty.get(table or "", [])
     datasette.jinja_env.auto_reload = False
 
     async def read_coverage() -> None:
         db_name = _config(datasette).get("database", "")
         note = ""
         if db_name in datasette.databases:
-            note = await _coverage_note(datasette.get_database(db_name))
+            db = datasette.get_database(db_name)
+            note = await _coverage_note(db)
+            empty.update(await empty_columns(db))
         datasette.jinja_env.globals["awards_coverage_note"] = note
 
     return read_coverage
 
 
-def column_order(leading: list[str], names: list[str]) -> list[int]:
-    """Positions of a page's columns with the leading ones first (templates/_table.html)."""
-    first = [names.index(n) for n in leading if n in names]
-    return first + [i for i in range(len(names)) if i not in first]
+def column_order(leading: list[str], names: list[str], hidden: list[str] = ()) -> list[int]:
+    """Positions of a page's columns with the leading ones first (templates/_table.html),
+    without the hidden ones (columns empty in every row of the table)."""
+    first = [names.index(n) for n in leading if n in names and n not in hidden]
+    return first + [i for i, n in enumerate(names) if i not in first and n not in hidden]
+
+
+async def empty_columns(db: Any) -> dict[str, list[str]]:
+    """Per table with rows, the columns empty (null or '') in every row: table and row pages
+    leave them out and say so, the JSON and CSV keep them. Read once at start, one scan per
+    table."""
+    out: dict[str, list[str]] = {}
+    hidden = set(await db.hidden_table_names())
+    for table in await db.table_names():
+        if table in hidden:
+            continue
+        columns = await db.table_columns(table)
+        if not columns:
+            continue
+        probes = ", ".join(
+            f"max(coalesce(cast([{c}] as text), '') != '') as [{c}]" for c in columns
+        )
+        row = (await db.execute(f"select count(*) as _rows, {probes} from [{table}]")).first()
+        if row and row["_rows"]:
+            if names := [c for c in columns if not row[c]]:
+                out[table] = names
+    return out
 
 
 @hookimpl
