@@ -90,9 +90,8 @@ async def empty_columns(db: Any) -> dict[str, list[str]]:
             f"max(coalesce(cast([{c}] as text), '') != '') as [{c}]" for c in columns
         )
         row = (await db.execute(f"select count(*) as _rows, {probes} from [{table}]")).first()
-        if row and row["_rows"]:
-            if names := [c for c in columns if not row[c]]:
-                out[table] = names
+        if row and row["_rows"] and (names := [c for c in columns if not row[c]]):
+            out[table] = names
     return out
 
 
