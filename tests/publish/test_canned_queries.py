@@ -318,3 +318,43 @@ def test_a_query_whose_tables_are_missing_says_so_in_one_row(client, db_name, na
         q["sql"].strip()
     )
     assert len(run(client, db_name, name, **q["example"])) == 1
+
+
+def test_agency_company_totals_between_two_dates(client, db_name):
+    """Totals of every company per agency for any date range, per record and including
+    inherited records side by side, with the records one click away (issue 13, defect 6:
+    totals existed only per fiscal year)."""
+    rows = run(client, db_name, "agency_company_totals_between_dates",
+               start_date="2024-01-01", end_date="2025-06-30", agency="")  # fmt: skip
+    got = {
+        (r["agency_acronym"], r["company_id"]): (
+            r["per_record_obligation_usd"], r["per_record_transaction_count"],
+            r["including_inherited_obligation_usd"], r["including_inherited_transaction_count"],
+        )
+        for r in rows
+    }  # fmt: skip
+    assert got == {
+        ("CBP", "aws"): (1_250_000.0, 1, 1_250_000.0, 1),
+        ("ICE", "microsoft"): (4_100_000.5, 1, 4_100_000.5, 2),
+        ("ICE", "palantir"): (29_898_233.68, 2, 29_898_233.68, 2),
+    }
+    aws = next(r for r in rows if r["company_id"] == "aws")
+    assert aws["coverage_bias"] == "upper_bound_truncated_slice"
+    assert aws["records_path"] == (
+        "company_products_by_agency?company=aws&start_date=2024-01-01"
+        "&end_date=2025-06-30&scope=inherited"
+    )
+    page = client.get(f"/{db_name}/agency_company_totals_between_dates?start_date=2024-01-01"
+                      "&end_date=2025-06-30&agency=").text  # fmt: skip
+    assert ('<a class="records" href="company_products_by_agency?company=aws&amp;'
+            'start_date=2024-01-01&amp;end_date=2025-06-30&amp;scope=inherited">records</a>'
+            ) in page  # fmt: skip
+    assert "CBP FY2025: truncated slice" in aws["period_coverage_note"]
+    ice = run(client, db_name, "agency_company_totals_between_dates",
+              start_date="2024-01-01", end_date="2025-06-30", agency="ice")  # fmt: skip
+    assert {r["company_id"] for r in ice} == {"microsoft", "palantir"}
+    # Dates the package lacks: one row, the note, no company.
+    none = run(client, db_name, "agency_company_totals_between_dates",
+               start_date="2015-01-01", end_date="2019-12-31", agency="")  # fmt: skip
+    assert len(none) == 1 and none[0]["company_id"] is None
+    assert none[0]["period_coverage_note"].startswith("No record matches. ")

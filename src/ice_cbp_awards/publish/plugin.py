@@ -129,9 +129,13 @@ def company_url(datasette: Any, company_id: str) -> str:
 @hookimpl
 def render_cell(row: Any, value: Any, column: str, datasette: Any) -> Any:
     """Amounts in columns named *_usd shown as dollars and cents; the JSON and CSV keep numbers.
-    A company's name, where its row has its company_id, links to the company's page."""
+    A company's name, where its row has its company_id, links to the company's page; a
+    records_path (a canned query's path relative to the database) links to those records."""
     if column.endswith("_usd") and isinstance(value, int | float) and not isinstance(value, bool):
         return markupsafe.Markup(f'<span class="usd">{usd_exact(float(value))}</span>')
+    if column == "records_path" and isinstance(value, str) and value:
+        href = markupsafe.escape(value)
+        return markupsafe.Markup(f'<a class="records" href="{href}">records</a>')
     if column == "company_name" and isinstance(value, str) and value:
         keys = row.keys() if hasattr(row, "keys") else []
         company_id = row["company_id"] if "company_id" in keys else None
