@@ -163,6 +163,9 @@ def test_robots_txt_keeps_crawlers_off_sql_and_search_tables(client, db_name):
     assert "Disallow: /*?sql=" in lines
     assert f"Disallow: /{db_name}/transactions_fts" in lines
     assert not any(line == "Disallow: /" for line in lines)
+    # Served by the well-kept plugin, configured from the metadata, not by code here.
+    names = {p["name"] for p in client.get("/-/plugins.json").json}
+    assert "datasette-block-robots" in names
 
 
 def test_money_is_shown_as_dollars_and_kept_as_numbers(client, db_name):

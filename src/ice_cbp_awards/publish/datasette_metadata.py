@@ -55,6 +55,12 @@ COMPANY_PAGES_HTML = (
 )
 
 
+def robots_disallow(db: str, plans: list[TablePlan]) -> list[str]:
+    """The paths robots.txt asks crawlers to leave alone."""
+    sql = ["/*?sql=", "/*&sql=", "/*?*sql="]
+    return sql + [f"/{db}/{p.fts_table}" for p in plans if p.fts_table]
+
+
 def database_name(descriptor: dict[str, Any]) -> str:
     """The database (and its file stem) is named after the package."""
     return descriptor["name"]
@@ -228,6 +234,9 @@ def build_metadata(data_dir: Path) -> dict[str, Any]:
             }
         },
         "plugins": {
+            # robots.txt by the well-kept plugin: crawlers may read table and row pages, not
+            # arbitrary SQL (any URL with a sql parameter) or the search index tables
+            "datasette-block-robots": {"disallow": robots_disallow(db, plans)},
             PLUGIN_NAME: {
                 "database": db,
                 "package_name": descriptor["name"],
@@ -241,7 +250,7 @@ def build_metadata(data_dir: Path) -> dict[str, Any]:
                 "column_order": {
                     p.name: lead for p in plans if (lead := leading_columns(p.column_names))
                 },
-            }
+            },
         },
     }
     if descriptor.get("homepage"):

@@ -1,4 +1,4 @@
-"""Datasette plugin of the site: version banner, money formatting, robots.txt, the chart page and
+"""Datasette plugin of the site: version banner, money formatting, the chart page and
 a page per company (company_page.py) and every row of a canned query, page by page (paged.py).
 
 Registered by `serve.make_datasette`; everything it shows comes from the plugin configuration in
@@ -147,18 +147,6 @@ def render_cell(row: Any, value: Any, column: str, datasette: Any) -> Any:
     return None
 
 
-def robots_txt(database: str, fts_tables: list[str]) -> str:
-    """Crawlers may read table and row pages, not arbitrary SQL or the search index tables."""
-    lines = ["User-agent: *", "Disallow: /*?sql=", "Disallow: /*&sql=", "Disallow: /*?*sql="]
-    lines += [f"Disallow: /{database}/{t}" for t in fts_tables]
-    return "\n".join(lines) + "\n"
-
-
-async def _robots(datasette: Any) -> Response:
-    cfg = _config(datasette)
-    return Response.text(robots_txt(cfg.get("database", ""), cfg.get("fts_tables", [])))
-
-
 def vega_hash(spec: dict[str, str]) -> str:
     """URL fragment with which datasette-vega draws the same chart on the query's page."""
     return (
@@ -232,7 +220,6 @@ async def _paged_query(datasette: Any, request: Any) -> Response:
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
     return [
-        (r"^/robots\.txt$", _robots),
         (r"^/-/chart$", _chart_page),
         (r"^/-/company/(?P<company_id>[^/]+?)(?P<format>\.json)?$", _company_page),
         (r"^/-/paged/(?P<query>[^/]+)\.json$", _paged_query),
