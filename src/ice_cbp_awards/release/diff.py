@@ -6,6 +6,14 @@ record across snapshots (transactions, awards, award_summaries, attributions, ..
 change with every snapshot. Provenance fields (those referencing `sources`, raw_line_number,
 retrieved_at and *_as_of_date) are not compared: a record re-read from a newer file with the
 same values is unchanged (counted as "re-retrieved"). Values are compared as published.
+
+Why not `csv-diff`: it compares two CSV files by a key and reports rows added, removed and
+changed, which agrees with this module on the package's tables; but the package also needs
+what it cannot carry: fields left out of the comparison (provenance), fields only in one
+schema version, the change of an amount in USD, agency x company totals that moved with the
+records behind them, a record's history over more than two releases, and the result as a
+described data package. Those would be written around csv-diff's output anyway, so the
+comparison stays here, on the loaded releases.
 """
 
 from __future__ import annotations
