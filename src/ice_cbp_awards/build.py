@@ -29,6 +29,7 @@ from .readers import bulk, cbp_ice, ice_2018
 from .readers import coverage as cov
 from .readers.batch import RawBatch
 from .readers.errors import RawInputError
+from .tables import read_text_csv
 from .transform import awards as awards_t
 from .transform import normalise as norm
 from .transform import report as report_t
@@ -343,7 +344,7 @@ def effective_bounds(counts: Path, allowances: cov.Allowances, data_dir: Path) -
     data dir for the validators, removed after the build); None when nothing is left out."""
     if not any(a.kind == cov.MISSING_SLICE for a in allowances.items):
         return None
-    table = pd.read_csv(counts, dtype=str, keep_default_na=False)
+    table = read_text_csv(counts)
     path = data_dir.parent / f".{data_dir.name}.bounds-{os.getpid()}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     cov.without_slices(table, allowances).to_csv(path, index=False)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import metadata
+from ..tables import read_built
 from .attribute import attribute, attributions_frame
 from .claims import check_claims
 from .coverage import truncated_slices
@@ -82,9 +83,7 @@ def transactions_frame(transactions: pd.DataFrame) -> pd.DataFrame:
 
 def read_transactions_csv(path: Path) -> pd.DataFrame:
     """A built transactions.csv in the in-memory types curation needs."""
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: not found; run `awards build` first")
-    tx = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    tx = read_built(path.parent, path.stem)
     tx["action_date"] = pd.to_datetime(tx["action_date"], format="%Y-%m-%d")
     tx["fiscal_year"] = tx["fiscal_year"].astype("int64")
     tx["federal_action_obligation_usd"] = tx["federal_action_obligation_usd"].astype("float64")

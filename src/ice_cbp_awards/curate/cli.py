@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..paths import DEFAULT_DATA_DIR, REFERENCE_DIR, REPO_ROOT
+from ..tables import read_built
 
 
 def _from_transactions(data_dir: Path, reference_dir: Path, limit: int) -> pd.DataFrame:
@@ -66,10 +67,7 @@ def review(data_dir: Path, limit: int, from_transactions: bool, reference_dir: P
         if from_transactions:
             cand = _from_transactions(data_dir, reference_dir, limit)
         else:
-            path = data_dir / "review_candidates.csv"
-            if not path.exists():
-                raise FileNotFoundError(f"{path}: not found; run `awards build` first")
-            cand = pd.read_csv(path, dtype=str, keep_default_na=False)
+            cand = read_built(data_dir, "review_candidates")
             cand["candidate_rank"] = cand["candidate_rank"].astype(int)
     except Exception as exc:  # noqa: BLE001 - one readable line
         click.echo(f"error: {exc}", err=True)

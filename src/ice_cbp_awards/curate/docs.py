@@ -7,14 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..tables import read_built
 from .reference import split_list
 
 
 def _read(data_dir: Path, name: str) -> pd.DataFrame:
-    path = data_dir / f"{name}.csv"
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: not found; run `awards build` first")
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    return read_built(data_dir, name)
 
 
 def _usd(x: float) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..tables import read_built
 from .quality import GATED_GROUP, PRECISION_FLOOR, resolve_names
 
 INTRO = """# Attribution quality
@@ -154,14 +155,11 @@ def write_quality_markdown(data_dir: Path, out: Path) -> None:
     the page to out."""
     frames = {}
     for name in ("attribution_quality", "gold_set", "attributions", "companies"):
-        path = Path(data_dir) / f"{name}.csv"
-        if not path.exists():
-            raise FileNotFoundError(f"{path}: not found; run `awards build` first")
-        frames[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frames[name] = read_built(data_dir, name)
     q = frames["attribution_quality"]
     for col in ("precision_ratio", "recall_ratio"):
         q[col] = pd.to_numeric(q[col].where(q[col] != ""), errors="coerce")
-    tx_ids = pd.read_csv(Path(data_dir) / "transactions.csv", usecols=["transaction_id"])
+    tx_ids = read_built(data_dir, "transactions", columns=["transaction_id"])
     gold = frames["gold_set"]
     frames["gold_set"] = gold[gold["transaction_id"].isin(tx_ids["transaction_id"])]
     Path(out).write_text(

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import metadata
+from ..tables import read_text_csv
 from .names import fold_name
 from .textmatch import PatternError, check_pattern, match_each
 
@@ -108,7 +109,7 @@ def read_table(reference_dir: Path, name: str, computed: tuple[str, ...] = ()) -
     path = reference_dir / f"{name}.csv"
     if not path.exists():
         raise ReferenceError(f"{label}: file not found")
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    raw = read_text_csv(path)
     expected = [f for f in res.field_names if f not in computed]
     if list(raw.columns) != expected:
         missing = [c for c in expected if c not in raw.columns]

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..tables import read_text_csv
 from . import ftm, jsonld, ocds
 from .parquet_package import parquet_package
 
@@ -25,9 +26,7 @@ FILES = {
 def read_tables(folder: Path, descriptor: dict[str, Any]) -> dict[str, pd.DataFrame]:
     """The published tables the exporters need, as the release's CSVs hold them (text)."""
     paths = {r["name"]: r["path"] for r in descriptor["resources"]}
-    return {
-        name: pd.read_csv(folder / paths[name], dtype=str, keep_default_na=False) for name in TABLES
-    }
+    return {name: read_text_csv(folder / paths[name]) for name in TABLES}
 
 
 def write_parquet_package(folder: Path, descriptor: dict[str, Any]) -> tuple[str, str, str]:

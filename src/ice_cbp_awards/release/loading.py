@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..tables import read_text_csv
 from ..versioning import parse_data_version
 from .archive import extract_release
 
@@ -65,9 +66,7 @@ class LoadedRelease:
             path = self.root / self.entry(name)["path"]
             if not path.is_file():
                 raise ReleaseLoadError(f"{path}: resource {name} of {self.version} is missing")
-            self._tables[name] = pd.read_csv(
-                path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8"
-            )
+            self._tables[name] = read_text_csv(path)
         return self._tables[name]
 
 
