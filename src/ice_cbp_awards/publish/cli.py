@@ -53,9 +53,21 @@ def _database_path(data_dir: Path) -> Path | None:
     show_default=True,
     help="Keep rendered pages in memory (the database never changes while served).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Server processes sharing the port [default: one per usable CPU core].",
+)
 @click.pass_context
 def serve(
-    ctx: click.Context, host: str, port: int, data_dir: Path, build: bool | None, cache: bool
+    ctx: click.Context,
+    host: str,
+    port: int,
+    data_dir: Path,
+    build: bool | None,
+    cache: bool,
+    workers: int | None,
 ) -> None:
     """Serve the built package with Datasette at http://HOST:PORT/ (read-only, immutable)."""
     verbose = bool(ctx.obj and ctx.obj.get("verbose"))
@@ -69,12 +81,14 @@ def serve(
             raise click.ClickException(
                 f"{data_dir}: no built database; run `awards build` or drop --no-build"
             )
-        from .serve import make_datasette, run_server
+        from .serve import make_datasette, run_server, usable_cores
 
         # Fails here, with one line, on a broken data dir, before the server starts.
         ds = make_datasette(data_dir, response_cache=cache)
-        console.print(f"serving {data_dir} at http://{host}:{port}/ (Ctrl+C stops)")
-        run_server(ds, host, port)
+        workers = workers or usable_cores()
+        processes = f"{workers} process{'es' if workers > 1 else ''}"
+        console.print(f"serving {data_dir} at http://{host}:{port}/ ({processes}; Ctrl+C stops)")
+        run_server(ds, host, port, workers)
     except click.ClickException:
         raise
     except Exception as exc:  # noqa: BLE001 - one readable line unless --verbose
