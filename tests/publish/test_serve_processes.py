@@ -4,7 +4,9 @@ whether it is stopped (SIGTERM, SIGINT) or killed."""
 
 from __future__ import annotations
 
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -14,7 +16,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from click.testing import CliRunner
 
+from ice_cbp_awards.cli import main
 from ice_cbp_awards.publish.local import free_port, serve_argv
 from ice_cbp_awards.publish.plan import PublishError
 from ice_cbp_awards.publish.serve import SETTINGS, supervise
@@ -135,6 +139,19 @@ def test_no_process_outlives_a_killed_server(server):
     assert wait_until(lambda: all(ended(pid) for pid in workers), 20), workers
     with pytest.raises(requests.ConnectionError):
         requests.get(base + "/", timeout=5)
+
+
+def test_a_port_in_use_is_one_clear_line(sample_data_dir, tmp_path):
+    data_dir = tmp_path / "data"
+    shutil.copytree(sample_data_dir, data_dir)
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        argv = ["serve", "--no-build", "--data-dir", str(data_dir), "--port", str(port)]
+        result = CliRunner().invoke(main, [*argv, "--workers", "2"])
+    assert result.exit_code == 1
+    assert f"error: cannot listen on 127.0.0.1:{port}: Address already in use" in " ".join(
+        result.output.split()
+    )
 
 
 def test_table_pages_show_25_rows_by_default():

@@ -176,7 +176,10 @@ def run_server(ds: Site, host: str, port: int, workers: int = 1) -> None:
 def listening_socket(host: str, port: int) -> socket.socket:
     """The server's socket, bound here once and handed to every worker process."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.create_server((host, port), family=family, backlog=BACKLOG)
+    try:
+        sock = socket.create_server((host, port), family=family, backlog=BACKLOG)
+    except OSError as exc:
+        raise PublishError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
     sock.set_inheritable(True)
     return sock
 
