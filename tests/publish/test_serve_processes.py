@@ -49,7 +49,7 @@ def wait_until(condition, seconds: float) -> bool:
     return condition()
 
 
-def test_supervise_starts_again_a_process_that_ends(tmp_path):
+def test_supervise_starts_again_a_process_that_ends(capsys):
     started: list[subprocess.Popen[bytes]] = []
 
     def start() -> subprocess.Popen[bytes]:
@@ -68,6 +68,9 @@ def test_supervise_starts_again_a_process_that_ends(tmp_path):
         thread.join(20)
     assert not thread.is_alive()
     assert all(p.poll() is not None for p in started)
+    assert f"server process {started[0].pid} ended (exit code -9); starting another" in (
+        capsys.readouterr().err
+    )
 
 
 def test_supervise_stops_everything_when_a_process_ends_at_start():

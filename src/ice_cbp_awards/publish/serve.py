@@ -245,6 +245,11 @@ def supervise(
                     raise PublishError(
                         f"a server process ended at start (exit code {proc.returncode})"
                     )
+                print(
+                    f"server process {proc.pid} ended (exit code {proc.returncode});"
+                    " starting another",
+                    file=sys.stderr,
+                )
                 procs[i] = (start(), time.monotonic())
     finally:
         _stop_workers([p for p, _ in procs])
