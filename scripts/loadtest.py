@@ -247,21 +247,41 @@ def markdown(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
+def process_tree(pid: int) -> list[int]:
+    """pid and every process below it (the server's worker processes), from /proc."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
 def server_cpu_seconds(proc: subprocess.Popen | None) -> float | None:
-    """CPU time the server process has used (user + system), from /proc: divided by the
-    requests served, the cost of a request whatever else the machine was doing."""
+    """CPU time the server has used (user + system, its worker processes included), from
+    /proc: divided by the requests served, the cost of a request whatever else the machine
+    was doing. Only processes alive at both readings count: a worker does not end mid-run."""
     if proc is None:
         return None
-    try:
-        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in process_tree(proc.pid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
-def start_server(data_dir: Path, cache: bool) -> tuple[subprocess.Popen, str, int]:
+def start_server(
+    data_dir: Path, cache: bool, workers: int | None = None
+) -> tuple[subprocess.Popen, str, int]:
     port = free_port()
-    cmd = serve_argv(data_dir, port, cache)
+    cmd = serve_argv(data_dir, port, cache, workers)
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -294,6 +314,11 @@ def main(argv: list[str] | None = None) -> int:
         help="Start the server with its response cache off (every request renders).",
     )
     ap.add_argument(
+        "--workers",
+        type=int,
+        help="Server processes (default: what `awards serve` starts, one per CPU core).",
+    )
+    ap.add_argument(
         "--heavy-sql-clients",
         type=int,
         default=0,
@@ -310,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"--url must be a loopback address ({', '.join(sorted(LOOPBACK))})")
         host, port = parts.hostname, parts.port or 80
     else:
-        proc, host, port = start_server(args.data_dir, cache=not args.no_cache)
+        proc, host, port = start_server(args.data_dir, not args.no_cache, args.workers)
     try:
         urls = targets(host, port)
         rows = []

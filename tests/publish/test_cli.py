@@ -28,8 +28,8 @@ def calls(monkeypatch):
         write_sample_package(Path(data_dir))
         write_database(Path(data_dir), site_files(Path(data_dir)).db_path)
 
-    def fake_run(ds, host, port):
-        seen["serve"].append((ds, host, port))
+    def fake_run(ds, host, port, workers):
+        seen["serve"].append((ds, host, port, workers))
 
     monkeypatch.setattr(build_module, "build_package", fake_build)
     monkeypatch.setattr(serve_module, "run_server", fake_run)
@@ -41,8 +41,9 @@ def test_serve_builds_when_the_database_is_missing(tmp_path, calls):
     result = CliRunner().invoke(main, ["serve", "--data-dir", str(data_dir), "--port", "8123"])
     assert result.exit_code == 0, result.output
     assert calls["build"] == [data_dir]
-    [(ds, host, port)] = calls["serve"]
-    assert (host, port) == ("127.0.0.1", 8123)
+    [(ds, host, port, workers)] = calls["serve"]
+    assert (host, port, workers) == ("127.0.0.1", 8123, serve_module.usable_cores())
+    assert f"({workers} process" in " ".join(result.output.split())
     assert [db.is_mutable for db in ds.databases.values() if db.name != "_internal"] == [False]
     inspect = json.loads(site_files(data_dir).inspect_path.read_text())
     assert inspect["ice-cbp-tech-awards"]["tables"]["transactions"]["count"] == 6
@@ -58,6 +59,16 @@ def test_serve_uses_an_existing_database_and_rebuilds_on_request(sample_data_dir
     result = CliRunner().invoke(main, ["serve", "--data-dir", str(data_dir), "--build"])
     assert result.exit_code == 0, result.output
     assert calls["build"] == [data_dir]
+
+
+def test_serve_takes_a_number_of_processes(sample_data_dir, tmp_path, calls):
+    data_dir = tmp_path / "data"
+    shutil.copytree(sample_data_dir, data_dir)
+    result = CliRunner().invoke(main, ["serve", "--data-dir", str(data_dir), "--workers", "3"])
+    assert result.exit_code == 0, result.output
+    assert calls["serve"][0][3] == 3 and "(3 processes; Ctrl+C stops)" in result.output
+    result = CliRunner().invoke(main, ["serve", "--data-dir", str(data_dir), "--workers", "0"])
+    assert result.exit_code != 0 and len(calls["serve"]) == 1
 
 
 def test_no_build_without_a_database_is_one_clear_line(tmp_path, calls):

@@ -77,6 +77,12 @@ def _with_changes(data_dir: Path, previous: Path | None, tmp: Path) -> Path:
     help="A previous release (zip or folder), verified first: the site then says what changed "
     "since it and gives Atom feeds of the new records (docs/datasette.md).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Server processes sharing the port [default: one per usable CPU core].",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -86,6 +92,7 @@ def serve(
     build: bool | None,
     cache: bool,
     previous_release: Path | None,
+    workers: int | None,
 ) -> None:
     """Serve the built package with Datasette at http://HOST:PORT/ (read-only, immutable)."""
     verbose = bool(ctx.obj and ctx.obj.get("verbose"))
@@ -99,14 +106,18 @@ def serve(
             raise click.ClickException(
                 f"{data_dir}: no built database; run `awards build` or drop --no-build"
             )
-        from .serve import make_datasette, run_server
+        from .serve import make_datasette, run_server, usable_cores
 
         with tempfile.TemporaryDirectory(prefix="awards-site-") as tmp:
             site_dir = _with_changes(data_dir, previous_release, Path(tmp))
             # Fails here, with one line, on a broken data dir, before the server starts.
             ds = make_datasette(site_dir, response_cache=cache)
-            console.print(f"serving {data_dir} at http://{host}:{port}/ (Ctrl+C stops)")
-            run_server(ds, host, port)
+            workers = workers or usable_cores()
+            processes = f"{workers} process{'es' if workers > 1 else ''}"
+            console.print(
+                f"serving {data_dir} at http://{host}:{port}/ ({processes}; Ctrl+C stops)"
+            )
+            run_server(ds, host, port, workers)
     except click.ClickException:
         raise
     except Exception as exc:  # noqa: BLE001 - one readable line unless --verbose

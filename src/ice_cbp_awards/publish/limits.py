@@ -11,9 +11,14 @@ of the database is about 4 KB, the widest table 34 columns).
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 import sqlite3
+import tempfile
+import time
 import weakref
 from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -23,16 +28,19 @@ MAX_VALUE_BYTES = 1_000_000
 MAX_COLUMNS = 200
 # Longest SQL text.
 MAX_SQL_BYTES = 100_000
-# Memory SQLite may allocate in the whole server process (caches, sorters, hash tables).
+# Memory SQLite may allocate in each server process (caches, sorters, hash tables).
 SQLITE_HEAP_BYTES = 512_000_000
 # Bytes of values one query may return to Python (a page of 1,000 transactions is ~0.7 MB).
 MAX_RESULT_BYTES = 16_000_000
-# Requests with arbitrary SQL (`sql=` or `_where=`) running at once (one: a slow query keeps
-# one core of a small server busy, not both) and waiting for a turn;
+# Requests with arbitrary SQL (`sql=` or `_where=`) running at once in the whole server, over
+# all its processes (one: a slow query keeps one core of a small server busy, not both) and
+# waiting for a turn;
 # a request waits at most MAX_WAIT_SECONDS, beyond either limit it gets 503.
 MAX_RUNNING_SQL = 1
 MAX_WAITING_SQL = 3
 MAX_WAIT_SECONDS = 5.0
+# How often a waiting request looks for a free turn.
+POLL_SECONDS = 0.02
 ARBITRARY_SQL_PARAMS = frozenset({"sql", "_where"})
 
 
@@ -81,10 +89,40 @@ def is_arbitrary_sql(scope: Scope) -> bool:
     return any(k in ARBITRARY_SQL_PARAMS for k, _ in parse_qsl(query, keep_blank_values=True))
 
 
+class SlotFiles:
+    """`count` numbered lock files in a folder that every process of the server shares: a slot
+    is held by holding an exclusive `flock` on its file, which the kernel releases when the
+    holder closes it or dies, so a crashed worker cannot keep a slot."""
+
+    def __init__(self, folder: Path, name: str, count: int) -> None:
+        self.paths = [folder / f"{name}-{i}.lock" for i in range(count)]
+
+    def take(self) -> int | None:
+        """The descriptor of a free slot, now held, or None when every slot is taken."""
+        for path in self.paths:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            return fd
+        return None
+
+    @staticmethod
+    def give_back(fd: int) -> None:
+        os.close(fd)  # closing the only descriptor of the open file releases its lock
+
+
 class SqlGate:
     """ASGI middleware: at most MAX_RUNNING_SQL arbitrary-SQL requests run at once, so the
     other SQL threads stay free for pages; MAX_WAITING_SQL more wait for a turn, the rest are
-    told at once to come back later (503 with Retry-After)."""
+    told at once to come back later (503 with Retry-After).
+
+    The slots are lock files in `slots_dir` (see SlotFiles), so that the limits hold for the
+    whole server when it runs as several processes on one port: each process is given the
+    same folder. Without one the gate makes its own, for a server of one process.
+    """
 
     def __init__(
         self,
@@ -92,42 +130,48 @@ class SqlGate:
         running: int = MAX_RUNNING_SQL,
         waiting: int = MAX_WAITING_SQL,
         wait_seconds: float = MAX_WAIT_SECONDS,
+        slots_dir: Path | None = None,
     ) -> None:
         self.app = app
-        self.running = running
-        self.max_waiting = waiting
         self.wait_seconds = wait_seconds
-        self.waiting = 0
-        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+        if slots_dir is None:
+            self._own_dir = tempfile.TemporaryDirectory(prefix="awards-sql-slots-")
+            slots_dir = Path(self._own_dir.name)
+        self.running = SlotFiles(slots_dir, "running", running)
+        self.waiting = SlotFiles(slots_dir, "waiting", waiting)
         self.refused = 0
-
-    def _semaphore(self) -> asyncio.Semaphore:
-        """One semaphore per event loop (a test client may run each request in a new one)."""
-        loop = asyncio.get_running_loop()
-        if self._slots is None or self._slots[0] is not loop:
-            self._slots = (loop, asyncio.Semaphore(self.running))
-        return self._slots[1]
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if not is_arbitrary_sql(scope):
             await self.app(scope, receive, send)
             return
-        slots = self._semaphore()
-        if slots.locked() and self.waiting >= self.max_waiting:
+        slot = self.running.take()
+        if slot is None:
+            slot = await self._wait_for_turn()
+        if slot is None:
             await self._busy(send)
             return
-        self.waiting += 1
-        try:
-            await asyncio.wait_for(slots.acquire(), self.wait_seconds)
-        except TimeoutError:
-            await self._busy(send)
-            return
-        finally:
-            self.waiting -= 1
         try:
             await self.app(scope, receive, send)
         finally:
-            slots.release()
+            self.running.give_back(slot)
+
+    async def _wait_for_turn(self) -> int | None:
+        """A running slot, taken within wait_seconds while holding a waiting slot; None when
+        every waiting slot is taken too, or the time is up."""
+        place = self.waiting.take()
+        if place is None:
+            return None
+        try:
+            deadline = time.monotonic() + self.wait_seconds
+            while time.monotonic() < deadline:
+                await asyncio.sleep(POLL_SECONDS)
+                slot = self.running.take()
+                if slot is not None:
+                    return slot
+            return None
+        finally:
+            self.waiting.give_back(place)
 
     async def _busy(self, send: Any) -> None:
         self.refused += 1

@@ -15,8 +15,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve_argv(data_dir: Path, port: int, cache: bool = True) -> list[str]:
-    """The command line of `awards serve --no-build` for an already built data dir."""
+def serve_argv(
+    data_dir: Path, port: int, cache: bool = True, workers: int | None = None
+) -> list[str]:
+    """The command line of `awards serve --no-build` for an already built data dir (with
+    `awards serve`'s default number of processes unless `workers` is given)."""
     return [
         sys.executable,
         "-c",
@@ -28,4 +31,5 @@ def serve_argv(data_dir: Path, port: int, cache: bool = True) -> list[str]:
         "--port",
         str(port),
         "--cache" if cache else "--no-cache",
+        *(["--workers", str(workers)] if workers else []),
     ]

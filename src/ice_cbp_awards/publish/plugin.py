@@ -230,11 +230,13 @@ def register_routes() -> list[tuple[str, Any]]:
 def asgi_wrapper(datasette: Any) -> Any:
     """Refuse every method but GET and HEAD; then the response cache (see cache.py), unless
     the configuration turns it off; then the gate that runs arbitrary SQL a few requests at a
-    time (see limits.py)."""
+    time (see limits.py), over every process of the server when it runs several
+    (`serve.make_datasette` sets the folder they share)."""
     use_cache = _config(datasette).get("response_cache", False)
+    slots_dir = getattr(datasette, "awards_sql_slots_dir", None)
 
     def wrap(app: Any) -> Any:
-        app = datasette._awards_sql_gate = SqlGate(app)
+        app = datasette._awards_sql_gate = SqlGate(app, slots_dir=slots_dir)
         if use_cache:
             app = datasette._awards_response_cache = ResponseCache(app)
         return ReadOnly(app)
