@@ -169,7 +169,7 @@ def validate(ctx: click.Context, data_dir: Path, fast: bool, expected_counts: Pa
     console.print("[green]all validators passed[/]")
 
 
-from .publish.cli import serve  # noqa: E402 - the publish layer's command
+from .commands.serve import serve  # noqa: E402 - build if needed, compare, serve
 
 main.add_command(serve)
 
@@ -193,6 +193,10 @@ main.add_command(curate)
 from .release.cli import register as register_release  # noqa: E402 - release, verify, diff
 
 register_release(main)
+
+from .commands.release import release_command  # noqa: E402 - build, then freeze a release
+
+main.add_command(release_command)
 
 from .rawarchive.cli import raw  # noqa: E402 - the raw inputs as an archive
 

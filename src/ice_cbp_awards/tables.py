@@ -24,6 +24,12 @@ def read_text_csv(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     )
 
 
+def write_text_csv(frame: pd.DataFrame, path: Path) -> None:
+    """A frame of text as CSV: UTF-8, header, \\n line endings, no index. (Published tables are
+    written by `write.csv`, which also orders and types them by their schema.)"""
+    frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+
+
 def read_built(data_dir: Path, name: str, columns: list[str] | None = None) -> pd.DataFrame:
     """A built table of data_dir (`<name>.csv`) as text; a clear error when it is not there."""
     path = Path(data_dir) / f"{name}.csv"

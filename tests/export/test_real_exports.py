@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def real_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from ice_cbp_awards.release.release import make_release
+    from ice_cbp_awards.pipeline import make_release
 
     return make_release("2026-08-22", dist_dir=tmp_path_factory.mktemp("real-exports")).folder
 

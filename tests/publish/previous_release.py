@@ -41,7 +41,7 @@ def previous_rows() -> dict[str, list[dict[str, Any]]]:
 
 
 def _builder(rows: dict[str, list[dict[str, Any]]], version: str, released: str):
-    def build(raw_root: Path, data_dir: Path, snapshot: str | None = None) -> None:
+    def build(raw_root: Path, data_dir: Path, snapshot: str | None = None, patch: int = 0) -> None:
         write_sample_package(data_dir, rows)
         path = data_dir / "datapackage.json"
         descriptor = json.loads(path.read_text(encoding="utf-8"))

@@ -20,9 +20,9 @@ import pytest
 from click.testing import CliRunner
 from datasette.utils.testing import TestClient as DatasetteClient
 
+from ice_cbp_awards.commands.serve import serve
+from ice_cbp_awards.pipeline import site_with_changes
 from ice_cbp_awards.publish import serve as serve_module
-from ice_cbp_awards.publish.changes_site import site_with_changes
-from ice_cbp_awards.publish.cli import serve
 from ice_cbp_awards.publish.queries import load_queries
 from ice_cbp_awards.publish.serve import make_datasette, site_files
 from ice_cbp_awards.release.loading import ReleaseLoadError
@@ -231,7 +231,7 @@ def test_a_tampered_previous_release_is_refused(sample_data_dir, previous, tmp_p
 def test_serve_option_serves_the_changes(sample_data_dir, previous, monkeypatch) -> None:
     served = {}
 
-    def fake_run(ds, host, port):  # the real server would block: look at what it would serve
+    def fake_run(ds, host, port, workers):  # the real server would block: see what it serves
         served["client"] = DatasetteClient(ds)
         served["rows"] = _rows(served["client"], ds.get_database().name, "release_comparison")
 
@@ -262,7 +262,7 @@ def test_a_release_made_with_previous_carries_its_changes(
     assert "`changes/changes.csv`" in (current.folder / "README.md").read_text()
     served = {}
 
-    def fake_run(ds, host, port):
+    def fake_run(ds, host, port, workers):
         client = DatasetteClient(ds)
         db = ds.get_database().name
         served["feed"] = _feed(client, db, "new_records_by_agency_feed", agency_acronym="CBP")

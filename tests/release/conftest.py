@@ -195,7 +195,7 @@ def fake_env(tmp_path: Path) -> FakeEnv:
 @pytest.fixture
 def fake_release(tmp_path: Path, fake_env: FakeEnv):
     """A function making a fake release of a snapshot into a dist dir."""
-    from ice_cbp_awards.release.release import make_release
+    from ice_cbp_awards.pipeline import make_release
 
     def make(snapshot: str = SNAPSHOTS[-1], dist: Path | None = None, **kwargs: Any):
         return make_release(snapshot, tmp_path / "raw", dist or tmp_path / "dist",
@@ -208,7 +208,7 @@ def fake_release(tmp_path: Path, fake_env: FakeEnv):
 @pytest.fixture(scope="session")
 def real_releases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Releases of the three real snapshots (one build each), shared by the session."""
-    from ice_cbp_awards.release.release import make_release
+    from ice_cbp_awards.pipeline import make_release
 
     dist = tmp_path_factory.mktemp("real-dist")
     return {snap: make_release(snap, dist_dir=dist) for snap in SNAPSHOTS}

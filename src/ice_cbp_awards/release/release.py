@@ -27,7 +27,6 @@ with different content.
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import re
@@ -242,7 +241,8 @@ def changes_files(data_dir: Path, previous: Path, folder: Path) -> list[dict[str
     """changes/changes.csv and changes/release_comparison.csv: what changed since the previous
     release (verified first, refused if it fails), as the site serves it
     (publish/changes_site.py, docs/datasette.md); returns their entries."""
-    from ..publish.changes_site import COMPARISON, write_comparison
+    from ..publish.changes_site import COMPARISON
+    from .changes_tables import write_comparison
 
     names = write_comparison(data_dir, previous, folder / CHANGES_DIR)
     return [
@@ -346,25 +346,14 @@ def publish(folder: Path, zip_path: Path, dist_dir: Path) -> tuple[Path, Path, b
     return final, final_zip, True
 
 
+# build(raw_root, data_dir, snapshot=..., patch=...): the package's is build.build_package
 BuildFn = Callable[..., Any]
-
-
-def default_build() -> BuildFn:
-    try:
-        from ..build import build_package
-    except ImportError as exc:
-        raise ReleaseError(f"the build is not available: {exc}") from None
-    return build_package
 
 
 def run_build(build: BuildFn, raw_root: Path | None, data_dir: Path, snapshot: str | None,
               patch: int) -> None:  # fmt: skip
-    """Call the build, passing the patch number when the build takes one."""
-    kwargs: dict[str, Any] = {"snapshot": snapshot}
-    if "patch" in inspect.signature(build).parameters:
-        kwargs["patch"] = patch
-    elif patch:
-        raise ReleaseError("this build cannot number re-releases (it has no `patch` parameter)")
+    """Call the build (given by the caller: `pipeline.make_release` gives the package's)."""
+    kwargs: dict[str, Any] = {"snapshot": snapshot, "patch": patch}
     if raw_root is None:
         from ..paths import default_raw_root
 
@@ -380,14 +369,14 @@ def make_release(
     doi: str | None = None,
     changelog: Path = CHANGELOG_PATH,
     lock_path: Path = schema_guard.LOCK_PATH,
-    build: BuildFn | None = None,
+    *,
+    build: BuildFn,
     previous: Path | None = None,
 ) -> ReleaseResult:
     """Build `snapshot`, assemble, verify and zip it, then publish it into dist_dir; with
     what changed since `previous` (a release, verified first) when given."""
     from .verify import verify_folder
 
-    build = build or default_build()
     dist_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".release-", dir=dist_dir) as tmp:
         data_dir = Path(tmp) / "build"

@@ -1,4 +1,6 @@
-"""`awards serve`: build the package if needed, then serve it read-only with Datasette."""
+"""`awards serve`: build the package if needed, compare it with a previous release if one is
+given, then serve it read-only with Datasette. A command on top of the layers (build, release
+comparison, publish), so that none of them needs to import another upward."""
 
 from __future__ import annotations
 
@@ -16,8 +18,8 @@ console = Console(stderr=True)
 
 def _database_path(data_dir: Path) -> Path | None:
     """The database of a built data dir, or None when there is no built package there."""
-    from .plan import PublishError
-    from .serve import site_files
+    from ..publish.plan import PublishError
+    from ..publish.serve import site_files
 
     try:
         path = site_files(data_dir).db_path
@@ -30,7 +32,8 @@ def _with_changes(data_dir: Path, previous: Path | None, tmp: Path) -> Path:
     """The folder to serve: data_dir itself, or a site folder with what changed since a
     previous release: the one given, else the comparison a release folder carries (made by
     `awards release --previous-release`). changes_site.py; data_dir is never written."""
-    from .changes_site import release_changes_dir, site_with_changes, site_with_release_changes
+    from ..pipeline import site_with_changes
+    from ..publish.changes_site import release_changes_dir, site_with_release_changes
 
     if previous is None:
         if release_changes_dir(data_dir) is None:
@@ -106,7 +109,7 @@ def serve(
             raise click.ClickException(
                 f"{data_dir}: no built database; run `awards build` or drop --no-build"
             )
-        from .serve import make_datasette, run_server, usable_cores
+        from ..publish.serve import make_datasette, run_server, usable_cores
 
         with tempfile.TemporaryDirectory(prefix="awards-site-") as tmp:
             site_dir = _with_changes(data_dir, previous_release, Path(tmp))
