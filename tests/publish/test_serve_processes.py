@@ -161,3 +161,20 @@ def test_table_pages_show_25_rows_by_default():
     """Half of Datasette's HTML rendering time is spent per cell: 25 rows of up to 34 columns
     instead of 50 (docs/datasette.md, "Load test")."""
     assert SETTINGS["default_page_size"] == 25
+
+
+def test_a_server_process_renders_its_pages_once_before_serving(sample_data_dir: Path) -> None:
+    """Each server process compiles the home, database and table templates at start, so the
+    first visitor of each page kind in each process does not pay for it."""
+    import asyncio
+
+    from ice_cbp_awards.publish.serve import make_datasette, prepare
+
+    ds = make_datasette(sample_data_dir, response_cache=False)
+
+    def compiled() -> set[str]:
+        return {key[1] for key in (ds.jinja_env.cache or {})}
+
+    assert "table.html" not in compiled()
+    asyncio.run(prepare(ds))
+    assert {"index.html", "database.html", "table.html"} <= compiled()

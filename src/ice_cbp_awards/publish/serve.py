@@ -150,6 +150,21 @@ def make_datasette(
     return ds
 
 
+async def prepare(ds: Site) -> None:
+    """Start the site, then render its home, database and first table page once, so that a
+    server process compiles its templates and reads the schema before anyone is waiting: with
+    one process per core, a visitor (or a measurement) would otherwise pay that in whichever
+    process first gets each kind of page, and pay it slowly while a long query runs there."""
+    await ds.invoke_startup()
+    name = (ds.plugin_config(plugin.PLUGIN_NAME) or {}).get("database", "")
+    if name not in ds.databases:
+        return
+    tables = await ds.get_database(name).table_names()
+    paths = ["/", f"/{name}", *([f"/{name}/{tables[0]}"] if tables else [])]
+    for path in paths:
+        await ds.client.get(path)
+
+
 def usable_cores() -> int:
     """The CPU cores this process may run on: the default number of server processes."""
     try:
@@ -169,7 +184,7 @@ def run_server(ds: Site, host: str, port: int, workers: int = 1) -> None:
         return
     import uvicorn
 
-    asyncio.run(ds.invoke_startup())
+    asyncio.run(prepare(ds))
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)
 
 
@@ -287,7 +302,7 @@ def worker_main(argv: list[str] | None = None) -> None:
     end_with_parent(int(parent))
     sock = socket.socket(fileno=int(fd))
     ds = make_datasette(Path(data_dir), cache == "cache", Path(slots_dir))
-    asyncio.run(ds.invoke_startup())
+    asyncio.run(prepare(ds))
     config = uvicorn.Config(
         ds.app(),
         log_level="warning",
