@@ -10,6 +10,15 @@ import click
 from .paths import DEFAULT_DATA_DIR
 from .terminal import console, fail
 
+# The row-count bounds: the build checks them, `awards validate` checks a build against them.
+expected_counts_option = click.option(
+    "--expected-counts",
+    type=click.Path(path_type=Path, exists=True),
+    default=None,
+    help="Row-count bounds to check against (default reference/expected_row_counts.csv); every"
+    " slice with a positive minimum must have published rows.",
+)
+
 
 class OneLineErrors(click.Group):
     """Every command's unexpected failure as one readable line (a traceback only with
@@ -54,13 +63,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
 )
 @click.option("--patch", type=int, default=0, help="Re-release number of the same snapshot.")
 @click.option("--no-db", is_flag=True, help="Skip the SQLite database.")
-@click.option(
-    "--expected-counts",
-    type=click.Path(path_type=Path, exists=True),
-    default=None,
-    help="Row-count bounds to check against (default reference/expected_row_counts.csv); every"
-    " slice with a positive minimum must have published rows.",
-)
+@expected_counts_option
 @click.option(
     "--allow",
     "allow",
@@ -139,13 +142,7 @@ def docs() -> None:
     is_flag=True,
     help="Frictionless checks each distinct value once (keys by pandera), as the build does.",
 )
-@click.option(
-    "--expected-counts",
-    type=click.Path(path_type=Path, exists=True),
-    default=None,
-    help="Row-count bounds to check against (default reference/expected_row_counts.csv), as"
-    " given to the build.",
-)
+@expected_counts_option
 @click.pass_context
 def validate(ctx: click.Context, data_dir: Path, fast: bool, expected_counts: Path | None) -> None:
     """Run frictionless, pandera and Great Expectations on a built data dir.

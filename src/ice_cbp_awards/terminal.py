@@ -33,3 +33,9 @@ def error_line(exc: BaseException, verbose: bool = False) -> str:
     if rest.strip() and not verbose:
         first += " (more with --verbose)"
     return first if not verbose else text.replace("\n", " | ")
+
+
+def fail_with(message: str) -> None:
+    """A command's own refusal, already one line (no exception behind it): print it, exit 1."""
+    console.print(Text.assemble(("error:", "red"), " ", message), soft_wrap=True)
+    sys.exit(1)

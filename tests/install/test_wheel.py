@@ -10,17 +10,17 @@ nothing of the checkout can be found by accident.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+import requests
 from rawfactory import make_cbp_ice_root, tx_row, write_counts
+from serving import started_server
 
 from ice_cbp_awards.paths import REPO_ROOT
+from ice_cbp_awards.publish.local import free_port
 
 pytestmark = pytest.mark.slow  # builds a wheel and a small package in subprocesses
 
@@ -52,34 +52,15 @@ def _awards(target: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _served_home(target: Path, cwd: Path, data_dir: Path) -> str:
     """`awards serve --no-build` from the wheel: the home page's HTML."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PYTHONPATH": str(target)}
     code = "import sys; from ice_cbp_awards.cli import main; sys.exit(main())"
     args = ["serve", "--no-build", "--data-dir", str(data_dir), "--port", str(port)]
-    proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=cwd, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
-                    return r.read().decode("utf-8")
-            except OSError:
-                if proc.poll() is not None:
-                    raise AssertionError(proc.stderr.read().decode()[-2000:]) from None
-                time.sleep(0.5)
-        raise AssertionError("awards serve did not answer within 60 s")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    base = f"http://127.0.0.1:{port}"
+    with started_server([sys.executable, "-c", code, *args], base, cwd=str(cwd), env=env):
+        return requests.get(base + "/", timeout=10).text
 
 
 def test_the_wheel_carries_the_metadata(installed: Path) -> None:

@@ -9,13 +9,11 @@ a JavaScript error. Screenshots go to test-artifacts/.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
+from serving import started_server
 
 from ice_cbp_awards.paths import REPO_ROOT
 from ice_cbp_awards.publish.local import free_port, serve_argv
@@ -44,29 +42,9 @@ def server(sample_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     data_dir = tmp_path_factory.mktemp("served") / "data"
     shutil.copytree(sample_data_dir, data_dir)
     port = free_port()
-    cmd = serve_argv(data_dir, port)
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"awards serve exited: {proc.stdout.read() if proc.stdout else ''}")
-            try:
-                if requests.get(base + "/", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("awards serve did not answer within 20 s")
-            time.sleep(0.1)
+    with started_server(serve_argv(data_dir, port), base, seconds=20):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,11 @@ JavaScript error.
 
 from __future__ import annotations
 
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
+from serving import started_server
 
 from ice_cbp_awards.publish.local import free_port, serve_argv
 
@@ -29,28 +27,9 @@ def changes_server(sample_data_dir: Path, tmp_path_factory) -> Iterator[str]:
     previous = make_previous_release(tmp_path_factory.mktemp("previous"), sample_data_dir)
     port = free_port()
     cmd = [*serve_argv(sample_data_dir, port), "--previous-release", str(previous.zip_path)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"awards serve exited: {proc.stdout.read() if proc.stdout else ''}")
-            try:
-                if requests.get(base + "/", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("awards serve did not answer within 60 s")
-            time.sleep(0.2)
+    with started_server(cmd, base, seconds=60):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")

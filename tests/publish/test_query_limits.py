@@ -9,7 +9,6 @@ import asyncio
 import functools
 import http.client
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -19,6 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from serving import started_server
 
 from ice_cbp_awards.publish import limits
 from ice_cbp_awards.publish.local import free_port, serve_argv
@@ -40,22 +40,9 @@ def sql_url(db: str, sql: str) -> str:
 def site(sample_data_dir: Path) -> Iterator[tuple[int, int]]:
     """(pid, port) of `awards serve --no-build --no-cache` on the sample package."""
     port = free_port()
-    proc = subprocess.Popen(
-        serve_argv(sample_data_dir, port, cache=False),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
-    yield proc.pid, port
-    proc.terminate()
-    proc.wait(timeout=10)
+    cmd = serve_argv(sample_data_dir, port, cache=False)
+    with started_server(cmd, f"http://127.0.0.1:{port}") as proc:
+        yield proc.pid, port
 
 
 def get(port: int, path: str, timeout: float = 30) -> tuple[int, bytes, float]:

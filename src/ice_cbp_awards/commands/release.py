@@ -3,20 +3,12 @@ command on top of the layers: the build is given to the release layer, never imp
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from ..paths import DEFAULT_DIST_DIR
-
-console = Console(stderr=True)
-
-
-def _fail(message: str) -> None:
-    console.print(f"[red]error:[/] {message}", soft_wrap=True)
-    sys.exit(1)
+from ..terminal import console, fail_with
 
 
 @click.command("release")
@@ -56,7 +48,7 @@ def release_command(snapshot: str | None, raw_root: Path | None, dist_dir: Path,
     try:
         result = make_release(snapshot, raw_root, dist_dir, patch, doi, previous=previous)
     except Exception as exc:  # noqa: BLE001 - one readable line for every failure
-        _fail(str(exc))
+        fail_with(str(exc))
     if update_root_citation:
         for name in ("CITATION.cff", ".zenodo.json"):
             shutil.copyfile(result.folder / name, REPO_ROOT / name)

@@ -6,20 +6,12 @@ Registered on the main `awards` group by ice_cbp_awards.cli (see `register`).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from ..paths import DEFAULT_DIST_DIR
-
-console = Console(stderr=True)
-
-
-def _fail(message: str) -> None:
-    console.print(f"[red]error:[/] {message}", soft_wrap=True)
-    sys.exit(1)
+from ..terminal import console, fail_with
 
 
 def _release_digest_option(ctx: click.Context, param: click.Parameter, value: str | None):
@@ -60,7 +52,9 @@ def verify_command(release: Path, use_frictionless: bool, expect_digest: str | N
     for problem in report.problems:
         console.print(f"[red]problem:[/] {problem}")
     if not report.ok:
-        _fail(f"{release}: {len(report.problems)} problems; this is not the release as published")
+        fail_with(
+            f"{release}: {len(report.problems)} problems; this is not the release as published"
+        )
     what = "checksums, versions, schemas, Parquet, table contents" + (
         ", frictionless" if use_frictionless else ""
     )
@@ -104,7 +98,7 @@ def diff_command(releases: tuple[Path, ...], out_dir: Path | None, dist_dir: Pat
         if doc is not None:
             embed_report(doc, report_markdown(result))
     except Exception as exc:  # noqa: BLE001
-        _fail(str(exc))
+        fail_with(str(exc))
     for pair in result.pairs:
         counts = "; ".join(
             f"{r.resource} +{r.added:,} -{r.removed:,} ~{r.changed_records:,}"
@@ -129,7 +123,7 @@ def schema_lock_command(replace: bool) -> None:
     try:
         added = add_to_lock(version, current_fields(), replace=replace)
     except SchemaGuardError as exc:
-        _fail(str(exc))
+        fail_with(str(exc))
     state = "locked" if added else "already locked, unchanged"
     console.print(f"schema {version}: {state} in {LOCK_PATH}")
 
