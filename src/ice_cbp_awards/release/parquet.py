@@ -1,11 +1,9 @@
 """Parquet files typed from the Table Schemas, written so that re-runs are byte-identical.
 
-Types: string -> string, integer/year -> int64, boolean -> bool, date -> date32,
-datetime -> timestamp[us, UTC], number with unit USD -> decimal128(20, 2) (exact cents: sums in
-DuckDB or Arrow do not drift the way float sums do), any other number -> float64, anything
-else -> string. The CSV's missing value "" becomes null in every column. Each Arrow field
-carries its description (and unit) from the schema, and the file carries the whole Table
-Schema under the key ``frictionless:schema``, so a Parquet file explains itself.
+Types are those of `metadata.types` (USD amounts as exact decimal cents). The CSV's
+missing value "" becomes null in every column. Each Arrow field carries its description (and
+unit) from the schema, and the file carries the whole Table Schema under the key
+``frictionless:schema``, so a Parquet file explains itself.
 
 Values are converted from the CSV text, never through a float, so the Parquet file holds
 exactly what the CSV says; a value that does not fit its type stops the release with its
@@ -24,9 +22,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-USD_TYPE = pa.decimal128(20, 2)
-DATETIME_TYPE = pa.timestamp("us", tz="UTC")  # Parquet has no seconds unit
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+from ..metadata.types import DATETIME_FORMAT, FALSE_VALUES, TRUE_VALUES, arrow_type
+
 SCHEMA_METADATA_KEY = b"frictionless:schema"
 # Fixed writer settings: part of what makes a release reproducible.
 WRITE_OPTIONS: dict[str, Any] = {
@@ -42,22 +39,6 @@ WRITE_OPTIONS: dict[str, Any] = {
 
 class ParquetError(ValueError):
     """A CSV value that does not fit the type its schema gives it."""
-
-
-def arrow_type(field: Mapping[str, Any]) -> pa.DataType:
-    """The Arrow type a Table Schema field is written as."""
-    ftype = field.get("type", "string")
-    if ftype in ("integer", "year"):
-        return pa.int64()
-    if ftype == "boolean":
-        return pa.bool_()
-    if ftype == "date":
-        return pa.date32()
-    if ftype == "datetime":
-        return DATETIME_TYPE
-    if ftype == "number":
-        return USD_TYPE if field.get("unit") == "USD" else pa.float64()
-    return pa.string()
 
 
 def arrow_schema(schema: Mapping[str, Any]) -> pa.Schema:
@@ -83,8 +64,8 @@ def _first_bad(values: pa.Array, convert: Any) -> int:
 
 
 def _booleans(field: Mapping[str, Any]) -> Any:
-    true_values = field.get("trueValues", ["true", "True", "TRUE", "1"])
-    false_values = field.get("falseValues", ["false", "False", "FALSE", "0"])
+    true_values = field.get("trueValues", TRUE_VALUES)
+    false_values = field.get("falseValues", FALSE_VALUES)
 
     def convert(values: pa.Array) -> pa.Array:
         is_true = pc.is_in(values, pa.array(true_values))

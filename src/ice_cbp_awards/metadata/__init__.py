@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .paths import DESCRIPTOR_PATH, METADATA_ROOT
+from ..paths import DESCRIPTOR_PATH, METADATA_ROOT
 
 
 @dataclass(frozen=True)

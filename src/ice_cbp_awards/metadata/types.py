@@ -1,0 +1,115 @@
+"""The one reading of a Table Schema field's type and constraints into the tools' terms.
+
+Every module that needs a field as an Arrow type, a pandas dtype, a SQLite column type or a
+regular expression that must match a whole value asks here; no other module holds a type map
+or anchors a pattern. The mapping, once:
+
+| Table Schema             | Arrow / Parquet        | pandas (in memory)   | SQLite  |
+|--------------------------|------------------------|----------------------|---------|
+| string (any format)      | string                 | str                  | TEXT    |
+| integer, year            | int64                  | Int64 (nullable)     | INTEGER |
+| number, unit USD         | decimal128(20, 2)      | float64              | REAL    |
+| number                   | float64                | float64              | REAL    |
+| boolean                  | bool                   | boolean (nullable)   | INTEGER |
+| date                     | date32                 | datetime64[ns]       | TEXT    |
+| datetime                 | timestamp[us, UTC]     | str                  | TEXT    |
+
+USD amounts are exact cents in Arrow and Parquet (sums do not drift as float sums do); SQLite
+has no decimal type, and its REAL holds every amount within the schema's bounds to the cent.
+Dates and datetimes stay ISO text in SQLite, where text compares in date order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pyarrow as pa
+
+USD_ARROW_TYPE = pa.decimal128(20, 2)
+DATETIME_ARROW_TYPE = pa.timestamp("us", tz="UTC")  # Parquet has no seconds unit
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+DATE_FORMAT = "%Y-%m-%d"
+TRUE_VALUES = ["true", "True", "TRUE", "1"]  # the Table Schema defaults
+FALSE_VALUES = ["false", "False", "FALSE", "0"]
+
+_INTEGER_TYPES = ("integer", "year")
+_CAPTURING_GROUP = re.compile(r"\((?!\?)")
+
+Field = Mapping[str, Any]
+
+
+def field_type(field: Field) -> str:
+    """The field's Table Schema type ("string" when none is given, as the spec says)."""
+    return field.get("type", "string")
+
+
+def is_usd(field: Field) -> bool:
+    return field_type(field) == "number" and field.get("unit") == "USD"
+
+
+def arrow_type(field: Field) -> pa.DataType:
+    """The Arrow (and Parquet) type of a field's values."""
+    ftype = field_type(field)
+    if ftype in _INTEGER_TYPES:
+        return pa.int64()
+    if ftype == "boolean":
+        return pa.bool_()
+    if ftype == "date":
+        return pa.date32()
+    if ftype == "datetime":
+        return DATETIME_ARROW_TYPE
+    if ftype == "number":
+        return USD_ARROW_TYPE if is_usd(field) else pa.float64()
+    return pa.string()
+
+
+def arrow_read_type(field: Field) -> pa.DataType:
+    """The Arrow type a CSV column is read as for the pandas tools: their types, not the exact
+    Parquet ones (USD as float64, dates and datetimes as text, parsed after reading)."""
+    ftype = field_type(field)
+    if ftype in _INTEGER_TYPES:
+        return pa.int64()
+    if ftype == "boolean":
+        return pa.bool_()
+    if ftype == "number":
+        return pa.float64()
+    return pa.string()
+
+
+def pandas_dtype(field: Field) -> str:
+    """The pandas dtype a field's column has in memory (dates as datetime64, missing as NA)."""
+    ftype = field_type(field)
+    if ftype in _INTEGER_TYPES:
+        return "Int64"
+    if ftype == "boolean":
+        return "boolean"
+    if ftype == "number":
+        return "float64"
+    if ftype == "date":
+        return "datetime64[ns]"
+    return "str"
+
+
+def sqlite_type(field: Field) -> str:
+    """The declared SQLite column type (booleans as 0/1, dates as ISO text)."""
+    ftype = field_type(field)
+    if ftype in (*_INTEGER_TYPES, "boolean"):
+        return "INTEGER"
+    if ftype == "number":
+        return "REAL"
+    return "TEXT"
+
+
+def whole_value_regex(pattern: str) -> str:
+    """A schema pattern as a regex that must match the whole value, in Python's `re` and in RE2
+    (Arrow) alike: the Table Schema says a pattern matches the whole value, while `re.search`,
+    `str.contains` and RE2's match_substring look anywhere. Groups become non-capturing, so
+    pandas does not warn about match groups and the anchors bind the whole alternation."""
+    return "^(?:" + _CAPTURING_GROUP.sub("(?:", pattern) + ")$"
+
+
+def matches_whole(pattern: str, value: str) -> bool:
+    """Does the value match the schema pattern as a whole (one value, in Python)."""
+    return re.fullmatch(pattern, value) is not None
