@@ -13,10 +13,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from ice_cbp_awards.metadata.types import arrow_type
 from ice_cbp_awards.release.parquet import (
     SCHEMA_METADATA_KEY,
     ParquetError,
-    arrow_type,
     read_csv_table,
     write_parquet,
 )

@@ -16,8 +16,9 @@ from typing import Any
 import pandas as pd
 
 from ..metadata import Resource
+from ..metadata.types import whole_value_regex
 from ..paths import REFERENCE_DIR
-from .pandera_check import read_resource
+from ..tables import read_frame
 from .result import Finding, ValidationResult
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -38,7 +39,7 @@ def _expectations(res: Resource) -> list[Any]:
             out.append(e.ExpectColumnValuesToBeInSet(column=name, value_set=c["enum"]))
         if "pattern" in c:
             out.append(
-                e.ExpectColumnValuesToMatchRegex(column=name, regex=_non_capturing(c["pattern"]))
+                e.ExpectColumnValuesToMatchRegex(column=name, regex=whole_value_regex(c["pattern"]))
             )
         if "minimum" in c or "maximum" in c:
             out.append(
@@ -51,13 +52,6 @@ def _expectations(res: Resource) -> list[Any]:
     if len(res.primary_key) > 1:
         out.append(e.ExpectCompoundColumnsToBeUnique(column_list=res.primary_key))
     return out
-
-
-def _non_capturing(pattern: str) -> str:
-    """Anchor a schema pattern and make its groups non-capturing (GX applies str.contains)."""
-    import re
-
-    return "^(?:" + re.sub(r"\((?!\?)", "(?:", pattern) + ")$"
 
 
 def expected_counts(path: Path = COUNTS_FILE) -> pd.DataFrame:
@@ -119,9 +113,7 @@ def validate_data_dir(
     result = ValidationResult("great_expectations")
     ctx = quiet_context()
     source = ctx.data_sources.add_pandas("package")
-    frames = (
-        frames if frames is not None else {r.name: read_resource(data_dir, r) for r in res_list}
-    )
+    frames = frames if frames is not None else {r.name: read_frame(data_dir, r) for r in res_list}
     to_categories(frames)  # in place: the caller's frames are done with (pandera ran first)
     runs: list[tuple[str, str, Any, pd.DataFrame]] = []
     for res in res_list:

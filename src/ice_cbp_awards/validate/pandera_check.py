@@ -6,7 +6,6 @@ schemas/ alone; the cross-field rules below say what no single field can.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,69 +13,13 @@ from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
-import pyarrow as pa_arrow
-import pyarrow.csv as pacsv
 
 from ..metadata import Resource
+from ..metadata.types import pandas_dtype, whole_value_regex
 from ..paths import REFERENCE_DIR
+from ..tables import read_frame
 from ..transform import amounts, parse
 from .result import Finding, ValidationResult
-
-PANDAS_DTYPES = {
-    "string": "str",
-    "integer": "Int64",
-    "number": "float64",
-    "boolean": "boolean",
-    "date": "str",
-    "datetime": "str",
-    "year": "Int64",
-}
-
-
-_ARROW_TYPES = {
-    "str": pa_arrow.string(),
-    "Int64": pa_arrow.int64(),
-    "float64": pa_arrow.float64(),
-    "boolean": pa_arrow.bool_(),
-}
-_PANDAS_TYPES = {
-    pa_arrow.int64(): pd.Int64Dtype(),
-    pa_arrow.string(): pd.StringDtype("pyarrow", na_value=float("nan")),
-    pa_arrow.bool_(): pd.BooleanDtype(),
-}
-
-
-def _arrow_read(path: Path, types: dict[str, Any]) -> pd.DataFrame:
-    options = pacsv.ConvertOptions(
-        column_types=types,
-        null_values=[""],
-        strings_can_be_null=True,
-        quoted_strings_can_be_null=True,
-    )
-    table = pacsv.read_csv(path, convert_options=options)
-    return table.to_pandas(types_mapper=_PANDAS_TYPES.get)
-
-
-def read_resource(data_dir: Path, res: Resource) -> pd.DataFrame:
-    """A published CSV with the dtypes its schema gives; dates as datetime64, missing as NA.
-
-    Read with Arrow (several times faster than pandas' reader on large files). A column whose
-    values do not convert stays text, so that the models report the wrong type instead of the
-    reading failing."""
-    dtypes = {f["name"]: PANDAS_DTYPES.get(f["type"], "str") for f in res.fields}
-    path = data_dir / f"{res.name}.csv"
-    try:
-        frame = _arrow_read(path, {n: _ARROW_TYPES[t] for n, t in dtypes.items()})
-    except pa_arrow.ArrowInvalid:
-        frame = _arrow_read(path, {n: pa_arrow.string() for n in dtypes})
-        for name, dtype in dtypes.items():
-            if dtype != "str" and name in frame:
-                with contextlib.suppress(TypeError, ValueError):  # left as text: reported
-                    frame[name] = frame[name].astype(dtype)
-    for f in res.fields:
-        if f["type"] == "date" and f["name"] in frame:
-            frame[f["name"]] = pd.to_datetime(frame[f["name"]], format="%Y-%m-%d", errors="coerce")
-    return frame
 
 
 def _column(field: dict) -> pa.Column:
@@ -85,7 +28,7 @@ def _column(field: dict) -> pa.Column:
     if "enum" in c:
         checks.append(pa.Check.isin(c["enum"]))
     if "pattern" in c:
-        checks.append(pa.Check.str_matches(rf"(?:{c['pattern']})\Z"))
+        checks.append(pa.Check.str_matches(whole_value_regex(c["pattern"])))
     if "minimum" in c:
         checks.append(pa.Check.ge(c["minimum"]))
     if "maximum" in c:
@@ -94,7 +37,7 @@ def _column(field: dict) -> pa.Column:
         checks.append(pa.Check.str_matches(r"https?://"))
     if field["type"] == "datetime":
         checks.append(pa.Check.str_matches(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z\Z"))
-    dtype = "datetime64[ns]" if field["type"] == "date" else PANDAS_DTYPES.get(field["type"], "str")
+    dtype = pandas_dtype(field)
     return pa.Column(
         dtype,
         checks=checks,
@@ -288,7 +231,7 @@ def awards_match_transactions(tx: pd.DataFrame) -> list[pa.Check]:
 
 
 def read_frames(data_dir: Path, res_list: list[Resource]) -> dict[str, pd.DataFrame]:
-    return {r.name: read_resource(data_dir, r) for r in res_list}
+    return {r.name: read_frame(data_dir, r) for r in res_list}
 
 
 def validate_data_dir(
