@@ -5,6 +5,8 @@ from it.
 constraints). `schemas/resources.yml` lists, per table, its fields by name, in order, with a
 per-table override only where a field means something narrower in that table (e.g. unique
 in its own table, a description naming the table's own rows), then its keys and foreign keys.
+A field repeated from another table for convenience says `copied_from: <table>`: its meaning
+is the registry's, and its description says where the value comes from.
 The Table Schemas in `schemas/*.schema.json` are written from these two files by
 `awards docs` and are compared with them by the tests, so they can never drift apart.
 """
@@ -78,7 +80,10 @@ def resolve_field(name: str, override: dict[str, Any] | None, fields: dict[str, 
             f"{where}: field `{name}` overrides {same} with the registry's own value: "
             "say it once, in fields.yml"
         )
-    merged = {"name": name, **fields[name], **(override or {})}
+    override = dict(override or {})
+    if source := override.pop("copied_from", None):
+        override["description"] = f"{fields[name]['description']} Copied from {source}."
+    merged = {"name": name, **fields[name], **override}
     merged = {k: v for k, v in merged.items() if v is not None}
     if "constraints" in merged:
         merged["constraints"] = _ordered(merged["constraints"], CONSTRAINT_KEYS, where)
@@ -93,11 +98,20 @@ def field_entry(item: str | dict[str, Any]) -> tuple[str, dict[str, Any] | None]
     return name, override
 
 
+def _field_names(res: dict[str, Any]) -> set[str]:
+    return {field_entry(item)[0] for item in res.get("fields", [])}
+
+
 def table_schema(name: str, fields: dict[str, Any], resources: dict[str, Any]) -> dict[str, Any]:
     """The Table Schema of one table, as the registry defines it."""
     res = resources[name]
     out = dict(res)
     where = f"{RESOURCES_FILE} {name}"
+    for item in res["fields"]:
+        field, override = field_entry(item)
+        source = (override or {}).get("copied_from")
+        if source and field not in _field_names(resources.get(source, {})):
+            raise RegistryError(f"{where}: `{field}` is copied from {source}, which lacks it")
     out["fields"] = [resolve_field(*field_entry(item), fields, where) for item in res["fields"]]
     return _ordered(out, SCHEMA_KEYS, where)
 

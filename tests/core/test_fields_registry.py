@@ -80,3 +80,26 @@ def test_an_override_narrows_one_table_only(tmp_path: Path) -> None:
     F.write_schemas(root)
     (root / "orphan.schema.json").write_text("{}")
     assert F.stale_schemas(root) == ["orphan.schema.json"]
+
+
+def test_a_copied_field_keeps_the_registry_meaning_and_names_its_source(tmp_path: Path) -> None:
+    root = _registry(
+        tmp_path,
+        FIELDS,
+        "companies:\n  fields: [company_id]\n"
+        "totals:\n  fields:\n  - company_id: {copied_from: companies}\n",
+    )
+    totals = F.generated_schemas(root)[root / "totals.schema.json"]
+    assert '"description": "Stable id of the company. Copied from companies."' in totals
+    assert "copied_from" not in totals
+
+
+def test_a_copy_from_a_table_without_the_field_is_refused(tmp_path: Path) -> None:
+    root = _registry(
+        tmp_path,
+        FIELDS,
+        "companies:\n  fields: [company_id]\nrules:\n  fields: [company_id]\n"
+        "totals:\n  fields:\n  - company_id: {copied_from: claims}\n",
+    )
+    with pytest.raises(F.RegistryError, match="copied from claims, which lacks it"):
+        F.generated_schemas(root)

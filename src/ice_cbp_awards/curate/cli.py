@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -10,8 +9,10 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from ..paths import DEFAULT_DATA_DIR, REFERENCE_DIR, REPO_ROOT
+from ..options import data_dir_option, page_option, reference_dir_option
+from ..paths import REPO_ROOT
 from ..tables import read_built
+from ..terminal import error_line, fail_with
 
 
 def _from_transactions(data_dir: Path, reference_dir: Path, limit: int) -> pd.DataFrame:
@@ -39,13 +40,7 @@ def _from_transactions(data_dir: Path, reference_dir: Path, limit: int) -> pd.Da
 
 
 @click.command()
-@click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_DATA_DIR,
-    show_default=True,
-    help="Built data dir to read.",
-)
+@data_dir_option()
 @click.option("--limit", type=int, default=25, show_default=True, help="How many to print.")
 @click.option(
     "--from-transactions",
@@ -53,13 +48,7 @@ def _from_transactions(data_dir: Path, reference_dir: Path, limit: int) -> pd.Da
     help="Recompute from transactions.csv with the reference tables as they are now "
     "(after editing rules, without a rebuild).",
 )
-@click.option(
-    "--reference-dir",
-    type=click.Path(path_type=Path),
-    default=REFERENCE_DIR,
-    show_default=True,
-    help="Reviewed tables, for --from-transactions.",
-)
+@reference_dir_option("Reviewed tables, for --from-transactions.")
 def review(data_dir: Path, limit: int, from_transactions: bool, reference_dir: Path) -> None:
     """Transactions that look like a technology purchase but no rule attributed, largest expected
     value first (obligation x the gold-set probability that such a record is a company's)."""
@@ -70,8 +59,7 @@ def review(data_dir: Path, limit: int, from_transactions: bool, reference_dir: P
             cand = read_built(data_dir, "review_candidates")
             cand["candidate_rank"] = cand["candidate_rank"].astype(int)
     except Exception as exc:  # noqa: BLE001 - one readable line
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        fail_with(error_line(exc))
     cand = cand.sort_values("candidate_rank").head(limit)
     table = Table(title=f"Review candidates ({len(cand)} shown, largest expected value first)")
     for col, just in (
@@ -102,20 +90,8 @@ def review(data_dir: Path, limit: int, from_transactions: bool, reference_dir: P
 
 
 @click.command("companies-doc")
-@click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_DATA_DIR,
-    show_default=True,
-    help="Built data dir to read.",
-)
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=REPO_ROOT / "docs" / "companies.md",
-    show_default=True,
-    help="Page to write.",
-)
+@data_dir_option()
+@page_option(REPO_ROOT / "docs" / "companies.md")
 def companies_doc(data_dir: Path, out: Path) -> None:
     """Write docs/companies.md (companies, resellers, systems, with counts) from a build."""
     from .docs import write_companies_markdown
@@ -123,8 +99,7 @@ def companies_doc(data_dir: Path, out: Path) -> None:
     try:
         write_companies_markdown(data_dir, out)
     except Exception as exc:  # noqa: BLE001 - one readable line
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        fail_with(error_line(exc))
     click.echo(f"wrote {out}")
 
 
@@ -156,20 +131,8 @@ def _show(frame: pd.DataFrame, title: str) -> None:
     default=None,
     help="A directory of reviewed tables to compare against, instead of --base.",
 )
-@click.option(
-    "--reference-dir",
-    type=click.Path(path_type=Path),
-    default=REFERENCE_DIR,
-    show_default=True,
-    help="Reviewed tables after the change (and the gold set used on both sides).",
-)
-@click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_DATA_DIR,
-    show_default=True,
-    help="Built data dir whose transactions.csv is attributed.",
-)
+@reference_dir_option("Reviewed tables after the change (and the gold set used on both sides).")
+@data_dir_option("Built data dir whose transactions.csv is attributed.")
 def rule_effect(
     base: str, base_reference_dir: Path | None, reference_dir: Path, data_dir: Path
 ) -> None:
@@ -185,8 +148,7 @@ def rule_effect(
                 data_dir / "transactions.csv", reference_dir, before
             )
     except Exception as exc:  # noqa: BLE001 - one readable line
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        fail_with(error_line(exc))
     label = str(base_reference_dir) if base_reference_dir else base
     if changed.empty and flips.empty:
         click.echo(f"no gold record changes between {label} and {reference_dir}")
@@ -196,20 +158,8 @@ def rule_effect(
 
 
 @curate.command("quality-doc")
-@click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_DATA_DIR,
-    show_default=True,
-    help="Built data dir to read.",
-)
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=REPO_ROOT / "docs" / "attribution-quality.md",
-    show_default=True,
-    help="Page to write.",
-)
+@data_dir_option()
+@page_option(REPO_ROOT / "docs" / "attribution-quality.md")
 def quality_doc(data_dir: Path, out: Path) -> None:
     """Write docs/attribution-quality.md (gold-set precision and recall) from a build."""
     from .quality_docs import write_quality_markdown
@@ -217,6 +167,5 @@ def quality_doc(data_dir: Path, out: Path) -> None:
     try:
         write_quality_markdown(data_dir, out)
     except Exception as exc:  # noqa: BLE001 - one readable line
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        fail_with(error_line(exc))
     click.echo(f"wrote {out}")
