@@ -8,13 +8,13 @@ until then the citation says the DOI is pending, and `awards release --doi` fill
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 import yaml
 
+from .jsonfiles import json_text
 from .versioning import parse_data_version
 
 DOI_URL = "https://doi.org/"
@@ -286,7 +286,7 @@ def zenodo_json(descriptor: Mapping[str, Any], release_digest: str | None = None
         )
     if related:
         meta["related_identifiers"] = related
-    return json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
+    return json_text(meta)
 
 
 def cited_release_digests(text: str) -> list[str]:

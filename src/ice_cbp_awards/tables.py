@@ -13,7 +13,6 @@ Published tables are written by `write.csv`, which also orders and types them by
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from .jsonfiles import canonical_json
 from .metadata import Resource
 from .metadata.types import (
     DATE_FORMAT,
@@ -79,7 +79,7 @@ def arrow_schema(schema: Mapping[str, Any]) -> pa.Schema:
             meta["unit"] = f["unit"]
         required = bool(f.get("constraints", {}).get("required", False))
         fields.append(pa.field(f["name"], arrow_type(f), nullable=not required, metadata=meta))
-    payload = json.dumps(schema, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    payload = canonical_json(schema)
     return pa.schema(fields, metadata={SCHEMA_METADATA_KEY: payload.encode("utf-8")})
 
 

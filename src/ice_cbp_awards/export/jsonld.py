@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..citation import authors, cite_as, doi_of
+from ..jsonfiles import json_text
 
 
 def dataset_jsonld(descriptor: dict[str, Any], distributions: list[dict[str, str]]) -> dict:
@@ -40,4 +40,4 @@ def dataset_jsonld(descriptor: dict[str, Any], distributions: list[dict[str, str
 
 
 def dumps(data: dict[str, Any]) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json_text(data)

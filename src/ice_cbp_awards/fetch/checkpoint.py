@@ -19,27 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..jsonfiles import atomic_write_text, canonical_json, write_json
+
 PARTIAL_DIR = ".partial"
 
 
-def canonical(obj: Any) -> str:
-    """Stable JSON text: sorted keys, no spaces, so equal bodies give equal keys."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+canonical = canonical_json  # equal request bodies give equal keys
 
 
 def query_key(query: Any) -> str:
     return hashlib.sha256(canonical(query).encode("utf-8")).hexdigest()[:16]
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and os.replace: never half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 @dataclass
@@ -136,7 +125,7 @@ class PagedCheckpoint:
             "finished": self.finished,
             "extra": self.extra,
         }
-        atomic_write_text(self.state_path, json.dumps(state, indent=1, sort_keys=True) + "\n")
+        write_json(self.state_path, state, indent=1, sort_keys=True)
 
     def results(self) -> Iterator[Any]:
         """Every stored result, page by page."""
@@ -158,7 +147,7 @@ def load_json(path: Path) -> Any | None:
 
 
 def save_json(path: Path, value: Any) -> None:
-    atomic_write_text(path, json.dumps(value, indent=1, sort_keys=True) + "\n")
+    write_json(path, value, indent=1, sort_keys=True)
 
 
 def remove_partial_dir(folder: Path) -> None:

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from .checkpoint import atomic_write_text
+from ..jsonfiles import atomic_write_text
 
 
 def write_csv(path: Path, columns: list[str], rows: Iterable[dict[str, str]]) -> None:

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ..hashing import sha256_file
+from ..jsonfiles import atomic_write_text
 from ..readers.cbp_ice import MANIFEST_COLUMNS as READER_MANIFEST_COLUMNS
-from .checkpoint import atomic_write_text
 
 # The columns the build's readers require (one list, theirs), then the fetch's own.
 BASE_COLUMNS = [*READER_MANIFEST_COLUMNS, "intermediary_commit"]

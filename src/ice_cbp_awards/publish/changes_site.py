@@ -35,6 +35,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..jsonfiles import write_json
 from ..paths import SCHEMAS_DIR
 from ..tables import write_text_csv
 from .datasette_metadata import release_zip
@@ -132,7 +133,7 @@ def _finish_site(data_dir: Path, site: Path) -> Path:
     """Descriptor with the two resources added, and a copy of the database with the tables."""
     descriptor = read_built_descriptor(data_dir)
     descriptor["resources"] += _resource_entries()
-    (site / "datapackage.json").write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    write_json(site / "datapackage.json", descriptor)
     files = site_files(data_dir)
     shutil.copyfile(files.db_path, site / files.db_path.name)
     plans = {p.name: p for p in table_plans(site, descriptor)}

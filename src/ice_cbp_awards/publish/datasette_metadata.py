@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import citation
 from ..export import jsonld
+from ..jsonfiles import write_json
 from ..versioning import VersionError, release_name
 from .plan import TablePlan, read_built_descriptor, table_plans
 from .plugin import PLUGIN_NAME
@@ -263,6 +264,4 @@ def write_datasette_metadata(data_dir: Path, out_path: Path) -> None:
     """Write the Datasette metadata (JSON) for the built package in data_dir to out_path."""
     meta = build_metadata(Path(data_dir))
     out_path = Path(out_path)
-    tmp = out_path.with_name(out_path.name + ".tmp")
-    tmp.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(out_path)
+    write_json(out_path, meta)

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..jsonfiles import write_json
 from ..versioning import parse_data_version, release_timestamp
 from .checksums import sha256_file
 from .diff import (
@@ -265,12 +266,8 @@ def write_outputs(result: DiffResult, newest: dict[str, Any], out_dir: Path) -> 
         "licenses": newest.get("licenses", []),
         "resources": resources,
     }
-    (out_dir / "datapackage.json").write_text(
-        json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    (out_dir / "diff_report.json").write_text(
-        json.dumps(report_dict(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    write_json(out_dir / "datapackage.json", descriptor)
+    write_json(out_dir / "diff_report.json", report_dict(result))
     (out_dir / "diff_report.md").write_text(report_markdown(result), encoding="utf-8")
 
 
