@@ -49,6 +49,20 @@ def is_usd(field: Field) -> bool:
     return field_type(field) == "number" and field.get("unit") == "USD"
 
 
+def value_kind(field: Field) -> str:
+    """What a field's values are, in the few kinds the package converts between: "integer"
+    (integer and year), "usd" (a number in USD), "number", "boolean", "date", "datetime" and
+    "string" (every other type, kept as its text)."""
+    ftype = field_type(field)
+    if ftype in _INTEGER_TYPES:
+        return "integer"
+    if ftype == "number":
+        return "usd" if is_usd(field) else "number"
+    if ftype in ("boolean", "date", "datetime"):
+        return ftype
+    return "string"
+
+
 def arrow_type(field: Field) -> pa.DataType:
     """The Arrow (and Parquet) type of a field's values."""
     ftype = field_type(field)

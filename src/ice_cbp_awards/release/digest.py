@@ -53,12 +53,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..metadata.types import DATETIME_FORMAT, is_usd, value_kind
 from .checksums import SUMS_NAME, release_files, sha256_file
 
 DIGEST_KEY = "content_digest"
 CITING_FILES = ("CITATION.cff", ".zenodo.json", "README.md")
 NULL = "\\N"
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
 
 
@@ -91,13 +91,13 @@ def float_text(value: Any) -> str:
 
 def _sqlite_converter(field: Mapping[str, Any]) -> Callable[[Any], str]:
     """How a value read from SQLite (int, float, str) is written in the canonical text."""
-    ftype = field.get("type", "string")
-    if ftype == "boolean":
+    kind = value_kind(field)
+    if kind == "boolean":
         return lambda v: {1: "true", 0: "false"}.get(v, str(v)) if type(v) is int else str(v)
-    if ftype in ("integer", "year"):
+    if kind == "integer":
         return lambda v: str(v) if type(v) is int else repr(v)
-    if ftype == "number":
-        return usd_text if field.get("unit") == "USD" else float_text
+    if kind in ("usd", "number"):
+        return usd_text if kind == "usd" else float_text
     return lambda v: v if isinstance(v, str) else repr(v)
 
 
@@ -115,14 +115,14 @@ def arrow_text(column: pa.Array | pa.ChunkedArray, field: Mapping[str, Any]) -> 
     if pa.types.is_integer(t) or pa.types.is_date(t):
         return pc.cast(col, pa.string())
     if pa.types.is_decimal(t):
-        if field.get("unit") == "USD" and t.scale == 2:
+        if is_usd(field) and t.scale == 2:
             return pc.cast(col, pa.string())
         return pa.array([None if v is None else usd_text(v) for v in col.to_pylist()], pa.string())
     if pa.types.is_timestamp(t):
         utc = col.cast(pa.timestamp(t.unit, tz="UTC"))
         text = pc.strftime(utc, format=DATETIME_FORMAT)
         return pc.replace_substring_regex(text, pattern=r"\.0+Z$", replacement="Z")
-    convert = usd_text if field.get("unit") == "USD" else float_text
+    convert = usd_text if is_usd(field) else float_text
     if not pa.types.is_floating(t):
         convert = str
     return pa.array([None if v is None else convert(v) for v in col.to_pylist()], pa.string())
@@ -130,7 +130,7 @@ def arrow_text(column: pa.Array | pa.ChunkedArray, field: Mapping[str, Any]) -> 
 
 def sqlite_text(values: list[Any], field: Mapping[str, Any]) -> pa.Array:
     """One column read from SQLite as canonical text, nulls kept."""
-    if field.get("type", "string") not in ("boolean", "integer", "year", "number"):
+    if value_kind(field) in ("string", "date", "datetime"):
         try:
             return pa.array(values, pa.string())  # all text: nothing to convert
         except (pa.ArrowInvalid, pa.ArrowTypeError):
