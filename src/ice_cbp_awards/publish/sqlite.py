@@ -177,10 +177,10 @@ def _typed_columns(plan: TablePlan, batch: pa.RecordBatch, converters: list, fir
     return out
 
 
-def _rows(plan: TablePlan) -> Iterator[tuple]:
-    """Every data row as a tuple of the values SQLite stores (None where empty).
-
-    Parsed by Arrow in blocks and converted a column at a time, in bounded memory."""
+def _row_blocks(plan: TablePlan) -> Iterator[Iterator[tuple]]:
+    """The data rows, a block at a time, each row a tuple of the values SQLite stores (None
+    where empty). Parsed by Arrow and converted a column at a time, in bounded memory; a block
+    is an iterator SQLite's `executemany` consumes without a Python call per row."""
     _check_header(plan)
     names = plan.column_names
     reader = pacsv.open_csv(
@@ -197,7 +197,7 @@ def _rows(plan: TablePlan) -> Iterator[tuple]:
     converters = _column_converters(plan)
     first_row = 1
     for batch in reader:
-        yield from zip(*_typed_columns(plan, batch, converters, first_row), strict=True)
+        yield zip(*_typed_columns(plan, batch, converters, first_row), strict=True)
         first_row += batch.num_rows
 
 
@@ -240,8 +240,10 @@ def _diagnose_insert_error(plan: TablePlan, exc: sqlite3.Error) -> PublishError:
 
 def _load_table(conn: sqlite3.Connection, plan: TablePlan) -> None:
     conn.execute(table_sql(plan))
+    sql = insert_sql(plan.name, len(plan.columns))
     try:
-        conn.executemany(insert_sql(plan.name, len(plan.columns)), _rows(plan))
+        for block in _row_blocks(plan):
+            conn.executemany(sql, block)
     except sqlite3.IntegrityError as exc:
         raise _diagnose_insert_error(plan, exc) from exc
     except pa.ArrowInvalid as exc:  # a row with too many or too few values: find its line
