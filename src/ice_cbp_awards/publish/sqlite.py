@@ -324,7 +324,10 @@ def write_database(data_dir: Path, db_path: Path) -> None:
         # faster on a million rows than reading every index in full.
         conn.execute("PRAGMA analysis_limit = 10000")
         conn.execute("ANALYZE")
-        conn.execute("VACUUM")
+        # A fresh load leaves no free pages unless the search index merged its segments:
+        # VACUUM (a rewrite of the whole file) only then.
+        if conn.execute("PRAGMA freelist_count").fetchone()[0]:
+            conn.execute("VACUUM")
         conn.execute("PRAGMA journal_mode = DELETE")
     except BaseException:
         conn.close()
