@@ -5,7 +5,8 @@ metadata) in a fresh process, once with this checkout's code and, with --before-
 another checkout's `src/`, and prints wall seconds and peak memory (PSS of the process tree)
 of each, then whether the two databases hold the same content (the release's per-table content
 digests). With --loaders it also times loading the typed rows alone (no index, no search) by
-`executemany` and by sqlite-utils' `insert_all`, the choice docs/performance.md reports.
+`executemany` and by sqlite-utils' `insert_all`, the choice docs/performance.md reports
+(sqlite-utils is not a dependency of the package: `pip install sqlite-utils` to run it).
 
     python scripts/bench_sqlite.py --data-dir DIR [--before-src OLD/src] [--loaders]
 """
@@ -59,7 +60,10 @@ def digests(db_path: Path, data_dir: Path) -> dict[str, str]:
 
 def compare_loaders(data_dir: Path) -> None:
     """Typed rows of every table loaded into tables made from the same DDL, two ways."""
-    import sqlite_utils
+    try:
+        import sqlite_utils
+    except ImportError:
+        raise SystemExit("--loaders compares with sqlite-utils: pip install sqlite-utils") from None
 
     from ice_cbp_awards.publish import sqlite as publish_sqlite
     from ice_cbp_awards.publish.plan import table_plans

@@ -18,7 +18,7 @@ import yaml
 
 from ..metadata import load_schema
 from ..metadata.sqlite import SqliteForeignKey as ForeignKey
-from ..metadata.types import sqlite_type
+from ..metadata.types import FALSE_VALUES, TRUE_VALUES, sqlite_type
 from ..paths import METADATA_ROOT
 
 SITE_CONFIG_PATH = Path(__file__).with_name("site.yml")
@@ -36,8 +36,8 @@ class Column:
     required: bool
     description: str
     unit: str | None
-    true_values: tuple[str, ...] = ("true", "True", "TRUE", "1")
-    false_values: tuple[str, ...] = ("false", "False", "FALSE", "0")
+    true_values: tuple[str, ...] = tuple(TRUE_VALUES)
+    false_values: tuple[str, ...] = tuple(FALSE_VALUES)
 
 
 @dataclass(frozen=True)
@@ -122,8 +122,9 @@ def _columns(entry: dict[str, Any]) -> tuple[Column, ...]:
                 required=bool(constraints.get("required")) or f["name"] in pk,
                 description=f.get("description", ""),
                 unit=f.get("unit"),
-                true_values=tuple(schema.get("trueValues", Column.true_values)),
-                false_values=tuple(schema.get("falseValues", Column.false_values)),
+                # a field's own values, else the schema's, else the Table Schema defaults
+                true_values=tuple(f.get("trueValues", schema.get("trueValues", TRUE_VALUES))),
+                false_values=tuple(f.get("falseValues", schema.get("falseValues", FALSE_VALUES))),
             )
         )
     return tuple(cols)
