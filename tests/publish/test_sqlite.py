@@ -317,3 +317,19 @@ def test_a_wrong_value_after_a_multi_line_value_is_reported_at_its_physical_line
     with pytest.raises(PublishError) as err:
         write_database(data_dir, data_dir / "x.db")
     assert str(err.value) == f"{path}: line 6: fiscal_year is '2024.5', expected an integer"
+
+
+def test_the_schema_sql_is_written_only_by_the_metadata():
+    """One interpreter: SQLite column types and DDL appear in metadata/ alone; publish/ loads."""
+    import re
+
+    import ice_cbp_awards
+
+    root = Path(ice_cbp_awards.__file__).parent
+    ddl = re.compile(r"[\"'](INTEGER|REAL)[\"']|CREATE (TABLE|INDEX|VIRTUAL)[^\n]*\{|USING FTS5")
+    offenders = [
+        str(path.relative_to(root))
+        for path in sorted(root.rglob("*.py"))
+        if path.parent.name != "metadata" and ddl.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
