@@ -298,3 +298,38 @@ def test_the_largest_recipients_query_reads_indexes_only(conn):
     sql = load_queries()["recipient_fiscal_year_totals"]["sql"]
     steps = [r[3] for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}") if "transactions" in r[3]]
     assert "SCAN transactions USING COVERING INDEX idx_transactions_recipient_name" in steps
+
+
+def test_a_wrong_value_after_a_multi_line_value_is_reported_at_its_physical_line(
+    sample_data_dir, tmp_path
+):
+    """Values are typed a block of rows at a time; the error names the CSV line a reader sees,
+    which is not the row number when an earlier value spans lines."""
+    data_dir = _broken_copy(sample_data_dir, tmp_path)
+    path = data_dir / "transactions.csv"
+    described, year = _column(path, "transaction_description"), _column(path, "fiscal_year")
+
+    def edit(rows: list[list[str]]) -> None:
+        rows[1][described] = "FIRST LINE\nSECOND LINE\nTHIRD LINE"
+        rows[3][year] = "2024.5"
+
+    _rewrite(path, edit)
+    with pytest.raises(PublishError) as err:
+        write_database(data_dir, data_dir / "x.db")
+    assert str(err.value) == f"{path}: line 6: fiscal_year is '2024.5', expected an integer"
+
+
+def test_the_schema_sql_is_written_only_by_the_metadata():
+    """One interpreter: SQLite column types and DDL appear in metadata/ alone; publish/ loads."""
+    import re
+
+    import ice_cbp_awards
+
+    root = Path(ice_cbp_awards.__file__).parent
+    ddl = re.compile(r"[\"'](INTEGER|REAL)[\"']|CREATE (TABLE|INDEX|VIRTUAL)[^\n]*\{|USING FTS5")
+    offenders = [
+        str(path.relative_to(root))
+        for path in sorted(root.rglob("*.py"))
+        if path.parent.name != "metadata" and ddl.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []

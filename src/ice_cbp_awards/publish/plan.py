@@ -17,29 +17,11 @@ from typing import Any
 import yaml
 
 from ..metadata import load_schema
+from ..metadata.sqlite import SqliteForeignKey as ForeignKey
+from ..metadata.types import FALSE_VALUES, TRUE_VALUES, sqlite_type
 from ..paths import METADATA_ROOT
 
 SITE_CONFIG_PATH = Path(__file__).with_name("site.yml")
-
-# Frictionless type -> SQLite column type. Dates and datetimes stay ISO 8601 text, which sorts
-# and compares correctly and is what Datasette and SQLite date functions expect.
-SQLITE_TYPES = {
-    "string": "TEXT",
-    "integer": "INTEGER",
-    "number": "REAL",
-    "boolean": "INTEGER",
-    "year": "INTEGER",
-    "date": "TEXT",
-    "datetime": "TEXT",
-    "time": "TEXT",
-    "yearmonth": "TEXT",
-    "duration": "TEXT",
-    "object": "TEXT",
-    "array": "TEXT",
-    "geopoint": "TEXT",
-    "geojson": "TEXT",
-    "any": "TEXT",
-}
 
 
 class PublishError(ValueError):
@@ -54,15 +36,8 @@ class Column:
     required: bool
     description: str
     unit: str | None
-    true_values: tuple[str, ...] = ("true", "True", "TRUE", "1")
-    false_values: tuple[str, ...] = ("false", "False", "FALSE", "0")
-
-
-@dataclass(frozen=True)
-class ForeignKey:
-    columns: tuple[str, ...]
-    other_table: str
-    other_columns: tuple[str, ...]
+    true_values: tuple[str, ...] = tuple(TRUE_VALUES)
+    false_values: tuple[str, ...] = tuple(FALSE_VALUES)
 
 
 @dataclass(frozen=True)
@@ -86,6 +61,11 @@ class TablePlan:
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def fields(self) -> list[dict[str, Any]]:
+        """The Table Schema fields, in column order."""
+        return self.descriptor["schema"]["fields"]
 
     @property
     def fts_table(self) -> str | None:
@@ -138,12 +118,13 @@ def _columns(entry: dict[str, Any]) -> tuple[Column, ...]:
             Column(
                 name=f["name"],
                 type=ftype,
-                sqlite_type=SQLITE_TYPES.get(ftype, "TEXT"),
+                sqlite_type=sqlite_type(f),
                 required=bool(constraints.get("required")) or f["name"] in pk,
                 description=f.get("description", ""),
                 unit=f.get("unit"),
-                true_values=tuple(schema.get("trueValues", Column.true_values)),
-                false_values=tuple(schema.get("falseValues", Column.false_values)),
+                # a field's own values, else the schema's, else the Table Schema defaults
+                true_values=tuple(f.get("trueValues", schema.get("trueValues", TRUE_VALUES))),
+                false_values=tuple(f.get("falseValues", schema.get("falseValues", FALSE_VALUES))),
             )
         )
     return tuple(cols)
