@@ -5,12 +5,19 @@ table, 150 ms of CPU at 57,350 transactions)."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import functools
+import re
 
 import pytest
+from datasette.app import Datasette
 from datasette.utils.testing import TestClient as DatasetteClient
 
-from ice_cbp_awards.publish.serve import make_datasette
+from ice_cbp_awards.publish.datasette_site import Suspended, SyncTemplate, run_now
+from ice_cbp_awards.publish.serve import make_datasette, prepare
+
+from .sample_package import PALANTIR_PIID, ROWS
 
 
 @pytest.fixture()
@@ -77,3 +84,106 @@ def test_templates_are_not_checked_on_disk_for_every_page(counted, db_name, monk
     monkeypatch.setattr(os.path, "getmtime", getmtime)
     assert client.get(path).status == 200
     assert [c for c in checked if c.endswith(".html")] == []
+
+
+def without_query_times(text: str) -> str:
+    return re.sub(r"took [0-9.]+ms", "", text)
+
+
+HTML_PAGES = (
+    "/",
+    "/{db}",
+    "/{db}/transactions",
+    "/{db}/transactions?agency_acronym=ICE&_facet=recipient_name",
+    "/{db}/transactions?_search=palantir",
+    "/{db}/transactions/{tx}",
+    "/{db}/award_everything?award={piid}",
+    "/{db}/no_such_table",
+)
+
+
+def test_pages_are_rendered_synchronously_with_the_same_text(sample_data_dir, db_name):
+    """Datasette renders with Jinja's asynchronous mode (an asynchronous generator per level
+    of template inheritance for every piece of output); the site compiles the same templates
+    for synchronous rendering, which must give the same pages."""
+    ds = make_datasette(sample_data_dir, response_cache=False)
+    client = DatasetteClient(ds)
+    rendered: list[str] = []
+    real = SyncTemplate.render_async
+
+    async def counting(self, *args, **kwargs):
+        rendered.append(self.name)
+        return await real(self, *args, **kwargs)
+
+    tx = ROWS["transactions"][0]["transaction_id"]
+    paths = [p.format(db=db_name, tx=tx, piid=PALANTIR_PIID) for p in HTML_PAGES]
+    SyncTemplate.render_async = counting
+    try:
+        sync = {p: client.get(p) for p in paths}
+    finally:
+        SyncTemplate.render_async = real
+    # every page but the 404, whose error page Datasette renders without render_template
+    assert rendered == [
+        *["index.html", "database.html"],
+        *["table.html"] * 3,
+        "row.html",
+        "query.html",
+    ]
+    ds.render_template = functools.partial(Datasette.render_template, ds)
+    for path in paths:
+        plain = client.get(path)
+        assert sync[path].status == plain.status, path
+        assert without_query_times(sync[path].text) == without_query_times(plain.text), path
+
+
+def test_a_template_function_that_has_to_wait_renders_asynchronously(sample_data_dir, db_name):
+    ds = make_datasette(sample_data_dir, response_cache=False)
+    client = DatasetteClient(ds)
+    path = f"/{db_name}/transactions"
+    expected = client.get(path).text
+    real = ds._crumb_items
+
+    async def waiting_crumbs(*args, **kwargs):
+        await asyncio.sleep(0)
+        return await real(*args, **kwargs)
+
+    ds._crumb_items = waiting_crumbs
+    again = client.get(path)
+    assert again.status == 200
+    assert without_query_times(again.text) == without_query_times(expected)
+    assert f'href="/{db_name}"' in again.text  # the breadcrumbs the waiting function gave
+
+
+def test_run_now_refuses_an_awaitable_that_waits():
+    async def waits():
+        await asyncio.sleep(0)
+
+    async def does_not_wait():
+        return 3
+
+    assert run_now(does_not_wait()) == 3
+    coro = waits()
+    with pytest.raises(Suspended):
+        run_now(coro)
+
+
+def test_default_facets_of_a_whole_table_are_counted_once_at_start(counted, db_name):
+    """A table page without filters counts no facet once the site has started: the counts
+    were taken at start (the database cannot change). With a filter it counts them."""
+    client, calls = counted
+    ds = client.ds
+    fresh = DatasetteClient(make_datasette(ds.awards_data_dir, response_cache=False))
+    path = f"/{db_name}/transactions.json"
+    expected = fresh.get(path).json["facet_results"]
+    asyncio.run(prepare(ds))
+    db = ds.get_database(db_name)
+    calls.clear()
+    got = client.get(path).json["facet_results"]
+    assert got == expected and set(got) == {"agency_acronym", "fiscal_year", "source_system"}
+    assert len(calls) <= 1, calls  # the rows only
+    assert db.facet_counts_reused == 3
+    calls.clear()
+    filtered = client.get(f"{path}?agency_acronym=ICE").json["facet_results"]
+    assert db.facet_counts_reused == 3 and len(calls) >= 4, calls
+    ice = {v["value"]: v["count"] for v in filtered["agency_acronym"]["results"]}
+    assert ice == {"ICE": sum(t["agency_acronym"] == "ICE" for t in ROWS["transactions"])}

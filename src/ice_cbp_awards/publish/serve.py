@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from datasette.plugins import pm
 
@@ -159,10 +160,25 @@ async def prepare(ds: Site) -> None:
     name = (ds.plugin_config(plugin.PLUGIN_NAME) or {}).get("database", "")
     if name not in ds.databases:
         return
-    tables = await ds.get_database(name).table_names()
+    db = ds.get_database(name)
+    tables = await db.table_names()
     paths = ["/", f"/{name}", *([f"/{name}/{tables[0]}"] if tables else [])]
     for path in paths:
         await ds.client.get(path)
+    if isinstance(db, ImmutableDatabase):
+        await count_default_facets(ds, db, name)
+
+
+async def count_default_facets(ds: Site, db: ImmutableDatabase, name: str) -> None:
+    """Count each table's default facets over the whole table once, at start (see
+    ImmutableDatabase.keeping_facet_counts): a table page without filters, the one most
+    visitors land on, then counts nothing; on `transactions` that was three counts over
+    57,350 rows, 15 to 20 ms of its 35 ms."""
+    hidden = set(await db.hidden_table_names())
+    with db.keeping_facet_counts():
+        for table in await db.table_names():
+            if table not in hidden:
+                await ds.client.get(f"/{name}/{quote(table, safe='')}.json?_size=0")
 
 
 def usable_cores() -> int:
