@@ -12,9 +12,15 @@ import re
 
 import pytest
 from datasette.app import Datasette
+from datasette.plugins import pm
 from datasette.utils.testing import TestClient as DatasetteClient
 
-from ice_cbp_awards.publish.datasette_site import Suspended, SyncTemplate, run_now
+from ice_cbp_awards.publish.datasette_site import (
+    DirectHookCaller,
+    Suspended,
+    SyncTemplate,
+    run_now,
+)
 from ice_cbp_awards.publish.serve import make_datasette, prepare
 
 from .sample_package import PALANTIR_PIID, ROWS
@@ -104,8 +110,9 @@ HTML_PAGES = (
 
 def test_pages_are_rendered_synchronously_with_the_same_text(sample_data_dir, db_name):
     """Datasette renders with Jinja's asynchronous mode (an asynchronous generator per level
-    of template inheritance for every piece of output); the site compiles the same templates
-    for synchronous rendering, which must give the same pages."""
+    of template inheritance for every piece of output) and calls render_cell through pluggy;
+    the site compiles the same templates for synchronous rendering and calls the hook
+    directly, which must give the same pages."""
     ds = make_datasette(sample_data_dir, response_cache=False)
     client = DatasetteClient(ds)
     rendered: list[str] = []
@@ -129,11 +136,19 @@ def test_pages_are_rendered_synchronously_with_the_same_text(sample_data_dir, db
         "row.html",
         "query.html",
     ]
+    # Datasette's own rendering, with pluggy calling render_cell
     ds.render_template = functools.partial(Datasette.render_template, ds)
+    direct = pm.hook.render_cell
+    assert isinstance(direct, DirectHookCaller)
+    pm.hook.render_cell = direct.caller
+    try:
+        plain = {p: client.get(p) for p in paths}
+    finally:
+        pm.hook.render_cell = direct
     for path in paths:
-        plain = client.get(path)
-        assert sync[path].status == plain.status, path
-        assert without_query_times(sync[path].text) == without_query_times(plain.text), path
+        assert sync[path].status == plain[path].status, path
+        assert without_query_times(sync[path].text) == without_query_times(plain[path].text), path
+    assert '<span class="usd">' in sync[f"/{db_name}/transactions"].text  # the site's render_cell
 
 
 def test_a_template_function_that_has_to_wait_renders_asynchronously(sample_data_dir, db_name):

@@ -34,6 +34,38 @@ def _remember(store: OrderedDict[tuple[Any, ...], Any], key: tuple[Any, ...], va
         store.popitem(last=False)
 
 
+class DirectHookCaller:
+    """A pluggy hook called as pluggy calls it (last registered implementation first, every
+    answer that is not None in a list), without pluggy's per-call checks and bookkeeping.
+
+    Datasette calls the `render_cell` hook once per cell of every HTML page: 725 calls for a
+    page of 25 transactions, 5,083 for a canned query of 299 rows x 17 columns, at about 5
+    microseconds of pluggy each. Falls back to pluggy when an implementation wraps others."""
+
+    def __init__(self, caller: Any) -> None:
+        self.caller = caller
+
+    def __call__(self, **kwargs: Any) -> list[Any]:
+        impls = self.caller.get_hookimpls()
+        if any(impl.hookwrapper or impl.wrapper for impl in impls):
+            return self.caller(**kwargs)
+        answers = []
+        for impl in reversed(impls):
+            answer = impl.function(*[kwargs[name] for name in impl.argnames])
+            if answer is not None:
+                answers.append(answer)
+        return answers
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.caller, name)
+
+
+def call_render_cell_directly(pm: Any) -> None:
+    """Replace Datasette's render_cell hook caller by a DirectHookCaller (once)."""
+    if not isinstance(pm.hook.render_cell, DirectHookCaller):
+        pm.hook.render_cell = DirectHookCaller(pm.hook.render_cell)
+
+
 class Suspended(Exception):
     """Something a template called had to wait (for SQL, say): render asynchronously instead."""
 

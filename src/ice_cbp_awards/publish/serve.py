@@ -29,7 +29,7 @@ from datasette.plugins import pm
 
 from . import plugin
 from .datasette_metadata import build_metadata, release_mounts
-from .datasette_site import ImmutableDatabase, Site
+from .datasette_site import ImmutableDatabase, Site, call_render_cell_directly
 from .plan import PublishError, read_built_descriptor
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
@@ -117,6 +117,7 @@ def register_plugin() -> None:
     importlib.import_module("datasette.handle_exception").rich = None
     if not pm.is_registered(plugin):
         pm.register(plugin, name=plugin.PLUGIN_NAME)
+    call_render_cell_directly(pm)
 
 
 def make_datasette(
