@@ -9,6 +9,7 @@ import asyncio
 import copy
 import functools
 import re
+import threading
 
 import pytest
 from datasette.app import Datasette
@@ -202,3 +203,30 @@ def test_default_facets_of_a_whole_table_are_counted_once_at_start(counted, db_n
     assert db.facet_counts_reused == 3 and len(calls) >= 4, calls
     ice = {v["value"]: v["count"] for v in filtered["agency_acronym"]["results"]}
     assert ice == {"ICE": sum(t["agency_acronym"] == "ICE" for t in ROWS["transactions"])}
+
+
+def test_page_queries_run_in_the_event_loop_and_visitor_sql_on_a_thread(sample_data_dir, db_name):
+    """A page's queries skip the hand-over to a SQL thread and back (and, under load, the wait
+    for the GIL behind those threads); SQL a visitor wrote, which may run for the whole time
+    limit, still runs on Datasette's SQL threads, so that its process serves pages meanwhile."""
+    ds = make_datasette(sample_data_dir, response_cache=False)
+    db = ds.get_database(db_name)
+    ran: list[tuple[str, str]] = []
+    real_connect = db.connect
+
+    def connect(*args, **kwargs):
+        conn = real_connect(*args, **kwargs)
+        conn.set_trace_callback(lambda sql: ran.append((threading.current_thread().name, sql)))
+        return conn
+
+    db.connect = connect
+    client = DatasetteClient(ds)
+    assert client.get(f"/{db_name}/transactions?agency_acronym=ICE").status == 200
+    assert client.get(f"/{db_name}/award_everything?award={PALANTIR_PIID}").status == 200
+    sql_threads = ds.executor._thread_name_prefix
+    assert ran and not [sql for thread, sql in ran if thread.startswith(sql_threads)]
+    ran.clear()
+    assert client.get(f"/{db_name}.json?sql=select+'visitor'+as+x").status == 200
+    assert client.get(f"/{db_name}/transactions.json?_where=fiscal_year>2000").status == 200
+    visitor = [thread for thread, sql in ran if "visitor" in sql or "fiscal_year>2000" in sql]
+    assert len(visitor) >= 2 and all(thread.startswith(sql_threads) for thread in visitor)
