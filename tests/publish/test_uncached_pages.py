@@ -230,3 +230,18 @@ def test_page_queries_run_in_the_event_loop_and_visitor_sql_on_a_thread(sample_d
     assert client.get(f"/{db_name}/transactions.json?_where=fiscal_year>2000").status == 200
     visitor = [thread for thread, sql in ran if "visitor" in sql or "fiscal_year>2000" in sql]
     assert len(visitor) >= 2 and all(thread.startswith(sql_threads) for thread in visitor)
+
+
+def test_a_schema_answer_changed_by_its_caller_stays_as_stored(sample_data_dir, db_name):
+    ds = make_datasette(sample_data_dir, response_cache=False)
+    db = ds.get_database(db_name)
+
+    async def twice():
+        first = await db.foreign_keys_for_table("transactions")
+        first[0]["column"] = "changed"
+        first.append({"column": "added"})
+        return first, await db.foreign_keys_for_table("transactions")
+
+    changed, again = asyncio.run(twice())
+    assert again and again != changed
+    assert all(fk["column"] not in ("changed", "added") for fk in again)
