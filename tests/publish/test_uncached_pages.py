@@ -245,3 +245,36 @@ def test_a_schema_answer_changed_by_its_caller_stays_as_stored(sample_data_dir, 
     changed, again = asyncio.run(twice())
     assert again and again != changed
     assert all(fk["column"] not in ("changed", "added") for fk in again)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda u: u.strip(),
+        lambda u: u.split("/"),
+        lambda u: u.partition("?"),
+        lambda u: u.startswith("/db"),
+        lambda u: u.replace("db", "x"),
+        lambda u: u + "?a=1",
+        lambda u: str(u),
+    ],
+)
+def test_url_strings_answer_as_datasette_writes_them(call):
+    from datasette.utils import PrefixedUrlString
+
+    from ice_cbp_awards.publish.datasette_site import (
+        DATASETTE_URL_ATTRIBUTE,
+        _prefixed_url_attribute,
+    )
+
+    url = PrefixedUrlString(" /db/table?x=1 ")
+    ours = call(url)
+    PrefixedUrlString.__getattribute__ = DATASETTE_URL_ATTRIBUTE
+    try:
+        theirs = call(url)
+    finally:
+        PrefixedUrlString.__getattribute__ = _prefixed_url_attribute
+    assert ours == theirs
+    assert type(ours) is type(theirs)
+    if isinstance(ours, list | tuple):
+        assert [type(v) for v in ours] == [type(v) for v in theirs]

@@ -29,7 +29,12 @@ from datasette.plugins import pm
 
 from . import plugin
 from .datasette_metadata import build_metadata, release_mounts
-from .datasette_site import ImmutableDatabase, Site, call_render_cell_directly
+from .datasette_site import (
+    ImmutableDatabase,
+    Site,
+    call_render_cell_directly,
+    look_up_url_methods_once,
+)
 from .plan import PublishError, read_built_descriptor
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
@@ -118,6 +123,7 @@ def register_plugin() -> None:
     if not pm.is_registered(plugin):
         pm.register(plugin, name=plugin.PLUGIN_NAME)
     call_render_cell_directly(pm)
+    look_up_url_methods_once()
 
 
 def make_datasette(
