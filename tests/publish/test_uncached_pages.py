@@ -278,3 +278,12 @@ def test_url_strings_answer_as_datasette_writes_them(call):
     assert type(ours) is type(theirs)
     if isinstance(ours, list | tuple):
         assert [type(v) for v in ours] == [type(v) for v in theirs]
+
+
+def test_the_database_is_read_through_a_memory_map(sample_data_dir, db_name):
+    from ice_cbp_awards.publish.datasette_site import MMAP_BYTES
+
+    ds = make_datasette(sample_data_dir, response_cache=False)
+    assert DatasetteClient(ds).get("/").status == 200
+    result = asyncio.run(ds.get_database(db_name).execute("pragma mmap_size"))
+    assert result.first()[0] == MMAP_BYTES

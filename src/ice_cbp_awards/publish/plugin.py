@@ -17,6 +17,7 @@ from datasette.utils.asgi import Response
 from .cache import CanonicalQuery, ReadOnly, ResponseCache
 from .chart import grouped_bar_svg, usd_exact
 from .company_page import company_page
+from .datasette_site import map_database_file
 from .limits import SqlGate, limit_connection
 from .paged import paged_query
 from .queries import coverage_sql
@@ -117,8 +118,10 @@ def extra_template_vars(view_name: str, datasette: Any) -> dict[str, Any]:
 
 @hookimpl
 def prepare_connection(conn: Any) -> None:
-    """Caps on what one query may build and return (see limits.py), on every connection."""
+    """Caps on what one query may build and return (see limits.py), on every connection, and
+    reads through a memory map (datasette_site.map_database_file)."""
     limit_connection(conn)
+    map_database_file(conn)
 
 
 def company_url(datasette: Any, company_id: str) -> str:
