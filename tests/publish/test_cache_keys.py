@@ -112,3 +112,23 @@ def test_canonical_query_keeps_what_it_does_not_know():
     assert canonical_query("/-/company/p", "start_date=2024&utm_source=y", "db", queries, 25) == (
         "start_date=2024"
     )
+
+
+def test_no_column_or_query_parameter_is_named_like_a_tracking_parameter():
+    """Tracking parameters are dropped before any view reads them: that is only right while
+    no table filters on a column of such a name and no canned query takes one."""
+    import json
+    from pathlib import Path
+
+    from ice_cbp_awards.publish.cache import is_tracking
+    from ice_cbp_awards.publish.queries import load_queries
+
+    schemas = Path(__file__).resolve().parents[2] / "schemas"
+    names = {
+        field["name"]
+        for path in schemas.glob("*.schema.json")
+        for field in json.loads(path.read_text(encoding="utf-8")).get("fields", [])
+    }
+    assert len(names) > 100
+    names |= {p for q in load_queries().values() for p in q.get("params", [])}
+    assert sorted(n for n in names if is_tracking(n)) == []
