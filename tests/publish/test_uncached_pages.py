@@ -16,7 +16,7 @@ from datasette.app import Datasette
 from datasette.plugins import pm
 from datasette.utils.testing import TestClient as DatasetteClient
 
-from ice_cbp_awards.publish.datasette_site import (
+from ice_cbp_awards.publish.rendering import (
     DirectHookCaller,
     Suspended,
     SyncTemplate,
@@ -262,7 +262,7 @@ def test_a_schema_answer_changed_by_its_caller_stays_as_stored(sample_data_dir, 
 def test_url_strings_answer_as_datasette_writes_them(call):
     from datasette.utils import PrefixedUrlString
 
-    from ice_cbp_awards.publish.datasette_site import (
+    from ice_cbp_awards.publish.rendering import (
         DATASETTE_URL_ATTRIBUTE,
         _prefixed_url_attribute,
     )

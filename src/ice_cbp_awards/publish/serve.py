@@ -29,13 +29,9 @@ from datasette.plugins import pm
 
 from . import plugin
 from .datasette_metadata import build_metadata, release_mounts
-from .datasette_site import (
-    ImmutableDatabase,
-    Site,
-    call_render_cell_directly,
-    look_up_url_methods_once,
-)
+from .datasette_site import ImmutableDatabase, Site
 from .plan import PublishError, read_built_descriptor
+from .rendering import call_render_cell_directly, look_up_url_methods_once
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 
