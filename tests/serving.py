@@ -39,8 +39,8 @@ def started_server(
                 try:
                     if requests.get(base + "/", timeout=1).status_code == 200:
                         break
-                except requests.ConnectionError:
-                    pass
+                except (requests.ConnectionError, requests.Timeout):
+                    pass  # not listening yet, or listening while its processes start
                 if time.monotonic() > deadline:
                     pytest.fail(f"the server did not answer within {seconds:g} s: {output()}")
                 time.sleep(0.2)

@@ -101,8 +101,8 @@ def server(sample_data_dir: Path) -> Iterator[tuple[subprocess.Popen[str], str]]
     def answers() -> bool:
         try:
             return requests.get(base + "/", timeout=5).status_code == 200
-        except requests.ConnectionError:
-            return False
+        except (requests.ConnectionError, requests.Timeout):
+            return False  # not listening yet, or listening while its processes start
 
     try:
         assert wait_until(lambda: proc.poll() is None and answers(), 60), "no answer"

@@ -10,14 +10,99 @@ only complete 200 responses that set no cookie, and is bypassed by anyone signed
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from typing import Any
+from urllib.parse import unquote_plus
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 ASGIApp = Callable[
     [Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]
 ]
+
+
+# Parameters that links carry for their sender's statistics; no page of the site reads them
+# (no table has a column of these names).
+TRACKING_PARAMS = frozenset(
+    {"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "mc_cid"}
+    | {"mc_eid", "_ga", "_gl", "ref", "ref_src"}
+)
+
+
+def is_tracking(key: str) -> bool:
+    return key in TRACKING_PARAMS or key.startswith("utm_")
+
+
+def canonical_query(
+    path: str,
+    query_string: str,
+    database: str,
+    queries: Mapping[str, Sequence[str]],
+    page_size: int,
+) -> str:
+    """The query string of the page a request asks for, without what cannot change it:
+
+    - tracking parameters (`utm_*`, `fbclid`, ...), everywhere;
+    - on the home page and the database page without `sql=`: every parameter not starting
+      with `_` (Datasette reads none);
+    - on a canned query (`queries`: name -> its parameters): parameters it does not take;
+      its own come first, in their declared order, each once, a missing one as empty (which
+      is what Datasette runs it with), then the `_` options in their order;
+    - on a table page: `_size` equal to the default page size. A table's other parameters are
+      its filters (an unknown name filters on a column of that name) and stay as they are.
+
+    Anything else is kept as sent, raw; a query string with nothing to change is returned
+    as it came, so that pages echo their links exactly as asked for."""
+    segments = [s for s in query_string.split("&") if s]
+    pairs = [(unquote_plus(s.split("=", 1)[0]), s) for s in segments]
+    kept = [(k, s) for k, s in pairs if not is_tracking(k)]
+    parts = [p for p in path.split("/") if p]
+    if not parts or parts[0] == ".json" or (parts[0].split(".")[0] == database and len(parts) == 1):
+        if not any(k == "sql" for k, _ in kept):
+            kept = [(k, s) for k, s in kept if k.startswith("_")]
+    elif parts[0] == database and len(parts) == 2:
+        name = parts[1].rsplit(".", 1)[0] if parts[1] not in queries else parts[1]
+        if name in queries:
+            first = {}
+            for k, s in kept:
+                first.setdefault(k, s)
+            own = [first.get(p, f"{p}=") for p in queries[name]]
+            kept = [(p, s) for p, s in zip(queries[name], own, strict=True)]
+            kept += [(k, s) for k, s in pairs if k.startswith("_") and not is_tracking(k)]
+        else:
+            kept = [(k, s) for k, s in kept if s != f"_size={page_size}"]
+    if [s for _, s in kept] == segments:
+        return query_string
+    return "&".join(s for _, s in kept)
+
+
+class CanonicalQuery:
+    """ASGI middleware: a GET is answered as its canonical URL (see canonical_query), so that
+    a link with a tracking parameter, or a canned query's parameters in another order, gets
+    the page the response cache already holds, and the page's own links are the canonical
+    ones. Applied with the cache off as well, so that both serve the same bytes."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        database: str,
+        queries: Mapping[str, Sequence[str]],
+        page_size: int,
+    ) -> None:
+        self.app = app
+        self.database = database
+        self.queries = queries
+        self.page_size = page_size
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope.get("query_string"):
+            raw = scope["query_string"].decode("latin-1")
+            canonical = canonical_query(
+                scope["path"], raw, self.database, self.queries, self.page_size
+            )
+            if canonical != raw:
+                scope = dict(scope, query_string=canonical.encode("latin-1"))
+        await self.app(scope, receive, send)
 
 
 class ResponseCache:

@@ -11,6 +11,7 @@ of the database is about 4 KB, the widest table 34 columns).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import fcntl
 import os
 import sqlite3
@@ -42,6 +43,9 @@ MAX_WAIT_SECONDS = 5.0
 # How often a waiting request looks for a free turn.
 POLL_SECONDS = 0.02
 ARBITRARY_SQL_PARAMS = frozenset({"sql", "_where"})
+# True while a request with arbitrary SQL is served: its queries run on Datasette's SQL threads,
+# every other query in the event loop (see datasette_site.ImmutableDatabase.execute_fn).
+VISITOR_SQL: contextvars.ContextVar[bool] = contextvars.ContextVar("visitor_sql", default=False)
 
 
 def result_too_large_message() -> str:
@@ -151,9 +155,11 @@ class SqlGate:
         if slot is None:
             await self._busy(send)
             return
+        token = VISITOR_SQL.set(True)
         try:
             await self.app(scope, receive, send)
         finally:
+            VISITOR_SQL.reset(token)
             self.running.give_back(slot)
 
     async def _wait_for_turn(self) -> int | None:

@@ -14,9 +14,10 @@ import markupsafe
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from .cache import ReadOnly, ResponseCache
+from .cache import CanonicalQuery, ReadOnly, ResponseCache
 from .chart import grouped_bar_svg, usd_exact
 from .company_page import company_page
+from .datasette_site import map_database_file
 from .limits import SqlGate, limit_connection
 from .paged import paged_query
 from .queries import coverage_sql
@@ -117,8 +118,10 @@ def extra_template_vars(view_name: str, datasette: Any) -> dict[str, Any]:
 
 @hookimpl
 def prepare_connection(conn: Any) -> None:
-    """Caps on what one query may build and return (see limits.py), on every connection."""
+    """Caps on what one query may build and return (see limits.py), on every connection, and
+    reads through a memory map (datasette_site.map_database_file)."""
     limit_connection(conn)
+    map_database_file(conn)
 
 
 def company_url(datasette: Any, company_id: str) -> str:
@@ -228,17 +231,22 @@ def register_routes() -> list[tuple[str, Any]]:
 
 @hookimpl
 def asgi_wrapper(datasette: Any) -> Any:
-    """Refuse every method but GET and HEAD; then the response cache (see cache.py), unless
-    the configuration turns it off; then the gate that runs arbitrary SQL a few requests at a
-    time (see limits.py), over every process of the server when it runs several
-    (`serve.make_datasette` sets the folder they share)."""
+    """Refuse every method but GET and HEAD; then answer each request as its canonical URL
+    (without parameters that cannot change the page, see cache.canonical_query); then the
+    response cache (see cache.py), unless the configuration turns it off; then the gate that
+    runs arbitrary SQL a few requests at a time (see limits.py), over every process of the
+    server when it runs several (`serve.make_datasette` sets the folder they share)."""
     use_cache = _config(datasette).get("response_cache", False)
     slots_dir = getattr(datasette, "awards_sql_slots_dir", None)
+    db_name = _config(datasette).get("database", "")
+    queries = datasette.metadata("queries", database=db_name) or {}
+    params = {name: list(q.get("params", [])) for name, q in queries.items()}
 
     def wrap(app: Any) -> Any:
         app = datasette._awards_sql_gate = SqlGate(app, slots_dir=slots_dir)
         if use_cache:
             app = datasette._awards_response_cache = ResponseCache(app)
+        app = CanonicalQuery(app, db_name, params, datasette.setting("default_page_size"))
         return ReadOnly(app)
 
     return wrap
