@@ -97,3 +97,38 @@ def test_groups_keep_fields_of_similar_size_together() -> None:
 
     groups = fc._groups([item(1, 1000), item(2, 3), item(3, 600), item(4, 2), item(5, 400)])
     assert [[p for p, _, _ in g] for g in groups] == [[1, 3], [5], [2, 4]]
+
+
+KEYED = {
+    "fields": [
+        {"name": "id", "type": "string"},
+        {"name": "parent_id", "type": "string"},
+        {"name": "code", "type": "integer", "constraints": {"unique": True}},
+    ],
+    "primaryKey": ["id"],
+    "foreignKeys": [{"fields": "parent_id", "reference": {"resource": "", "fields": "id"}}],
+}
+
+
+def test_keys_and_foreign_keys_are_frictionless_errors_at_published_rows(tmp_path: Path) -> None:
+    path = tmp_path / "k.csv"
+    lines = ["id,parent_id,code", "a,,1", "b,a,2", "a,b,3", "c,zz,2", ",a,4", "d,zz,5"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    errs = fc.validate_keys([("k", str(path), KEYED)])["k"]
+    assert [(t, row) for t, _, row in errs] == [
+        ("primary-key", 4),
+        ("primary-key", 6),
+        ("unique-error", 5),
+        ("foreign-key", 5),
+    ]
+    messages = [m for _, m, _ in errs]
+    assert messages[0].endswith("the same as in the row at position 2")
+    assert 'field "code" at position "3": the same as in the row at position 3' in messages[2]
+    assert 'values "zz" not found in the lookup table "k"' in messages[3]
+    assert messages[3].endswith("(the same value in 1 more rows)")
+
+
+def test_keys_of_a_valid_file_pass(tmp_path: Path) -> None:
+    path = tmp_path / "k.csv"
+    path.write_text("id,parent_id,code\na,,1\nb,a,2\nc,b,\n", encoding="utf-8")
+    assert fc.validate_keys([("k", str(path), KEYED)]) == {"k": []}

@@ -1,7 +1,8 @@
-"""Pandera models generated from the Table Schemas, plus the cross-field rules of each table.
+"""Pandera: the rules a Table Schema cannot state, across the fields of a row and across tables.
 
-Field-level checks (types, required, unique, enum, pattern, bounds, primary key) come from
-schemas/ alone; the cross-field rules below say what no single field can.
+What a Table Schema says (types, required, enum, pattern, bounds, unique, primary and foreign
+keys) is checked by frictionless against the descriptor; pandera's models keep only the
+columns and their in-memory dtypes (metadata.types), so that the rules below read typed values.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..metadata import Resource
-from ..metadata.types import pandas_dtype, whole_value_regex
+from ..metadata.types import pandas_dtype
 from ..paths import REFERENCE_DIR
 from ..tables import read_frame
 from ..transform import amounts, parse
@@ -23,37 +24,17 @@ from .result import Finding, ValidationResult
 
 
 def _column(field: dict) -> pa.Column:
-    c = field.get("constraints", {})
-    checks: list[pa.Check] = []
-    if "enum" in c:
-        checks.append(pa.Check.isin(c["enum"]))
-    if "pattern" in c:
-        checks.append(pa.Check.str_matches(whole_value_regex(c["pattern"])))
-    if "minimum" in c:
-        checks.append(pa.Check.ge(c["minimum"]))
-    if "maximum" in c:
-        checks.append(pa.Check.le(c["maximum"]))
-    if field.get("format") == "uri":
-        checks.append(pa.Check.str_matches(r"https?://"))
-    if field["type"] == "datetime":
-        checks.append(pa.Check.str_matches(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z\Z"))
-    dtype = pandas_dtype(field)
-    return pa.Column(
-        dtype,
-        checks=checks,
-        nullable=not c.get("required", False),
-        unique=bool(c.get("unique")),
-        coerce=False,
-        required=True,
-    )
+    """A column of the field's in-memory dtype (metadata.types). Its constraints (required,
+    enum, pattern, bounds, unique) are the Table Schema's, checked by frictionless."""
+    return pa.Column(pandas_dtype(field), nullable=True, coerce=False, required=True)
 
 
 def model(res: Resource, extra: list[pa.Check] | None = None) -> pa.DataFrameSchema:
-    """The pandera model of a resource: its schema's fields, keys and cross-field rules."""
+    """The pandera model of a resource: its columns and dtypes, and the cross-field and
+    cross-table rules no Table Schema can state. Keys and foreign keys are frictionless's."""
     return pa.DataFrameSchema(
         {f["name"]: _column(f) for f in res.fields},
         checks=(extra or []) + cross_field_checks(res.name),
-        unique=res.primary_key or None,
         strict=True,
         ordered=True,
         name=res.name,
@@ -257,43 +238,9 @@ def validate_data_dir(
         except pa.errors.SchemaErrors as exc:
             place = _raw_places(frames[res.name], frames)
             result.findings.extend(_findings(res.name, exc, place))
-    for res in res_list:
-        result.checks_run += len(res.foreign_keys)
-        result.findings.extend(foreign_key_findings(res, frames))
     result.details = {"rows": {n: len(f) for n, f in frames.items()}}
     result.seconds = time.perf_counter() - start
     return result
-
-
-def foreign_key_findings(res: Resource, frames: dict[str, pd.DataFrame]) -> list[Finding]:
-    """Every non-empty foreign key value must exist in the referenced resource."""
-    out = []
-    for fk in res.foreign_keys:
-        fields = [fk["fields"]] if isinstance(fk["fields"], str) else fk["fields"]
-        ref = fk["reference"]
-        ref_name = ref.get("resource") or res.name
-        ref_fields = [ref["fields"]] if isinstance(ref["fields"], str) else ref["fields"]
-        if ref_name not in frames:
-            out.append(
-                Finding(res.name, "foreign_key", f"referenced resource {ref_name} is missing")
-            )
-            continue
-        child = frames[res.name][fields].dropna()
-        parent = frames[ref_name][ref_fields].drop_duplicates()
-        parent.columns = fields
-        merged = child.merge(parent, on=fields, how="left", indicator=True)
-        orphans = merged[merged["_merge"] == "left_only"]
-        if len(orphans):
-            sample = orphans[fields].head(3).to_dict(orient="records")
-            out.append(
-                Finding(
-                    res.name,
-                    "foreign_key",
-                    f"{len(orphans)} rows whose {', '.join(fields)} is not in "
-                    f"{ref_name}.{', '.join(ref_fields)} (e.g. {sample})",
-                )
-            )
-    return out
 
 
 def _raw_places(frame: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> Callable[[Any], str]:
