@@ -402,7 +402,12 @@ def _foreign_key_errors(
         empty = pc.and_(empty, pc.equal(child.column(f), ""))
     child = child.filter(pc.invert(empty))  # no key given: nothing to look up
     by_name = {f["name"]: f for f in schema["fields"]}
+    # The lookup table frictionless builds holds only the parent keys the child uses: the
+    # same verdict for every child key, without reading a large parent row by row.
     parent_keys = parent.select(ref_fields).group_by(ref_fields).aggregate([])
+    parent_keys = parent_keys.join(
+        child.rename_columns(ref_fields), keys=ref_fields, join_type="left semi"
+    )
     parent_fields = [{**_bare(by_name.get(r, {"name": r})), "name": r} for r in ref_fields]
     child_desc = {
         "fields": [_bare(by_name[f]) for f in fields],
