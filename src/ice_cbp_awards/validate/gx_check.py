@@ -116,6 +116,7 @@ def validate_data_dir(
     res_list: list[Resource],
     frames: dict[str, pd.DataFrame] | None = None,
     counts_path: Path | None = None,
+    profile_path: Path | None = None,
 ) -> ValidationResult:
     import great_expectations as gx
 
@@ -126,7 +127,7 @@ def validate_data_dir(
     frames = frames if frames is not None else {r.name: read_frame(data_dir, r) for r in res_list}
     to_categories(frames)  # in place: the caller's frames are done with (pandera ran first)
     runs: list[tuple[str, str, Any, pd.DataFrame]] = []
-    profile = expected_profile()
+    profile = expected_profile(profile_path or PROFILE_FILE)
     for res in res_list:
         expectations = profile_expectations(profile, res.name)
         if expectations and not frames[res.name].empty:
