@@ -390,9 +390,14 @@ def _at_row(err: Any, row: int | None, table: pa.Table, **changes: Any) -> str:
 
 
 def _foreign_key_errors(
-    fk: dict[str, Any], schema: dict[str, Any], table: pa.Table, parent: pa.Table, ref: str
+    fk: dict[str, Any],
+    schema: dict[str, Any],
+    table: pa.Table,
+    parent: pa.Table,
+    ref: tuple[str, dict[str, Any]],
 ) -> list[ErrorTuple]:
-    """Frictionless's foreign-key check: distinct child keys against distinct parent keys."""
+    """Frictionless's foreign-key check of the child keys that can break it (distinct, and
+    not found as text among the parent's keys) against the parent's distinct keys."""
     import frictionless
 
     fields, ref_fields = _as_list(fk["fields"]), _as_list(fk["reference"]["fields"])
@@ -401,14 +406,18 @@ def _foreign_key_errors(
     for f in fields[1:]:
         empty = pc.and_(empty, pc.equal(child.column(f), ""))
     child = child.filter(pc.invert(empty))  # no key given: nothing to look up
-    by_name = {f["name"]: f for f in schema["fields"]}
-    # The lookup table frictionless builds holds only the parent keys the child uses: the
-    # same verdict for every child key, without reading a large parent row by row.
     parent_keys = parent.select(ref_fields).group_by(ref_fields).aggregate([])
-    parent_keys = parent_keys.join(
-        child.rename_columns(ref_fields), keys=ref_fields, join_type="left semi"
-    )
-    parent_fields = [{**_bare(by_name.get(r, {"name": r})), "name": r} for r in ref_fields]
+    # A key whose text is among the parent's keys cannot break the foreign key (published
+    # values are written one way); frictionless checks the others, if any.
+    child = child.join(
+        parent_keys.rename_columns(fields), keys=fields, join_type="left anti"
+    ).sort_by([(f, "ascending") for f in fields])
+    if child.num_rows == 0:
+        return []
+    by_name = {f["name"]: f for f in schema["fields"]}
+    ref_name, ref_schema = ref
+    parent_by_name = {f["name"]: f for f in ref_schema["fields"]}
+    parent_fields = [_bare(parent_by_name[r]) for r in ref_fields]
     child_desc = {
         "fields": [_bare(by_name[f]) for f in fields],
         "missingValues": schema.get("missingValues", [""]),
@@ -447,7 +456,9 @@ def _foreign_key_errors(
         hits = pc.indices_nonzero(match)
         row = hits[0].as_py() + 2
         more = f" (the same value in {len(hits) - 1} more rows)" if len(hits) > 1 else ""
-        message = _at_row(err, row, table).replace('lookup table "parent"', f'lookup table "{ref}"')
+        message = _at_row(err, row, table).replace(
+            'lookup table "parent"', f'lookup table "{ref_name}"'
+        )
         out.append((err.type, message + more, row))
     return out
 
@@ -479,7 +490,7 @@ def validate_keys(job_list: list[Job]) -> dict[str, list[ErrorTuple]]:
                 if parent is None:
                     errs.append(("foreign-key", f"referenced resource {ref} is missing", None))
                     continue
-                errs += _foreign_key_errors(fk, schema, table, parent, ref)
+                errs += _foreign_key_errors(fk, schema, table, parent, (ref, schemas[ref][1]))
         out[name] = errs[:MAX_FINDINGS]
     return out
 
