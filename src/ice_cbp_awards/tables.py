@@ -6,7 +6,10 @@ Three readings, each with its use, all typed by `metadata.types`:
 - exactly typed Arrow (`read_csv_table`): the header must be the schema's and every value must
   fit its type, or the error names file, row and column (releases, Parquet, verification);
 - tolerant typed pandas (`read_frame`): what the validators read, since they must report a
-  value that does not convert rather than fail on it.
+  value that does not convert rather than fail on it;
+- checked typed pandas (`read_checked_csv`): a reviewed table, validated by frictionless against
+  its Table Schema on the way in (each problem one line naming file, line and column), then
+  typed as `metadata.types` says.
 Published tables are written by `write.csv`, which also orders and types them by their schema.
 """
 
@@ -206,3 +209,94 @@ def read_frame(data_dir: Path, res: Resource) -> pd.DataFrame:
         if field_type(f) == "date" and f["name"] in frame:
             frame[f["name"]] = pd.to_datetime(frame[f["name"]], format=DATE_FORMAT, errors="coerce")
     return frame
+
+
+# ---- checked typed pandas (reviewed tables) ----------------------------------------------
+
+
+class TableError(ValueError):
+    """A table that does not hold to its Table Schema; the message lists every problem, one per
+    line, each naming the file and the line."""
+
+
+def _constraint_words(err: Any, label: str) -> str:
+    """A frictionless error as one line: "{label} line N: {column} {value} {what is wrong}"."""
+    row, col = getattr(err, "row_number", None), getattr(err, "field_name", "")
+    where = f"{label} line {row}" if row else label
+    cell = getattr(err, "cell", "")
+    note = getattr(err, "note", "")
+    if err.type == "type-error":
+        kind = note.partition(" is ")[2].strip('"').split("/")[0]  # 'type is "date/default"'
+        return f"{where}: {col} {cell!r} is not a valid {kind}"
+    if err.type == "constraint-error":
+        name, _, value = note.partition(" is ")
+        name = name.replace("constraint", "").strip().strip('"')
+        if name == "required":
+            return f"{where}: {col} is required"
+        words = {"enum": "is not one of", "pattern": "does not match"}.get(name, f"breaks {name}")
+        return f"{where}: {col} {cell!r} {words} {value.strip(chr(34))}"
+    if err.type == "unique-error":
+        return f"{where}: {col} {cell!r} is not unique"
+    if err.type == "primary-key":
+        return f"{where}: primary key is not unique ({note})"
+    return f"{where}: {err.type}: {err.message}"
+
+
+def schema_problems(path: Path, schema: Mapping[str, Any], label: str) -> list[str]:
+    """Frictionless's own check of one CSV against a Table Schema (types, required, enum,
+    pattern, bounds, unique, primary key), each problem one line. Foreign keys, which name other
+    tables, are left to the caller."""
+    import frictionless
+
+    desc = {k: v for k, v in schema.items() if k != "foreignKeys"}
+    resource = frictionless.Resource(
+        path=path.name,
+        basepath=str(path.parent),
+        encoding="utf-8",
+        schema=frictionless.Schema.from_descriptor(desc),
+    )
+    return [_constraint_words(e, label) for e in resource.validate().tasks[0].errors]
+
+
+def typed_frame(texts: pd.DataFrame, fields: list[Mapping[str, Any]]) -> pd.DataFrame:
+    """Text columns in the pandas dtypes of their fields (metadata.types); text stays text, with
+    "" for missing, which reviewed tables and curation rely on."""
+    out = pd.DataFrame(index=texts.index)
+    for f in fields:
+        values, dtype = texts[f["name"]], pandas_dtype(f)
+        present = values.where(values != "")
+        if dtype == "datetime64[ns]":
+            out[f["name"]] = pd.to_datetime(present, format=DATE_FORMAT).astype(dtype)
+        elif dtype == "boolean":
+            truth = dict.fromkeys(f.get("trueValues", TRUE_VALUES), True)
+            truth.update(dict.fromkeys(f.get("falseValues", FALSE_VALUES), False))
+            out[f["name"]] = present.map(truth).astype(dtype)
+        elif dtype in ("Int64", "float64"):
+            out[f["name"]] = pd.to_numeric(present).astype(dtype)
+        else:
+            out[f["name"]] = values.astype(str)
+    return out
+
+
+def read_checked_csv(
+    path: Path, res: Resource, label: str, omitted: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """A reviewed CSV checked against its resource's Table Schema and typed by it. `omitted`
+    names fields of the schema the file must not have (filled by the build). Raises TableError
+    naming the file (and line) of every problem."""
+    if not path.exists():
+        raise TableError(f"{label}: file not found")
+    raw = read_text_csv(path)
+    fields = [f for f in res.fields if f["name"] not in omitted]
+    expected = [f["name"] for f in fields]
+    if list(raw.columns) != expected:
+        missing = [c for c in expected if c not in raw.columns]
+        extra = [c for c in raw.columns if c not in expected]
+        raise TableError(
+            f"{label}: columns must be exactly {expected} (schemas/{res.name}.schema.json); "
+            f"missing {missing}, unexpected {extra}"
+        )
+    problems = schema_problems(path, {**res.schema, "fields": fields}, label)
+    if problems:
+        raise TableError("\n".join(problems))
+    return typed_frame(raw, fields)

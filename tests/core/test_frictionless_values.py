@@ -97,3 +97,85 @@ def test_groups_keep_fields_of_similar_size_together() -> None:
 
     groups = fc._groups([item(1, 1000), item(2, 3), item(3, 600), item(4, 2), item(5, 400)])
     assert [[p for p, _, _ in g] for g in groups] == [[1, 3], [5], [2, 4]]
+
+
+KEYED = {
+    "fields": [
+        {"name": "id", "type": "string"},
+        {"name": "parent_id", "type": "string"},
+        {"name": "code", "type": "integer", "constraints": {"unique": True}},
+    ],
+    "primaryKey": ["id"],
+    "foreignKeys": [{"fields": "parent_id", "reference": {"resource": "", "fields": "id"}}],
+}
+
+
+def test_keys_and_foreign_keys_are_frictionless_errors_at_published_rows(tmp_path: Path) -> None:
+    path = tmp_path / "k.csv"
+    lines = ["id,parent_id,code", "a,,1", "b,a,2", "a,b,3", "c,zz,2", ",a,4", "d,zz,5"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    errs = fc.validate_keys([("k", str(path), KEYED)])["k"]
+    assert [(t, row) for t, _, row in errs] == [
+        ("primary-key", 4),
+        ("primary-key", 6),
+        ("unique-error", 5),
+        ("foreign-key", 5),
+    ]
+    messages = [m for _, m, _ in errs]
+    assert messages[0].endswith("the same as in the row at position 2")
+    assert 'field "code" at position "3": the same as in the row at position 3' in messages[2]
+    assert 'values "zz" not found in the lookup table "k"' in messages[3]
+    assert messages[3].endswith("(the same value in 1 more rows)")
+
+
+def test_keys_of_a_valid_file_pass(tmp_path: Path) -> None:
+    path = tmp_path / "k.csv"
+    path.write_text("id,parent_id,code\na,,1\nb,a,2\nc,b,\n", encoding="utf-8")
+    assert fc.validate_keys([("k", str(path), KEYED)]) == {"k": []}
+
+
+# The constraints `awards verify` once checked with a reader of its own (release/table_checks.py):
+# each is now caught by the package's frictionless run, which verify reuses.
+BOUNDED = {
+    "fields": [
+        {"name": "id", "type": "string", "constraints": {"required": True, "unique": True,
+                                                         "pattern": "tx-[0-9]+"}},
+        {"name": "year", "type": "integer", "constraints": {"minimum": 2000, "maximum": 2100}},
+        {"name": "amount_usd", "type": "number", "unit": "USD", "constraints": {"minimum": 0}},
+        {"name": "day", "type": "date", "constraints": {"minimum": "2020-01-01"}},
+        {"name": "code", "type": "string", "constraints": {"maxLength": 4}},
+    ],
+    "primaryKey": ["id"],
+}  # fmt: skip
+BOUNDED_GOOD = [["tx-1", "2024", "1.50", "2024-01-02", "A"], ["tx-2", "", "", "", ""]]
+
+
+@pytest.mark.parametrize(
+    ("col", "value", "etype", "constraint"),
+    [
+        (0, "", "constraint-error", "required"),
+        (0, "tx-1", "primary-key", None),
+        (0, "tx-1", "unique-error", None),
+        (0, "TX-2", "constraint-error", "pattern"),
+        (1, "1999", "constraint-error", "minimum"),
+        (1, "2101", "constraint-error", "maximum"),
+        (2, "-0.01", "constraint-error", "minimum"),
+        (3, "2019-12-31", "constraint-error", "minimum"),
+        (4, "ABCDE", "constraint-error", "maxLength"),
+    ],
+)
+def test_each_constraint_is_caught_at_its_row(
+    tmp_path: Path, col: int, value: str, etype: str, constraint: str | None
+) -> None:
+    rows = [list(r) for r in BOUNDED_GOOD]
+    rows[1][col] = value
+    path = tmp_path / "b.csv"
+    lines = [",".join(f["name"] for f in BOUNDED["fields"]), *(",".join(r) for r in rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    job = ("b", str(path), BOUNDED)
+    _, _, errs, _ = fc.validate_resource_values(job)
+    errs += fc.validate_keys([job])["b"]
+    hits = [(t, m) for t, m, row in errs if t == etype and row == 3]
+    assert hits, errs
+    if constraint:
+        assert any(f'constraint "{constraint}"' in m for _, m in hits), hits

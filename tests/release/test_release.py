@@ -152,7 +152,10 @@ def test_invalid_data_writes_nothing(fake_release, fake_env, tmp_path: Path) -> 
         path.write_text(path.read_text().replace(",CBP,", ",FBI,", 1))
 
     fake_env.build = bad_agency
-    with pytest.raises(ReleaseError, match=r"transactions, row \d+, agency_acronym: 'FBI'"):
+    with pytest.raises(
+        ReleaseError,
+        match=r'transactions, row \d+: constraint-error: The cell "FBI" .* field "agency_acronym"',
+    ):
         fake_release()
     _no_release(tmp_path / "dist")
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import metadata
+from ..metadata.types import is_usd, pandas_dtype
 from ..tables import read_built
 from .attribute import attribute, attributions_frame
 from .claims import check_claims
@@ -91,24 +92,21 @@ def read_transactions_csv(path: Path) -> pd.DataFrame:
 
 
 def _finish(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Exactly the schema's columns, sorted by primary key, in the in-memory types."""
+    """Exactly the schema's columns, sorted by primary key, in the in-memory types of
+    metadata.types (integers without a missing value as int64; USD amounts to the cent)."""
     res = metadata.resource(name)
     out = frame[res.field_names].copy()
     for f in res.fields:
-        col = f["name"]
-        if f["type"] == "string":
+        col, dtype = f["name"], pandas_dtype(f)
+        if dtype == "str":
             out[col] = out[col].fillna("").astype(str)
-        elif f["type"] == "date":
-            out[col] = pd.to_datetime(out[col]).astype("datetime64[ns]")
-        elif f["type"] == "number":
+        elif dtype == "datetime64[ns]":
+            out[col] = pd.to_datetime(out[col]).astype(dtype)
+        elif dtype == "float64":
+            out[col] = out[col].astype(dtype).round(2) if is_usd(f) else out[col].astype(dtype)
+        elif dtype == "Int64":
             out[col] = (
-                out[col].astype("float64").round(2)
-                if f.get("unit") == "USD"
-                else out[col].astype("float64")
-            )
-        elif f["type"] == "integer":
-            out[col] = (
-                out[col].astype("int64") if out[col].notna().all() else out[col].astype("Int64")
+                out[col].astype("int64") if out[col].notna().all() else out[col].astype(dtype)
             )
     return out.sort_values(res.primary_key, kind="stable").reset_index(drop=True)
 

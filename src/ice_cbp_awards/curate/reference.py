@@ -7,7 +7,6 @@ the first table with problems, listing all of them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import metadata
-from ..tables import read_text_csv
+from ..tables import TableError, read_checked_csv
 from .names import fold_name
 from .textmatch import PatternError, check_pattern, match_each
 
@@ -101,81 +100,28 @@ def _line(frame: pd.DataFrame, i: int) -> int:
 
 
 def read_table(reference_dir: Path, name: str, computed: tuple[str, ...] = ()) -> pd.DataFrame:
-    """One reviewed CSV, checked against schemas/<name>.schema.json (columns, required values,
-    enums, patterns, types, unique keys) and converted to the in-memory types. `computed` names
-    fields of the schema that the build fills and the file must not have."""
+    """One reviewed CSV, checked against schemas/<name>.schema.json and typed by it, through the
+    package's one reader of reviewed tables (tables.read_checked_csv); then the reviewed tables'
+    own rule that no cell has leading or trailing spaces. `computed` names fields of the schema
+    that the build fills and the file must not have."""
     res = metadata.resource(name)
     label = _label(reference_dir, name)
     path = reference_dir / f"{name}.csv"
-    if not path.exists():
-        raise ReferenceError(f"{label}: file not found")
-    raw = read_text_csv(path)
-    expected = [f for f in res.field_names if f not in computed]
-    if list(raw.columns) != expected:
-        missing = [c for c in expected if c not in raw.columns]
-        extra = [c for c in raw.columns if c not in expected]
-        raise ReferenceError(
-            f"{label}: columns must be exactly {expected} (schemas/{name}.schema.json); "
-            f"missing {missing}, unexpected {extra}"
-        )
-    problems: list[str] = []
-    out = pd.DataFrame(index=raw.index)
-    for field in res.fields:
-        col = field["name"]
-        if col in computed:
-            continue
-        values = raw[col]
-        cons = field.get("constraints", {})
-        for i, v in enumerate(values):
-            if v != v.strip():
-                problems.append(f"{label} line {i + 2}: {col} has leading or trailing spaces")
-            if cons.get("required") and v == "":
-                problems.append(f"{label} line {i + 2}: {col} is required")
-            if v and "enum" in cons and v not in cons["enum"]:
-                problems.append(f"{label} line {i + 2}: {col} {v!r} is not one of {cons['enum']}")
-            if v and "pattern" in cons and not re.fullmatch(cons["pattern"], v):
-                problems.append(
-                    f"{label} line {i + 2}: {col} {v!r} does not match {cons['pattern']}"
-                )
-        if cons.get("unique"):
-            dup = values[(values != "") & values.duplicated(keep=False)]
-            for i in dup.index:
-                problems.append(f"{label} line {i + 2}: {col} {values[i]!r} is not unique")
-        out[col], bad = _convert(values, field)
-        for i, v in bad:
-            problems.append(f"{label} line {i + 2}: {col} {v!r} is not a valid {field['type']}")
-    pk = res.primary_key
-    dup = raw[raw.duplicated(pk, keep=False)]
-    for i in dup.index:
-        problems.append(f"{label} line {i + 2}: primary key {pk} is not unique")
+    try:
+        out = read_checked_csv(path, res, label, omitted=computed)
+    except TableError as exc:
+        raise ReferenceError(str(exc)) from None
+    problems = [
+        f"{label} line {i + 2}: {col} has leading or trailing spaces"
+        for col in out.columns
+        if out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype)
+        for i, v in enumerate(out[col])
+        if isinstance(v, str) and v != v.strip()
+    ]
     if problems:
         raise ReferenceError("\n".join(problems))
-    out["_line"] = raw.index + 2
-    out = out.sort_values(pk, kind="stable").reset_index(drop=True)
-    return out
-
-
-def _convert(values: pd.Series, field: dict) -> tuple[pd.Series, list[tuple[int, str]]]:
-    """Values of one column in the schema's type (strings stay strings, '' for missing)."""
-    kind = field["type"]
-    bad: list[tuple[int, str]] = []
-    if kind == "string":
-        return values.astype(str), bad
-    if kind == "date":
-        conv = pd.to_datetime(values.where(values != ""), format="%Y-%m-%d", errors="coerce")
-        bad = [(i, v) for i, v in values.items() if v and pd.isna(conv[i])]
-        return conv.astype("datetime64[ns]"), bad
-    if kind in ("number", "integer"):
-        conv = pd.to_numeric(values.where(values != ""), errors="coerce")
-        bad = [(i, v) for i, v in values.items() if v and pd.isna(conv[i])]
-        if kind == "integer":
-            return conv.astype("Int64"), bad
-        return conv.astype("float64"), bad
-    if kind == "boolean":
-        conv = values.map({"true": True, "false": False})
-        bad = [(i, v) for i, v in values.items() if pd.isna(conv[i])]
-        return conv.astype(bool), bad
-    raise ReferenceError(f"unsupported type {kind!r} for field {field['name']}")
+    out["_line"] = out.index + 2
+    return out.sort_values(res.primary_key, kind="stable").reset_index(drop=True)
 
 
 def _check_patterns(frame: pd.DataFrame, label: str, key: str) -> list[str]:

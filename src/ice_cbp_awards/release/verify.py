@@ -4,9 +4,10 @@ Checks, in order:
 1. every file listed in SHA256SUMS is present with that checksum, and no other file is there;
 2. datapackage.json's bytes and hash of each resource, Parquet and SQLite file match;
 3. the versions agree: descriptor, release name, CITATION.cff and .zenodo.json;
-4. every CSV against its Table Schema: header, every value parsed as its type, required,
-   enum, pattern, minimum/maximum, length, unique, primary key and foreign keys
-   (table_checks, on Arrow: seconds for the whole package);
+4. every CSV against its Table Schema, by the package's own validators: frictionless checks
+   structure, types, constraints, primary and unique keys and foreign keys against the
+   release's descriptor (each distinct value once, as the build does), pandera the cross-field
+   and cross-table rules; every value is also parsed to its exact type for the checks below;
 5. each Parquet file has the Arrow schema its Table Schema gives and the same values as its
    CSV;
 6. every table holds the same content in its CSV, its Parquet file and its SQLite table: the
@@ -14,8 +15,8 @@ Checks, in order:
 7. the release digest computed from the files is the one CITATION.cff, .zenodo.json and
    README.md cite, and, when the reader gives one (`expect_digest`, taken from where the
    release is cited), the expected one;
-8. with use_frictionless, frictionless validates the package as well (the reference
-   validator; about a minute for the whole package).
+8. with use_frictionless, stock frictionless validates the whole package row by row as well
+   (`frictionless validate`, about a minute for the whole package).
 A zip is extracted to a temporary folder first; it must hold one release folder.
 """
 
@@ -35,6 +36,9 @@ import pyarrow.parquet as pq
 import yaml
 
 from ..citation import cited_release_digests
+from ..metadata import Resource
+from ..validate import pandera_check
+from ..validate.runner import values_and_keys
 from ..versioning import VersionError, parse_data_version, release_name
 from .archive import ArchiveError, extract_release
 from .checksums import SUMS_NAME, ChecksumError, read_sums, release_files, sha256_file
@@ -48,7 +52,6 @@ from .digest import (
     table_digest,
 )
 from .parquet import SCHEMA_METADATA_KEY, ParquetError, arrow_schema, read_csv_table
-from .table_checks import foreign_key_problems, table_problems
 
 MAX_SCHEMA_ERRORS = 20
 
@@ -167,14 +170,22 @@ def _read_tables(folder: Path, desc: dict[str, Any], report: VerifyReport) -> di
     return tables
 
 
-def _check_constraints(
-    desc: dict[str, Any], tables: dict[str, pa.Table], report: VerifyReport
-) -> None:
-    for res in desc["resources"]:
-        if res["name"] in tables:
-            table = tables[res["name"]]
-            report.problems += table_problems(res["name"], table, res["schema"])
-            report.problems += foreign_key_problems(res["name"], table, res["schema"], tables)
+def _check_constraints(folder: Path, desc: dict[str, Any], report: VerifyReport) -> None:
+    """The package's validators on the release's CSVs and its own descriptor: frictionless
+    (values, keys, foreign keys), then pandera (cross-field and cross-table rules)."""
+    for name, _, errors, _ in values_and_keys(folder):
+        for etype, message, row in errors[:MAX_SCHEMA_ERRORS]:
+            where = f", row {row}" if row else ""
+            report.problems.append(f"{name}{where}: {etype}: {message}")
+    res_list = [Resource(e["name"], e, e["schema"]) for e in desc["resources"]]
+    data_dirs = {(folder / e["path"]).parent for e in desc["resources"]}
+    if len(data_dirs) != 1 or any(
+        Path(e["path"]).name != f"{e['name']}.csv" for e in desc["resources"]
+    ):
+        report.problems.append("datapackage.json: resources are not data/<name>.csv")
+        return
+    result = pandera_check.validate_data_dir(data_dirs.pop(), res_list)
+    report.problems += [f"{f.resource}: {f.check}: {f.message}" for f in result.errors]
 
 
 def _check_parquet(
@@ -350,7 +361,7 @@ def verify_folder(
         report.problems.append("schemas not checked: files are missing")
         return report
     tables = _read_tables(folder, desc, report)
-    _check_constraints(desc, tables, report)
+    _check_constraints(folder, desc, report)
     parquet: dict[str, pa.Table] = {}
     _check_parquet(folder, desc, tables, report, parquet)
     _check_content(folder, desc, tables, parquet, report)

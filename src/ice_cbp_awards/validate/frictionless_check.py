@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import csv
 import json
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -76,7 +77,7 @@ def jobs(data_dir: Path) -> list[Job]:
     """One job per resource of a built data dir, largest file first."""
     desc = json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
     out = [
-        (entry["name"], str(data_dir / entry["path"]), row_schema(entry["schema"]))
+        (entry["name"], str(data_dir / entry["path"]), entry["schema"])
         for entry in desc["resources"]
     ]
     return sorted(out, key=lambda j: -Path(j[1]).stat().st_size if Path(j[1]).exists() else 0)
@@ -122,8 +123,9 @@ def read_text_table(path: Path, names: list[str]) -> pa.Table | None:
 def validate_resource_values(job: Job) -> tuple[str, int, list[ErrorTuple], str]:
     """Frictionless checks of one published CSV: every distinct value of every column.
 
-    Returns (resource, rows, errors, mode)."""
-    name, path_str, schema = job
+    Returns (resource, rows, errors, mode). Keys are left to `validate_keys`."""
+    name, path_str, full_schema = job
+    schema = row_schema(full_schema)
     path = Path(path_str)
     names = [f["name"] for f in schema["fields"]]
     table = read_text_table(path, names) if path.exists() and _header(path) == names else None
@@ -288,9 +290,213 @@ def collect(
         for etype, message, row in errs:
             result.findings.append(Finding(name, etype, message, row))
     result.details = {
-        "mode": "every distinct value of every column; keys checked by pandera",
+        "mode": "every distinct value of every column; keys over the rows that can break them;"
+        " foreign keys over distinct key values",
         "modes": modes,
         "rows": rows,
     }
     result.seconds = seconds
     return result
+
+
+# ---- keys --------------------------------------------------------------------------------
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _bare(field: dict[str, Any]) -> dict[str, Any]:
+    """A field without its constraints: cell errors were reported by the value pass."""
+    return {k: v for k, v in field.items() if k != "constraints"}
+
+
+def _key_texts(path: Path, columns: list[str]) -> pa.Table | None:
+    """The named columns of a published CSV as text, or None when it cannot be read so (its
+    structure error is reported by the value pass)."""
+    try:
+        return pacsv.read_csv(
+            path,
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=columns,
+                column_types={n: pa.string() for n in columns},
+                null_values=[],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, KeyError, FileNotFoundError):
+        return None
+
+
+def _key_candidates(keys: pa.Table) -> pa.Array:
+    """Indices of the rows that can break a uniqueness: a repeated key, or an empty part."""
+    indexed = keys.append_column("_i", pa.array(np.arange(keys.num_rows)))
+    counts = indexed.group_by(keys.column_names).aggregate([("_i", "count"), ("_i", "list")])
+    repeated = counts.filter(pc.greater(counts["_i_count"], 1))["_i_list"]
+    hits = pc.list_flatten(repeated.combine_chunks()) if len(repeated) else pa.array([], pa.int64())
+    empty = pc.equal(keys.column(0).combine_chunks(), "")
+    for col in keys.columns[1:]:
+        empty = pc.or_(empty, pc.equal(col.combine_chunks(), ""))
+    both = pa.concat_arrays([hits.cast(pa.int64()), pc.indices_nonzero(empty).cast(pa.int64())])
+    return pc.unique(both.take(pc.sort_indices(both)))
+
+
+def _unique_errors(
+    schema: dict[str, Any], key: list[str], unique: bool, table: pa.Table
+) -> list[ErrorTuple]:
+    """Frictionless's primary-key (or unique) check on the rows that can break it."""
+    import frictionless
+
+    rows = _key_candidates(table.select(key))
+    if not len(rows):
+        return []
+    fields = [_bare(f) for f in schema["fields"] if f["name"] in key]
+    fields.sort(key=lambda f: key.index(f["name"]))
+    if unique:
+        fields[0]["constraints"] = {"unique": True}
+    sub = table.select(key).take(rows)
+    data = [key, *zip(*(sub.column(k).to_pylist() for k in key), strict=True)]
+    desc: dict[str, Any] = {"fields": fields, "missingValues": schema.get("missingValues", [""])}
+    if not unique:
+        desc["primaryKey"] = key
+    res = frictionless.Resource(data=data, schema=frictionless.Schema.from_descriptor(desc))
+    out = []
+    for err in res.validate(limit_errors=MAX_FINDINGS).tasks[0].errors:
+        if err.type == "blank-row":  # an empty key cell alone; the value pass reports blank rows
+            continue
+        row = rows[err.row_number - 2].as_py() + 2 if getattr(err, "row_number", None) else None
+
+        def published(m: re.Match[str]) -> str:
+            return f"row at position {rows[int(m.group(1)) - 2].as_py() + 2}"
+
+        note = _OTHER_ROW.sub(published, getattr(err, "note", ""))
+        out.append((err.type, _at_row(err, row, table, note=note), row))
+    return out
+
+
+_OTHER_ROW = re.compile(r"row at position (\d+)")
+
+
+def _at_row(err: Any, row: int | None, table: pa.Table, **changes: Any) -> str:
+    """The error's message with the published row's position, cells and field position."""
+    if row is None:
+        return err.message
+    cells = [table.column(i)[row - 2].as_py() for i in range(table.num_columns)]
+    if getattr(err, "field_name", None):
+        changes["field_number"] = table.column_names.index(err.field_name) + 1
+    return attrs.evolve(err, row_number=row, cells=cells, **changes).message
+
+
+def _foreign_key_errors(
+    fk: dict[str, Any],
+    schema: dict[str, Any],
+    table: pa.Table,
+    parent: pa.Table,
+    ref: tuple[str, dict[str, Any]],
+) -> list[ErrorTuple]:
+    """Frictionless's foreign-key check of the child keys that can break it (distinct, and
+    not found as text among the parent's keys) against the parent's distinct keys."""
+    import frictionless
+
+    fields, ref_fields = _as_list(fk["fields"]), _as_list(fk["reference"]["fields"])
+    child = table.select(fields).group_by(fields).aggregate([])
+    empty = pc.equal(child.column(fields[0]), "")
+    for f in fields[1:]:
+        empty = pc.and_(empty, pc.equal(child.column(f), ""))
+    child = child.filter(pc.invert(empty))  # no key given: nothing to look up
+    parent_keys = parent.select(ref_fields).group_by(ref_fields).aggregate([])
+    # A key whose text is among the parent's keys cannot break the foreign key (published
+    # values are written one way); frictionless checks the others, if any.
+    child = child.join(
+        parent_keys.rename_columns(fields), keys=fields, join_type="left anti"
+    ).sort_by([(f, "ascending") for f in fields])
+    if child.num_rows == 0:
+        return []
+    by_name = {f["name"]: f for f in schema["fields"]}
+    ref_name, ref_schema = ref
+    parent_by_name = {f["name"]: f for f in ref_schema["fields"]}
+    parent_fields = [_bare(parent_by_name[r]) for r in ref_fields]
+    child_desc = {
+        "fields": [_bare(by_name[f]) for f in fields],
+        "missingValues": schema.get("missingValues", [""]),
+        "foreignKeys": [
+            {"fields": fields, "reference": {"resource": "parent", "fields": ref_fields}}
+        ],
+    }
+    child_rows = list(zip(*(child.column(f).to_pylist() for f in fields), strict=True))
+    parent_rows = list(zip(*(parent_keys.column(f).to_pylist() for f in ref_fields), strict=True))
+    package = frictionless.Package(
+        resources=[
+            frictionless.Resource(
+                name="child",
+                data=[fields, *child_rows],
+                schema=frictionless.Schema.from_descriptor(child_desc),
+            ),
+            frictionless.Resource(
+                name="parent",
+                data=[ref_fields, *parent_rows],
+                schema=frictionless.Schema.from_descriptor(
+                    {"fields": parent_fields, "missingValues": schema.get("missingValues", [""])}
+                ),
+            ),
+        ]
+    )
+    out = []
+    errors = package.get_resource("child").validate(limit_errors=MAX_FINDINGS).tasks[0].errors
+    for err in errors:
+        if not isinstance(err, frictionless.errors.ForeignKeyError):
+            out.append((err.type, err.message, None))
+            continue
+        key = child_rows[err.row_number - 2]
+        match = pc.equal(table.column(fields[0]), key[0])
+        for f, v in zip(fields[1:], key[1:], strict=True):
+            match = pc.and_(match, pc.equal(table.column(f), v))
+        hits = pc.indices_nonzero(match)
+        row = hits[0].as_py() + 2
+        more = f" (the same value in {len(hits) - 1} more rows)" if len(hits) > 1 else ""
+        message = _at_row(err, row, table).replace(
+            'lookup table "parent"', f'lookup table "{ref_name}"'
+        )
+        out.append((err.type, message + more, row))
+    return out
+
+
+def validate_keys(job_list: list[Job]) -> dict[str, list[ErrorTuple]]:
+    """Primary keys, unique fields and foreign keys of every resource, by frictionless."""
+    schemas = {name: (Path(path), schema) for name, path, schema in job_list}
+    texts: dict[str, pa.Table | None] = {}
+
+    def text(name: str) -> pa.Table | None:
+        if name not in texts:
+            path, schema = schemas[name]
+            texts[name] = _key_texts(path, [f["name"] for f in schema["fields"]])
+        return texts[name]
+
+    out: dict[str, list[ErrorTuple]] = {}
+    for name, (_, schema) in schemas.items():
+        errs: list[ErrorTuple] = []
+        keys = [(_as_list(schema["primaryKey"]), False)] if schema.get("primaryKey") else []
+        keys += [
+            ([f["name"]], True) for f in schema["fields"] if f.get("constraints", {}).get("unique")
+        ]
+        if (keys or schema.get("foreignKeys")) and (table := text(name)) is not None:
+            for key, unique in keys:
+                errs += _unique_errors(schema, key, unique, table)
+            for fk in schema.get("foreignKeys", []):
+                ref = fk["reference"].get("resource") or name
+                parent = text(ref) if ref in schemas else None
+                if parent is None:
+                    errs.append(("foreign-key", f"referenced resource {ref} is missing", None))
+                    continue
+                errs += _foreign_key_errors(fk, schema, table, parent, (ref, schemas[ref][1]))
+        out[name] = errs[:MAX_FINDINGS]
+    return out
+
+
+def with_keys(
+    results: list[tuple[str, int, list[ErrorTuple], str]], keys: dict[str, list[ErrorTuple]]
+) -> list[tuple[str, int, list[ErrorTuple], str]]:
+    """Each resource's value errors followed by its key errors."""
+    return [(n, rows, errs + keys.get(n, []), mode) for n, rows, errs, mode in results]

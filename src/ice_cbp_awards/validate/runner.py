@@ -87,10 +87,16 @@ def _frictionless_values(data_dir: Path) -> ValidationResult:
     """The build's frictionless run: the descriptor, then every resource's distinct values."""
     start = time.perf_counter()
     package = frictionless_check.descriptor_errors(data_dir / "datapackage.json")
-    chunks = [
-        frictionless_check.validate_resource_values(j) for j in frictionless_check.jobs(data_dir)
-    ]
-    return frictionless_check.collect(chunks, package, time.perf_counter() - start)
+    return frictionless_check.collect(
+        values_and_keys(data_dir), package, time.perf_counter() - start
+    )
+
+
+def values_and_keys(data_dir: Path) -> list[tuple[str, int, list, str]]:
+    """Frictionless on every resource's distinct values, then on its keys and foreign keys."""
+    job_list = frictionless_check.jobs(data_dir)
+    chunks = [frictionless_check.validate_resource_values(j) for j in job_list]
+    return frictionless_check.with_keys(chunks, frictionless_check.validate_keys(job_list))
 
 
 def built_resources(data_dir: Path) -> list[Resource]:

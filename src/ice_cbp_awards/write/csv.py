@@ -1,5 +1,6 @@
 """CSV writing in the package's one format: UTF-8, header, "" for missing, ISO dates,
-rows sorted by primary key, \\n line endings. Same frame in, same bytes out."""
+rows sorted by primary key, \\n line endings, each column as metadata.types reads its field.
+Same frame in, same bytes out."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ..metadata import Resource
+from ..metadata.types import DATE_FORMAT, pandas_dtype
 
 
 def to_published(frame: pd.DataFrame, res: Resource) -> pd.DataFrame:
@@ -26,12 +28,12 @@ def to_published(frame: pd.DataFrame, res: Resource) -> pd.DataFrame:
 def write_csv(frame: pd.DataFrame, res: Resource, path: Path) -> None:
     out = to_published(frame, res).copy()
     for f in res.fields:
-        col = out[f["name"]]
-        if f["type"] == "date" and pd.api.types.is_datetime64_any_dtype(col):
-            out[f["name"]] = col.dt.strftime("%Y-%m-%d").fillna("")
-        elif f["type"] == "integer" and not pd.api.types.is_integer_dtype(col):
-            out[f["name"]] = pd.to_numeric(col, errors="coerce").astype("Int64")
-        elif f["type"] == "boolean":
+        col, dtype = out[f["name"]], pandas_dtype(f)
+        if dtype == "datetime64[ns]" and pd.api.types.is_datetime64_any_dtype(col):
+            out[f["name"]] = col.dt.strftime(DATE_FORMAT).fillna("")
+        elif dtype == "Int64" and not pd.api.types.is_integer_dtype(col):
+            out[f["name"]] = pd.to_numeric(col, errors="coerce").astype(dtype)
+        elif dtype == "boolean":
             out[f["name"]] = col.map({True: "true", False: "false"}).fillna("")
     table = pa.Table.from_pandas(out, preserve_index=False)
     options = pacsv.WriteOptions(include_header=True, quoting_style="needed")
