@@ -331,14 +331,14 @@ def test_bad_manifest_values_are_named(
 
 
 def test_failure_messages_name_the_kept_folder_not_the_removed_one(tmp_path: Path) -> None:
-    from ice_cbp_awards.build import BuildFailed, _retarget
+    from ice_cbp_awards.build import BuildFailed, retarget_failure
     from ice_cbp_awards.validate.result import Finding, ValidationResult
 
     tmp, failed = tmp_path / ".data.building-7", tmp_path / ".data-failed"
     result = ValidationResult("frictionless")
     result.findings.append(Finding("transactions", "type-error", f"{tmp}/transactions.csv row 3"))
     exc = BuildFailed(f"validation failed; first: {tmp}/transactions.csv row 3", [result])
-    _retarget(exc, tmp, failed)
+    retarget_failure(exc, tmp, failed)
     assert str(exc) == f"validation failed; first: {failed}/transactions.csv row 3"
     assert result.findings[0].message == f"{failed}/transactions.csv row 3"
 
