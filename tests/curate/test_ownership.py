@@ -11,7 +11,7 @@ import pytest
 
 from ice_cbp_awards import metadata
 from ice_cbp_awards.curate import build_curated
-from ice_cbp_awards.curate.reference import ReferenceError, load_reference
+from ice_cbp_awards.curate.reference import Reference, ReferenceError, load_reference
 from ice_cbp_awards.paths import REFERENCE_DIR
 
 from .conftest import make_tx
@@ -124,7 +124,7 @@ def test_ownership_table_checked(reference_copy: Callable[[], Path]) -> None:
     ]
 
 
-def test_reviewed_name_variants_fold_into_one_recipient() -> None:
+def test_reviewed_name_variants_fold_into_one_recipient(reference: Reference) -> None:
     rows = [
         {"recipient": "UNI FIRST CORP", "amount": 10.0},
         {"recipient": "UNIFIRST CORPORATION", "amount": 20.0},
@@ -132,7 +132,9 @@ def test_reviewed_name_variants_fold_into_one_recipient() -> None:
         {"recipient": "PEN-LINK, LIMITED", "amount": 1.0},
         {"recipient": "PEN-LINK, LTD", "amount": 2.0},
     ]
-    rec = build_curated(make_tx(rows), pd.DataFrame(), REFERENCE_DIR)["recipients"]
+    rec = build_curated(make_tx(rows), pd.DataFrame(), REFERENCE_DIR, reference=reference)[
+        "recipients"
+    ]
     rec = rec.set_index("recipient_name_folded")
     assert rec.loc["UNIFIRST", "recipient_name_variants"] == (
         "UNI FIRST CORP ; UNIFIRST CORP ; UNIFIRST CORPORATION"
