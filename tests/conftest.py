@@ -1,6 +1,5 @@
 """Shared fixtures (the real default snapshot built once per session; a small real release) and
-the tiers' guard: a test that uses a fixture of a heavier tier must carry that tier's marker, so
-the fast tier (`-m "not integration and not browser and not slow"`) never builds real data."""
+the tiers' guard (tiers.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +9,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+
+from tiers import misplaced  # noqa: E402
 
 from ice_cbp_awards.paths import default_raw_root  # noqa: E402
 
@@ -42,24 +43,8 @@ def small_release(tmp_path_factory: pytest.TempPathFactory):
     return make_small_release(tmp_path_factory.mktemp("small-release"))
 
 
-# The marker a test needs when it uses one of these fixtures (either marker of the pair will do
-# for `small_release`: the real-data tier may use it too).
-TIER_OF_FIXTURE = {
-    "raw_root": ("slow",),
-    "built_data_dir": ("slow",),
-    "real_releases": ("slow",),
-    "small_release": ("integration", "slow"),
-}
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Refuse a collection where a test uses a heavier tier's fixture without its marker."""
-    wrong = [
-        f"{item.nodeid} uses {name} but is not marked {' or '.join(tiers)}"
-        for item in items
-        for name, tiers in TIER_OF_FIXTURE.items()
-        if name in getattr(item, "fixturenames", ())
-        and not any(item.get_closest_marker(t) for t in tiers)
-    ]
+    wrong = misplaced(items)
     if wrong:
         raise pytest.UsageError("tests in the wrong tier:\n" + "\n".join(wrong))

@@ -87,3 +87,30 @@ def test_no_test_reaches_into_a_private_name_of_the_package() -> None:
     }
     assert sorted(found - ALLOWED) == [], "test through the public function, or make it public"
     assert sorted(ALLOWED - found) == [], "no longer used: remove from ALLOWED"
+
+
+class FakeItem:
+    """What the tier guard reads of a collected test: its id, fixtures and markers."""
+
+    def __init__(self, nodeid: str, fixtures: tuple[str, ...], markers: tuple[str, ...]) -> None:
+        self.nodeid, self.fixturenames, self.markers = nodeid, fixtures, markers
+
+    def get_closest_marker(self, name: str) -> str | None:
+        return name if name in self.markers else None
+
+
+def test_a_test_using_a_heavier_tiers_fixture_unmarked_is_named() -> None:
+    from tiers import misplaced
+
+    items = [
+        FakeItem("a::real_unmarked", ("tmp_path", "built_data_dir"), ()),
+        FakeItem("a::real_marked", ("built_data_dir", "raw_root"), ("slow",)),
+        FakeItem("a::small_in_integration", ("small_release",), ("integration",)),
+        FakeItem("a::small_in_real_data", ("small_release",), ("slow",)),
+        FakeItem("a::small_as_browser", ("small_release",), ("browser",)),
+        FakeItem("a::unit", ("tmp_path",), ()),
+    ]
+    assert misplaced(items) == [
+        "a::real_unmarked uses built_data_dir but is not marked slow",
+        "a::small_as_browser uses small_release but is not marked integration or slow",
+    ]
