@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8001
 
-.PHONY: serve test install install-test browser test-debs lint bench docs
+.PHONY: serve test test-fast install install-test browser test-debs lint bench docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ test: install-test
 	AWARDS_CFFCONVERT=$(CURDIR)/.venv-cff/bin/cffconvert $(BIN)/pytest -q -p no:cacheprovider
 	$(BIN)/ruff check src tests scripts examples
 	$(BIN)/ruff format --check src tests scripts examples
+
+# The fast tier alone (unit tests: no build of raw data, no subprocess, no server, no browser),
+# under a minute; `make test` above runs it with every other tier
+FAST_TIER := not integration and not browser and not slow
+test-fast: install-test
+	$(BIN)/pytest -q -p no:cacheprovider -m "$(FAST_TIER)"
 
 bench: install
 	$(BIN)/python scripts/benchmark.py

@@ -301,7 +301,7 @@ def build_package(
         shutil.rmtree(failed, ignore_errors=True)
         return BuildResult(data_dir, version, rows, results, steps.timings)
     except BaseException as exc:
-        _retarget(exc, tmp, failed)
+        retarget_failure(exc, tmp, failed)
         _keep_issues(tmp, failed, exc)
         raise
     finally:
@@ -359,7 +359,7 @@ def _label(path: Path) -> str:
         return str(path)
 
 
-def _retarget(exc: BaseException, tmp: Path, failed: Path) -> None:
+def retarget_failure(exc: BaseException, tmp: Path, failed: Path) -> None:
     """Messages that name the build's temporary folder (gone once the build failed) name the
     folder that keeps the failed run's issues instead."""
     if isinstance(exc, BuildFailed) and str(tmp) in str(exc):

@@ -15,6 +15,8 @@ from rawfactory import make_cbp_ice_root, tx_row, write_counts
 
 from ice_cbp_awards.build import BuildFailed, build_package, data_dir_lock
 
+pytestmark = pytest.mark.integration  # small builds in subprocesses, killed and locked
+
 ROWS = [tx_row(), tx_row(mod="P00001", amount="-250.5", date="2022-10-03")]
 SRC = Path(__file__).resolve().parents[2] / "src"
 

@@ -14,6 +14,8 @@ from ice_cbp_awards.build import BuildFailed, build_package
 from ice_cbp_awards.readers.errors import ChecksumMismatch, HeaderMismatch, RawInputError
 from ice_cbp_awards.validate import runner
 
+pytestmark = pytest.mark.integration  # each test builds a small package end to end
+
 ROWS = [
     tx_row(),
     tx_row(mod="P00001", amount="-250.5", date="2022-10-03"),

@@ -67,6 +67,7 @@ def header_only(root: Path, rel: str) -> None:
 # --- point 1: a fiscal year cannot vanish -------------------------------------------------
 
 
+@pytest.mark.integration
 def test_full_root_builds(tmp_path: Path) -> None:
     result = build(tmp_path, root_of(tmp_path))
     assert len(read(result.data_dir, "transactions")) == 5
@@ -130,6 +131,7 @@ def test_incomplete_fetch_fails(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.integration
 def test_empty_year_built_only_under_reviewed_allowances(tmp_path: Path) -> None:
     root = root_of(tmp_path)
     header_only(root, FY23)
@@ -174,6 +176,7 @@ def test_build_with_zero_rows_fails_clearly(tmp_path: Path) -> None:
 # --- point 2: short records ---------------------------------------------------------------
 
 
+@pytest.mark.integration
 def test_cut_last_cell_is_quarantined_not_a_phantom_award(tmp_path: Path) -> None:
     files = {
         **FILES,
@@ -198,6 +201,7 @@ def test_cut_last_cell_is_quarantined_not_a_phantom_award(tmp_path: Path) -> Non
     assert "parent agency code '70' is not a 4-character agency code" in row.reason_detail
 
 
+@pytest.mark.integration
 def test_missing_cell_is_quarantined_with_the_cells_read(tmp_path: Path) -> None:
     files = {**FILES, 2022: FILES[2022] + [tx_row(mod="P00002")[:-1]]}
     result = build(tmp_path, root_of(tmp_path, files))
@@ -211,6 +215,7 @@ def test_missing_cell_is_quarantined_with_the_cells_read(tmp_path: Path) -> None
     assert report["rows_quarantined"].astype(int).sum() == 1
 
 
+@pytest.mark.integration
 def test_extra_cell_keeps_every_cell(tmp_path: Path) -> None:
     files = {**FILES, 2022: FILES[2022] + [tx_row(mod="P00002") + ["stray"]]}
     result = build(tmp_path, root_of(tmp_path, files))
@@ -326,14 +331,14 @@ def test_bad_manifest_values_are_named(
 
 
 def test_failure_messages_name_the_kept_folder_not_the_removed_one(tmp_path: Path) -> None:
-    from ice_cbp_awards.build import BuildFailed, _retarget
+    from ice_cbp_awards.build import BuildFailed, retarget_failure
     from ice_cbp_awards.validate.result import Finding, ValidationResult
 
     tmp, failed = tmp_path / ".data.building-7", tmp_path / ".data-failed"
     result = ValidationResult("frictionless")
     result.findings.append(Finding("transactions", "type-error", f"{tmp}/transactions.csv row 3"))
     exc = BuildFailed(f"validation failed; first: {tmp}/transactions.csv row 3", [result])
-    _retarget(exc, tmp, failed)
+    retarget_failure(exc, tmp, failed)
     assert str(exc) == f"validation failed; first: {failed}/transactions.csv row 3"
     assert result.findings[0].message == f"{failed}/transactions.csv row 3"
 
@@ -393,6 +398,7 @@ def test_fetch_of_zero_rows_against_a_count_of_5000_fails_on_both_counts(tmp_pat
     )
 
 
+@pytest.mark.integration
 def test_unlisted_file_built_only_under_reviewed_allowances(tmp_path: Path) -> None:
     root = root_of(tmp_path)
     drop_manifest_rows(root, 2023)

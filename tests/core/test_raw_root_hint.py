@@ -27,6 +27,7 @@ def test_an_empty_raw_root_names_itself_and_the_ways_to_get_one(tmp_path: Path) 
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.integration
 def test_the_cli_prints_it_for_the_environment_s_raw_root(tmp_path: Path) -> None:
     env = {**os.environ, "AWARDS_RAW_ROOT": str(tmp_path / "nowhere"),
            "PYTHONPATH": str(REPO_ROOT / "src"), "COLUMNS": "500"}  # fmt: skip

@@ -59,11 +59,13 @@ def test_record_with_wrong_field_count_is_kept_aside(tmp_path: Path) -> None:
     assert batch.bad_rows[0]["reason_code"] == "wrong_field_count"
 
 
+@pytest.mark.slow  # reads the real raw root
 def test_default_snapshot_is_the_newest(raw_root: Path) -> None:
     assert cbp_ice.read(raw_root).sources[0].snapshot == "2026-08-22"
     assert cbp_ice.snapshots(raw_root) == ["2026-03-02", "2026-05-05", "2026-08-22"]
 
 
+@pytest.mark.slow  # reads the real raw root
 def test_legacy_summaries_mapped_through_dictionary(raw_root: Path) -> None:
     batch = ice_2018.read(raw_root)
     frame = batch.frame()
@@ -77,6 +79,7 @@ def test_legacy_summaries_mapped_through_dictionary(raw_root: Path) -> None:
     assert frame[frame["source_id"].str.endswith("fy13")]["raw_line_number"].min() == 2
 
 
+@pytest.mark.slow  # reads the real raw root
 def test_bulk_summaries_sample(raw_root: Path) -> None:
     path = next((raw_root / "usaspending-bulk-award-summaries-sample").glob("Contracts_*.csv"))
     (batch,) = bulk.read_files([path], raw_root)

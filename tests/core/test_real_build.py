@@ -8,8 +8,11 @@ from pathlib import Path
 
 import frictionless
 import pandas as pd
+import pytest
 
 from ice_cbp_awards.validate import runner
+
+pytestmark = pytest.mark.slow  # builds the real default snapshot
 
 
 def read(data_dir: Path, name: str) -> pd.DataFrame:

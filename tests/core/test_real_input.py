@@ -12,6 +12,8 @@ from rawfactory import drop_manifest_rows, rehash
 
 from ice_cbp_awards.readers import cbp_ice, ice_2018
 
+pytestmark = pytest.mark.slow  # reads the real raw snapshots
+
 SNAP = "2026-08-22"
 FY24 = f"usaspending-cbp-ice/{SNAP}/CBP_ICE_FY2024_Contract_Obligations.csv"
 

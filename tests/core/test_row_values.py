@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from rawfactory import make_cbp_ice_root, tx_row, write_counts
 
 from ice_cbp_awards.build import build_package
@@ -43,6 +44,7 @@ def rejected(data_dir: Path) -> pd.DataFrame:
     return read(data_dir, "rejects").set_index("raw_line_number")
 
 
+@pytest.mark.integration
 def test_ice_row_on_a_cbp_key_is_quarantined(tmp_path: Path) -> None:
     cbp_key = "CONT_AWD_70B04C22F00000009_7014_-NONE-_-NONE-"
     rows = GOOD + [tx_row(agency="ICE", piid="70B04C22F00000009", key=cbp_key)]
@@ -57,6 +59,7 @@ def test_ice_row_on_a_cbp_key_is_quarantined(tmp_path: Path) -> None:
     assert "70B04C22F00000009" not in set(tx["award_id_piid"])
 
 
+@pytest.mark.integration
 def test_ice_row_with_a_cbp_piid_on_an_ice_key_is_quarantined(tmp_path: Path) -> None:
     key = "CONT_AWD_70B04C22F00000009_7012_-NONE-_-NONE-"
     rows = GOOD + [tx_row(agency="ICE", piid="70B04C22F00000009", key=key)]
@@ -68,6 +71,7 @@ def test_ice_row_with_a_cbp_piid_on_an_ice_key_is_quarantined(tmp_path: Path) ->
     )
 
 
+@pytest.mark.integration
 def test_dates_after_the_retrieval_date_are_quarantined_not_a_crash(tmp_path: Path) -> None:
     rows = GOOD + [tx_row(mod="P00002", date="2099-03-01"), tx_row(mod="P00003", date="3024-03-01")]
     data = build(tmp_path, rows)
@@ -86,6 +90,7 @@ def test_dates_after_the_retrieval_date_are_quarantined_not_a_crash(tmp_path: Pa
     assert report["rows_quarantined"].astype(int).sum() == 2
 
 
+@pytest.mark.integration
 def test_dates_before_the_first_fiscal_year_are_quarantined(tmp_path: Path) -> None:
     rows = GOOD + [tx_row(mod="P00002", date="1999-09-30"), tx_row(mod="P00003", date="1066-10-14")]
     rej = rejected(build(tmp_path, rows))
@@ -97,6 +102,7 @@ def test_dates_before_the_first_fiscal_year_are_quarantined(tmp_path: Path) -> N
     assert rej.loc["6", "reason_code"] == "date_before_minimum"
 
 
+@pytest.mark.integration
 def test_row_outside_its_files_fiscal_year_is_published_with_a_flag(tmp_path: Path) -> None:
     rows = GOOD + [tx_row(mod="P00002", date="2019-03-01", amount="10.0")]
     data = build(tmp_path, rows)
@@ -110,6 +116,7 @@ def test_row_outside_its_files_fiscal_year_is_published_with_a_flag(tmp_path: Pa
     assert set(report.drop(index="2019")["rows_fiscal_year_outside_file"]) == {"0"}
 
 
+@pytest.mark.integration
 def test_amounts_not_finite_too_large_or_below_a_cent_are_quarantined(tmp_path: Path) -> None:
     bad = {"5": "1.005", "6": "inf", "7": "-Infinity", "8": "NaN", "9": "9.88e16"}
     rows = GOOD + [tx_row(mod=f"P0000{i}", amount=a) for i, a in enumerate(bad.values(), 2)]
@@ -135,6 +142,7 @@ def test_amounts_not_finite_too_large_or_below_a_cent_are_quarantined(tmp_path: 
     assert float(rec.loc["PALANTIR USG INC", "total_obligation_usd"]) == 749.5
 
 
+@pytest.mark.integration
 def test_exact_cents_in_other_spellings_are_kept(tmp_path: Path) -> None:
     rows = GOOD + [
         tx_row(mod="P00002", amount="1.100"),
@@ -146,6 +154,7 @@ def test_exact_cents_in_other_spellings_are_kept(tmp_path: Path) -> None:
     assert amounts[["5", "6", "7"]].tolist() == [1.1, 250.0, 0.07]
 
 
+@pytest.mark.integration
 def test_validator_findings_name_the_raw_file_and_line(tmp_path: Path) -> None:
     from ice_cbp_awards.validate import runner
 

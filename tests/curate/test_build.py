@@ -12,6 +12,7 @@ import pytest
 
 from ice_cbp_awards import metadata
 from ice_cbp_awards.curate import build_curated
+from ice_cbp_awards.curate.reference import Reference
 from ice_cbp_awards.paths import REFERENCE_DIR
 from ice_cbp_awards.write.csv import write_csv
 
@@ -98,8 +99,8 @@ ROWS = [
 
 
 @pytest.fixture(scope="module")
-def built() -> dict[str, pd.DataFrame]:
-    return build_curated(make_tx(ROWS), pd.DataFrame(), REFERENCE_DIR)
+def built(reference: Reference) -> dict[str, pd.DataFrame]:
+    return build_curated(make_tx(ROWS), pd.DataFrame(), REFERENCE_DIR, reference=reference)
 
 
 def test_every_resource_has_exactly_its_schema_and_key_order(
@@ -259,10 +260,10 @@ def _write_all(frames: dict[str, pd.DataFrame], out: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
 
 
-def test_rebuild_is_byte_identical_and_order_free(tmp_path: Path) -> None:
-    a = build_curated(make_tx(ROWS), pd.DataFrame(), REFERENCE_DIR)
+def test_rebuild_is_byte_identical_and_order_free(tmp_path: Path, reference: Reference) -> None:
+    a = build_curated(make_tx(ROWS), pd.DataFrame(), REFERENCE_DIR, reference=reference)
     shuffled = make_tx(ROWS).sample(frac=1.0, random_state=7)
-    b = build_curated(shuffled, pd.DataFrame(), REFERENCE_DIR)
+    b = build_curated(shuffled, pd.DataFrame(), REFERENCE_DIR, reference=reference)
     assert _write_all(a, tmp_path / "a") == _write_all(b, tmp_path / "b")
 
 
@@ -303,9 +304,11 @@ def test_claims_added_by_a_row(reference_copy: Callable[[], Path]) -> None:
     assert sorted(recs["record_role"]) == ["base_only", "counted", "counted"]
 
 
-def test_no_transactions_gives_empty_resources_of_the_right_shape(tmp_path: Path) -> None:
+def test_no_transactions_gives_empty_resources_of_the_right_shape(
+    tmp_path: Path, reference: Reference
+) -> None:
     empty = make_tx(ROWS).iloc[0:0]
-    out = build_curated(empty, pd.DataFrame(), REFERENCE_DIR)
+    out = build_curated(empty, pd.DataFrame(), REFERENCE_DIR, reference=reference)
     for name in ("attributions", "system_mentions", "recipients", "company_totals",
                  "claim_records", "review_candidates"):  # fmt: skip
         assert out[name].empty, name

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from ice_cbp_awards.curate.claims import (
-    _summary_claim,
     check_claims,
     covered_part,
     judge,
     past_scope,
+    summary_claim,
 )
 from ice_cbp_awards.curate.reference import Reference
 
@@ -145,7 +145,7 @@ def test_summary_claim_counts_awards_of_the_company_by_recipient(reference: Refe
         company_id="palantir",
         evidence_source="award_summaries",
     )
-    out = _summary_claim(c, _summaries(), reference)
+    out = summary_claim(c, _summaries(), reference)
     # two Palantir awards (three rows); PALANTIRI ANALYTICS is not Palantir
     assert out["package_value"] == 2.0
     assert out["package_award_summary_ids"] == "as-1 ; as-2 ; as-3"
@@ -165,7 +165,7 @@ def test_summary_claim_by_recipient_company_and_system(reference: Reference) -> 
         recipient_company_ids="dev-technology",
         evidence_source="award_summaries",
     )
-    out = _summary_claim(dev, _summaries(), reference)
+    out = summary_claim(dev, _summaries(), reference)
     assert (out["package_value"], out["package_award_summary_ids"]) == (11601568.0, "as-4")
     icm = claim(
         measure="award_count",
@@ -176,7 +176,7 @@ def test_summary_claim_by_recipient_company_and_system(reference: Reference) -> 
         system_id="icm",
         evidence_source="award_summaries",
     )
-    out = _summary_claim(icm, _summaries(), reference)
+    out = summary_claim(icm, _summaries(), reference)
     assert (out["status"], out["package_value"]) == ("consistent", 1.0)
 
 

@@ -9,18 +9,22 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from ice_cbp_awards import metadata
 from ice_cbp_awards.curate import build_curated
-from ice_cbp_awards.curate.reference import ReferenceError, load_reference
+from ice_cbp_awards.curate.reference import Reference, ReferenceError, load_reference
 from ice_cbp_awards.paths import REFERENCE_DIR
 
 from .conftest import make_tx
 
-OWNERSHIP_HEADER = "subsidiary_company_id,parent_company_id,from_date,to_date,rationale,citation"
+
+def header(resource: str) -> str:
+    """A reference table's header line, in its fields' order (from the metadata)."""
+    return ",".join(metadata.resource(resource).field_names)
 
 
 def _set_ownership(ref_dir: Path, lines: list[str]) -> None:
     (ref_dir / "ownership.csv").write_text(
-        "\n".join([OWNERSHIP_HEADER, *lines]) + "\n", encoding="utf-8"
+        "\n".join([header("ownership"), *lines]) + "\n", encoding="utf-8"
     )
 
 
@@ -120,7 +124,7 @@ def test_ownership_table_checked(reference_copy: Callable[[], Path]) -> None:
     ]
 
 
-def test_reviewed_name_variants_fold_into_one_recipient() -> None:
+def test_reviewed_name_variants_fold_into_one_recipient(reference: Reference) -> None:
     rows = [
         {"recipient": "UNI FIRST CORP", "amount": 10.0},
         {"recipient": "UNIFIRST CORPORATION", "amount": 20.0},
@@ -128,7 +132,9 @@ def test_reviewed_name_variants_fold_into_one_recipient() -> None:
         {"recipient": "PEN-LINK, LIMITED", "amount": 1.0},
         {"recipient": "PEN-LINK, LTD", "amount": 2.0},
     ]
-    rec = build_curated(make_tx(rows), pd.DataFrame(), REFERENCE_DIR)["recipients"]
+    rec = build_curated(make_tx(rows), pd.DataFrame(), REFERENCE_DIR, reference=reference)[
+        "recipients"
+    ]
     rec = rec.set_index("recipient_name_folded")
     assert rec.loc["UNIFIRST", "recipient_name_variants"] == (
         "UNI FIRST CORP ; UNIFIRST CORP ; UNIFIRST CORPORATION"
@@ -142,7 +148,7 @@ def test_reviewed_name_variants_fold_into_one_recipient() -> None:
 def test_name_variant_table_checked(reference_copy: Callable[[], Path]) -> None:
     ref_dir = reference_copy()
     (ref_dir / "recipient_name_variants.csv").write_text(
-        'variant_name,canonical_name,rationale,citation\nPEN-LINK LIMITED,"PEN-LINK, LTD",r,c\n',
+        header("recipient_name_variants") + '\nPEN-LINK LIMITED,"PEN-LINK, LTD",r,c\n',
         encoding="utf-8",
     )
     with pytest.raises(ReferenceError, match="line 2: 'PEN-LINK LIMITED' folds to its canonical"):

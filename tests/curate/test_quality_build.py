@@ -16,6 +16,8 @@ from ice_cbp_awards.build import build_package
 from ice_cbp_awards.curate.quality import QualityError
 from ice_cbp_awards.paths import REFERENCE_DIR
 
+pytestmark = pytest.mark.integration  # builds a small package end to end
+
 ROWS = [
     tx_row(),
     tx_row(

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from ice_cbp_awards.curate import build_curated
+from ice_cbp_awards.curate.reference import Reference
 from ice_cbp_awards.curate.review import SIGNAL_EVIDENCE, signal_probability
 from ice_cbp_awards.paths import REFERENCE_DIR
 
@@ -21,7 +22,7 @@ ROWS = [
 
 
 @pytest.fixture(scope="module")
-def candidates() -> pd.DataFrame:
+def candidates(reference: Reference) -> pd.DataFrame:
     out = build_curated(make_tx(ROWS), pd.DataFrame(), REFERENCE_DIR)["review_candidates"]
     return out.sort_values("candidate_rank").reset_index(drop=True)
 
@@ -49,7 +50,9 @@ def test_probabilities_are_smoothed_shares() -> None:
         assert signal_probability(label) == (k + 1) / (n + 2)
 
 
-def test_a_licence_line_an_integrator_passes_through_is_found_by_review() -> None:
+def test_a_licence_line_an_integrator_passes_through_is_found_by_review(
+    reference: Reference,
+) -> None:
     """An integrator's order for a platform's licences is attributed as platform_services (not
     product money); review surfaces it so that a curator decides, rather than letting it count
     silently. An integrator's services line naming the platform is not surfaced."""

@@ -94,6 +94,7 @@ def _git(repo: Path, *args: str) -> None:
     subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
 
 
+@pytest.mark.integration  # git in a subprocess
 def test_reference_at_ref_reads_the_tables_as_committed(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     (repo / "reference").mkdir(parents=True)

@@ -127,12 +127,12 @@ def _write(path: Path, rows: list[dict]) -> None:
         w.writerows(rows)
 
 
-def test_company_totals_publish_the_three_figures_apart() -> None:
+def test_company_totals_publish_the_three_figures_apart(reference: Reference) -> None:
     rows = _bpa_rows(AWS_BPA, "70CTD024FC0000017") + [
         {"recipient": FOUR_POINTS, "award": "70CTD024FC0000017", "parent": AWS_BPA,
          "mod": "P00001", "date": "2024-09-16", "description": "ADD FUNDING", "amount": 1e6},
     ]  # fmt: skip
-    out = build_curated(make_tx(rows), pd.DataFrame(), REFERENCE_DIR)
+    out = build_curated(make_tx(rows), pd.DataFrame(), REFERENCE_DIR, reference=reference)
     t = out["company_totals"].set_index(["agency_acronym", "company_id", "fiscal_year"])
     fy24 = t.loc[("ICE", "aws", 2024)]
     assert (fy24["obligation_per_record_usd"], fy24["transaction_count_per_record"]) == (9e6, 1)
@@ -185,12 +185,12 @@ def test_coverage_bias_follows_the_slices_of_the_records() -> None:
     assert fam.loc[("ICE", 2024), "coverage_bias"] == "mixed"
 
 
-def test_claims_leave_parent_agreement_records_out() -> None:
+def test_claims_leave_parent_agreement_records_out(reference: Reference) -> None:
     """The silent 2022 call under the AWS BPA is AWS's only through the reviewed vehicle: a
     claim about AWS money does not count it."""
     # a later record so that the claim's period (to 2026-03-03) lies inside the records
     rows = [*_bpa_rows(AWS_BPA, "70CTD024FC0000017"), {"date": "2026-06-01"}]
-    out = build_curated(make_tx(rows), pd.DataFrame(), REFERENCE_DIR)
+    out = build_curated(make_tx(rows), pd.DataFrame(), REFERENCE_DIR, reference=reference)
     att = out["attributions"]
     vehicle = set(att.loc[att["evidence_scope"] == "parent_agreement", "transaction_id"])
     assert len(vehicle) == 2

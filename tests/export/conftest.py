@@ -1,4 +1,5 @@
-"""Fixtures of the export tests: a small real release and the OCDS standard kept offline."""
+"""Fixtures of the export tests: the tables of the small real release (`small_release`, in the
+root conftest) and the OCDS standard kept offline."""
 
 from __future__ import annotations
 
@@ -18,13 +19,6 @@ def standard_zip() -> Path:
     if not STANDARD_ZIP.is_file():
         pytest.fail(f"{STANDARD_ZIP}: the OCDS standard zip is missing (see ../shared/standards)")
     return STANDARD_ZIP
-
-
-@pytest.fixture(scope="session")
-def small_release(tmp_path_factory: pytest.TempPathFactory):
-    from smallrelease import make_small_release
-
-    return make_small_release(tmp_path_factory.mktemp("export-release"))
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,8 @@ from followthemoney.exc import InvalidData
 
 from ice_cbp_awards.export import ftm
 
+pytestmark = pytest.mark.integration  # exports a small release built end to end
+
 
 def check(data: dict) -> None:
     """followthemoney's own checks: the schema exists, every property is one of its

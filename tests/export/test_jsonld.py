@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+pytestmark = pytest.mark.integration  # exports a small release built end to end
+
 
 def test_the_release_describes_itself_as_a_dataset(small_release) -> None:
     folder = small_release.folder

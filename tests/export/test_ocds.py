@@ -16,6 +16,8 @@ import pytest
 
 from ice_cbp_awards.export import ocds
 
+pytestmark = pytest.mark.integration  # exports a small release built end to end
+
 LIBCOVEOCDS = Path(sys.executable).with_name("libcoveocds")
 
 

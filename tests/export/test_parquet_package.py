@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 from frictionless import Package
+
+pytestmark = pytest.mark.integration  # exports a small release built end to end
 
 
 def test_the_parquet_files_are_described_and_readable(small_release) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 
+import pytest
 from click.testing import CliRunner
 
 from ice_cbp_awards.cli import main
@@ -83,6 +84,7 @@ def test_bad_dates_are_refused_before_any_request(upstream, tmp_path):
     assert upstream.log == []
 
 
+@pytest.mark.integration
 def test_a_drip_fed_answer_stops_at_the_deadline(upstream, tmp_path):
     import time
 

@@ -53,6 +53,7 @@ def test_5xx_is_retried_with_growing_backoff(upstream, make_session):
     assert 0.5 <= backoffs[0] <= 1.0 and 1.0 <= backoffs[1] <= 2.0  # base*2^(n-1), jittered
 
 
+@pytest.mark.integration
 def test_timeout_then_success(upstream, make_session):
     upstream.route("POST", PATH, ok)
     upstream.fault(PATH, Fault("stall", seconds=1.2))
@@ -110,6 +111,7 @@ def test_retry_after_http_date():
     assert parse_retry_after("soon") is None
 
 
+@pytest.mark.integration
 def test_no_request_at_import():
     """Importing every fetch module, in a fresh interpreter whose sockets refuse, works."""
     code = (
@@ -134,6 +136,7 @@ def body(req):  # noqa: ANN001, ANN201
     return json_reply(json.loads(BODY))
 
 
+@pytest.mark.integration
 def test_a_drip_fed_body_fails_within_the_total_deadline(upstream, make_session):
     """1 byte a second: every read succeeds, so only a deadline over the whole body stops it."""
     upstream.route("GET", PATH, body)
@@ -149,6 +152,7 @@ def test_a_drip_fed_body_fails_within_the_total_deadline(upstream, make_session)
     assert "deadline of 1.5 s passed while reading the body (" in message
 
 
+@pytest.mark.integration
 def test_the_deadline_is_per_attempt_and_a_later_attempt_can_succeed(upstream, make_session):
     upstream.route("GET", PATH, body)
     upstream.fault(PATH, Fault("drip", seconds=1.0))
@@ -160,6 +164,7 @@ def test_the_deadline_is_per_attempt_and_a_later_attempt_can_succeed(upstream, m
     assert "deadline of 0.8 s passed" in retries[0]
 
 
+@pytest.mark.integration
 def test_a_drip_fed_download_fails_within_the_deadline(upstream, make_session, tmp_path):
     upstream.route("GET", PATH, body)
     upstream.persistent_faults[PATH] = Fault("drip", seconds=1.0)
@@ -195,6 +200,7 @@ def test_a_download_over_its_cap_leaves_no_file(upstream, make_session, tmp_path
     assert make_session().download(upstream.url + PATH, tmp_path / "ok.zip") == len(BODY)
 
 
+@pytest.mark.integration
 def test_drip_fed_headers_fail_within_the_total_deadline(upstream, make_session):
     upstream.route("GET", PATH, body)
     upstream.persistent_faults[PATH] = Fault("drip_headers", seconds=1.0)

@@ -22,7 +22,7 @@ from serving import started_server
 from ice_cbp_awards.paths import REPO_ROOT
 from ice_cbp_awards.publish.local import free_port
 
-pytestmark = pytest.mark.slow  # builds a wheel and a small package in subprocesses
+pytestmark = pytest.mark.integration  # builds a wheel and a small package in subprocesses
 
 
 @pytest.fixture(scope="module")

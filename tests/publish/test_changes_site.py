@@ -36,6 +36,8 @@ from .previous_release import (
 )
 from .sample_package import TRANSACTIONS, VERSION
 
+pytestmark = pytest.mark.integration  # makes real releases of the sample package
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 URN = "urn:ice-cbp-tech-awards:transaction:"
 

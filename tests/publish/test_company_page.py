@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from ice_cbp_awards.publish.company_page import CLAIMS_SQL, _section
+from ice_cbp_awards.publish.company_page import CLAIMS_SQL, section_rows
 
 from .sample_package import ATTRIBUTIONS, PALANTIR_PIID, VERSION
 
@@ -104,5 +104,5 @@ def test_a_section_whose_table_the_build_lacks_is_none_not_empty():
         async def execute(self, sql, params):
             raise AssertionError("a section whose table is absent must not run its SQL")
 
-    got = asyncio.run(_section(NoDatabase(), {"transactions"}, {"claims"}, CLAIMS_SQL, {}))
+    got = asyncio.run(section_rows(NoDatabase(), {"transactions"}, {"claims"}, CLAIMS_SQL, {}))
     assert got is None

@@ -101,6 +101,7 @@ def server_processes(pid: int) -> list[int]:
     return workers or [pid]
 
 
+@pytest.mark.integration
 def test_huge_queries_leave_the_server_small(site, db_name):
     pid, port = site
     for _ in range(4):  # every worker has started and served a page
@@ -113,6 +114,7 @@ def test_huge_queries_leave_the_server_small(site, db_name):
     assert max(peak_rss_mb(p) - mb for p, mb in before.items()) < 150
 
 
+@pytest.mark.integration
 def test_concurrent_heavy_queries_do_not_starve_the_pages(site, db_name):
     """Eight endless queries at once: a few run (each until the time limit), the others wait
     their turn or are turned away with 503, and a page asked meanwhile answers quickly."""
@@ -171,6 +173,7 @@ async def _call(gate: limits.SqlGate) -> int:
     return sent[0]["status"]
 
 
+@pytest.mark.integration
 def test_the_sql_limits_hold_over_every_process_of_the_server(tmp_path):
     """Two gates on one slots folder, as in two worker processes: one query runs, one waits
     for a turn, the next is turned away; the waiting one is turned away after its wait."""
@@ -196,6 +199,7 @@ def test_the_sql_limits_hold_over_every_process_of_the_server(tmp_path):
     assert first.refused == 1 and second.refused == 1
 
 
+@pytest.mark.integration
 def test_a_process_that_dies_holding_a_turn_gives_it_back(tmp_path):
     slots = limits.SlotFiles(tmp_path, "running", 1)
     holder = subprocess.Popen(

@@ -23,6 +23,8 @@ from ice_cbp_awards.publish.local import free_port, serve_argv
 from ice_cbp_awards.publish.plan import PublishError
 from ice_cbp_awards.publish.serve import SETTINGS, supervise
 
+pytestmark = pytest.mark.integration  # starts and kills server processes
+
 
 def children(pid: int) -> list[int]:
     found: list[int] = []

@@ -63,7 +63,10 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     RangeHandler.ranges = []
     handler = lambda *a, **k: RangeHandler(*a, directory=str(www), **k)  # noqa: E731
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # a short poll interval: shutdown() waits for one poll, half a second by default
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    )
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}", www
     server.shutdown()

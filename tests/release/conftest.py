@@ -212,11 +212,3 @@ def real_releases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     dist = tmp_path_factory.mktemp("real-dist")
     return {snap: make_release(snap, dist_dir=dist) for snap in SNAPSHOTS}
-
-
-@pytest.fixture(scope="session")
-def small_release(tmp_path_factory: pytest.TempPathFactory):
-    """A small real release (real build and `awards release`, four transactions)."""
-    from smallrelease import make_small_release
-
-    return make_small_release(tmp_path_factory.mktemp("small-release"))

@@ -81,6 +81,7 @@ def cff_to_bibtex(cffconvert: Path, path: Path) -> str:
     return done.stdout
 
 
+@pytest.mark.integration
 def test_what_cffconvert_makes_of_citation_cff_compiles(cffconvert: Path, tmp_path: Path) -> None:
     path = tmp_path / "CITATION.cff"
     path.write_text(citation_cff(descriptor()), encoding="utf-8")
@@ -104,6 +105,7 @@ Cited: \cite{%s}.
 NO_TEX = not (shutil.which("pdflatex") and shutil.which("bibtex"))
 
 
+@pytest.mark.integration
 @pytest.mark.skipif(NO_TEX, reason="pdflatex/bibtex not installed (Debian: texlive-latex-base)")
 def test_latex_compiles_the_entry(tmp_path: Path) -> None:
     entry = bibtex(descriptor())

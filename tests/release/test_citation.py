@@ -49,12 +49,14 @@ def _descriptor(version: str) -> dict:
     return {**package_descriptor(), "version": version}
 
 
+@pytest.mark.integration
 def test_root_citation_cff_is_valid(cffconvert: Path) -> None:
     done = _validate(cffconvert, REPO_ROOT / "CITATION.cff")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "valid" in done.stdout
 
 
+@pytest.mark.integration
 def test_generated_citation_cff_is_valid_with_and_without_doi(
     cffconvert: Path, tmp_path: Path
 ) -> None:
@@ -66,6 +68,7 @@ def test_generated_citation_cff_is_valid_with_and_without_doi(
         assert yaml.safe_load(path.read_text()).get("doi") == doi
 
 
+@pytest.mark.integration
 def test_a_cited_release_digest_keeps_citation_cff_valid(cffconvert: Path, tmp_path: Path) -> None:
     digest = "sha256:" + "ab" * 32
     path = tmp_path / "CITATION.cff"
@@ -82,6 +85,7 @@ def test_a_cited_release_digest_keeps_citation_cff_valid(cffconvert: Path, tmp_p
         citation_cff(_descriptor("2026.8.22"), "sha256:XYZ")
 
 
+@pytest.mark.integration
 def test_the_validator_rejects_a_broken_file(cffconvert: Path, tmp_path: Path) -> None:
     path = tmp_path / "CITATION.cff"
     cff = yaml.safe_load(citation_cff(_descriptor("2026.8.22")))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 
+import pytest
 from frictionless import Package
 
 from ice_cbp_awards.paths import REPO_ROOT, default_raw_root
@@ -44,6 +45,7 @@ def test_frictionless_refuses_a_resource_that_is_not_declared_tabular() -> None:
     assert any('requires "schema"' in e for e in profile_errors(desc))
 
 
+@pytest.mark.integration
 def test_the_release_descriptor_is_tabular_and_valid(small_release) -> None:
     desc = json.loads((small_release.folder / "datapackage.json").read_text())
     assert desc["profile"] == "tabular-data-package"

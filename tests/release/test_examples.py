@@ -61,6 +61,7 @@ def test_examples_on_a_fake_release(fake_release) -> None:
     check_examples(fake_release().folder)
 
 
+@pytest.mark.integration
 def test_examples_run_as_scripts(fake_release) -> None:
     folder = fake_release().folder
     for name in ("load_pandas", "load_duckdb", "load_polars", "load_frictionless", "load_sqlite"):

@@ -12,6 +12,8 @@ import pytest
 
 from ice_cbp_awards.paths import REPO_ROOT
 
+pytestmark = pytest.mark.integration  # loads a small release built end to end
+
 SECTION = "## Load it in one line"
 
 

@@ -117,6 +117,8 @@ def build_curated(
     reference_dir: Path,
     build_report: pd.DataFrame | None = None,
     award_summaries: pd.DataFrame | None = None,
+    *,
+    reference: Reference | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Every curated and reference resource, keyed by resource name.
 
@@ -124,10 +126,12 @@ def build_curated(
     (an award's transactions carry its descriptions), so award summaries without transactions
     are not attributed. `build_report` gives each raw slice's coverage flags, from which every
     total says the direction of its bias (without it, none is flagged). `award_summaries` (the
-    FY2013-FY2018 summaries) are used only by the claims that say so.
+    FY2013-FY2018 summaries) are used only by the claims that say so. `reference` is
+    `reference_dir` already loaded, for a caller that curates many times from the same tables
+    (loading and checking them is most of the time of a small curation).
     """
     del awards  # attribution is per transaction; see the docstring
-    ref = load_reference(Path(reference_dir))
+    ref = reference if reference is not None else load_reference(Path(reference_dir))
     version = rule_set_version(ref)
     tx = transactions_frame(transactions)
     links = link_recipients(tx, ref)

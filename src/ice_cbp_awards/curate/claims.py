@@ -271,7 +271,7 @@ def summary_recipients_of(
     return keep
 
 
-def _summary_claim(c: pd.Series, summaries: pd.DataFrame, ref: Reference) -> dict:
+def summary_claim(c: pd.Series, summaries: pd.DataFrame, ref: Reference) -> dict:
     """Computed fields of a claim tested on the FY2013-FY2018 award summaries: they carry one row
     per award and fiscal year with its latest action, so the figures are a count of awards or
     the sum of those latest actions' obligations (a partial sum, said so)."""
@@ -352,7 +352,7 @@ def check_claims(
                     "status_reason": "no award summaries in the build",
                 }
             else:
-                fields = _summary_claim(c, summaries, ref)
+                fields = summary_claim(c, summaries, ref)
                 if fields.get("status") != "not_covered":
                     fields["coverage_bias"] = SUMMARY_BIAS
         else:

@@ -134,7 +134,7 @@ def _dicts(result: Any) -> list[dict[str, Any]]:
     return [dict(r) for r in result.rows]
 
 
-async def _section(
+async def section_rows(
     db: Any, tables: set[str], needs: set[str], sql: str, params: dict[str, str]
 ) -> list[dict[str, Any]] | None:
     """A section's rows, or None when the build lacks a table it reads (the page says so)."""
@@ -199,9 +199,11 @@ async def company_data(
         if fy_totals
         else "",
         "date_range_totals": date_range_totals(real_records),
-        "resellers": await _section(db, tables, {"recipients"}, RESELLERS_SQL, params),
-        "systems": await _section(db, tables, {"systems", "system_mentions"}, SYSTEMS_SQL, params),
-        "claims": await _section(db, tables, {"claims"}, CLAIMS_SQL, params),
+        "resellers": await section_rows(db, tables, {"recipients"}, RESELLERS_SQL, params),
+        "systems": await section_rows(
+            db, tables, {"systems", "system_mentions"}, SYSTEMS_SQL, params
+        ),
+        "claims": await section_rows(db, tables, {"claims"}, CLAIMS_SQL, params),
         "record_count": len(real_records),
         "records": real_records[:RECORDS_SHOWN],
         "query_urls": {
