@@ -7,7 +7,7 @@ import pandas as pd
 import pandera.pandas as pa
 import pytest
 
-from ice_cbp_awards.validate.pandera_check import _piid_agrees_with_agency
+from ice_cbp_awards.validate.pandera_check import piid_agrees_with_agency
 
 
 def frame(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
@@ -23,7 +23,7 @@ def frame(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
 
 
 def failing(df: pd.DataFrame) -> list[int]:
-    schema = pa.DataFrameSchema(checks=[_piid_agrees_with_agency()])
+    schema = pa.DataFrameSchema(checks=[piid_agrees_with_agency()])
     try:
         schema.validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -64,7 +64,7 @@ def _run(checks: list[pa.Check], df: pd.DataFrame) -> list[int]:
 
 
 def test_published_date_after_retrieval_fails() -> None:
-    from ice_cbp_awards.validate.pandera_check import _date_not_after_retrieval
+    from ice_cbp_awards.validate.pandera_check import date_not_after_retrieval
 
     df = pd.DataFrame(
         {
@@ -72,11 +72,11 @@ def test_published_date_after_retrieval_fails() -> None:
             "retrieved_at": ["2026-08-22T10:00:00Z"] * 3,
         }
     )
-    assert _run([_date_not_after_retrieval("action_date")], df) == [1]
+    assert _run([date_not_after_retrieval("action_date")], df) == [1]
 
 
 def test_award_figures_come_with_their_source() -> None:
-    from ice_cbp_awards.validate.pandera_check import _award_figures_have_a_source
+    from ice_cbp_awards.validate.pandera_check import award_figures_have_a_source
 
     df = pd.DataFrame(
         {
@@ -89,7 +89,7 @@ def test_award_figures_come_with_their_source() -> None:
         }
     )
     # row 2: a sum without transactions; row 3: summary figures without a summary
-    assert _run(_award_figures_have_a_source(), df) == [2, 3]
+    assert _run(award_figures_have_a_source(), df) == [2, 3]
 
 
 def test_every_cross_field_rule_applies_to_the_package_itself() -> None:

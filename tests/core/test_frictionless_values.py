@@ -32,7 +32,7 @@ def run(path: Path) -> tuple[int, list[tuple[str, str, int | None]], str]:
 
 
 def stock(path: Path) -> list[tuple[str, str, int | None]]:
-    return fc._stock_rows(path, SCHEMA)[1]
+    return fc.stock_rows(path, SCHEMA)[1]
 
 
 def test_valid_file_passes_in_distinct_value_mode(tmp_path: Path) -> None:
@@ -95,7 +95,7 @@ def test_groups_keep_fields_of_similar_size_together() -> None:
     def item(pos: int, n: int) -> fc.Distinct:
         return (pos, {"name": f"f{pos}"}, pa.array([str(i) for i in range(n)]))
 
-    groups = fc._groups([item(1, 1000), item(2, 3), item(3, 600), item(4, 2), item(5, 400)])
+    groups = fc.column_groups([item(1, 1000), item(2, 3), item(3, 600), item(4, 2), item(5, 400)])
     assert [[p for p, _, _ in g] for g in groups] == [[1, 3], [5], [2, 4]]
 
 

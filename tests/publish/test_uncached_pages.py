@@ -264,7 +264,7 @@ def test_url_strings_answer_as_datasette_writes_them(call):
 
     from ice_cbp_awards.publish.rendering import (
         DATASETTE_URL_ATTRIBUTE,
-        _prefixed_url_attribute,
+        prefixed_url_attribute,
     )
 
     url = PrefixedUrlString(" /db/table?x=1 ")
@@ -273,7 +273,7 @@ def test_url_strings_answer_as_datasette_writes_them(call):
     try:
         theirs = call(url)
     finally:
-        PrefixedUrlString.__getattribute__ = _prefixed_url_attribute
+        PrefixedUrlString.__getattribute__ = prefixed_url_attribute
     assert ours == theirs
     assert type(ours) is type(theirs)
     if isinstance(ours, list | tuple):

@@ -21,7 +21,7 @@ DATASETTE_URL_ATTRIBUTE = PrefixedUrlString.__getattribute__  # before look_up_u
 STR_METHODS = frozenset(name for name in dir(str) if not name.startswith("__"))
 
 
-def _prefixed_url_attribute(self: PrefixedUrlString, name: str) -> Any:
+def prefixed_url_attribute(self: PrefixedUrlString, name: str) -> Any:
     """PrefixedUrlString.__getattribute__ as Datasette 0.65 writes it (a str method answers a
     PrefixedUrlString), with str's method names looked up in a set: Datasette calls dir(str)
     on every attribute of every URL it builds, some 80 times a page."""
@@ -42,7 +42,7 @@ def _prefixed_url_attribute(self: PrefixedUrlString, name: str) -> Any:
 
 
 def look_up_url_methods_once() -> None:
-    PrefixedUrlString.__getattribute__ = _prefixed_url_attribute  # type: ignore[method-assign]
+    PrefixedUrlString.__getattribute__ = prefixed_url_attribute  # type: ignore[method-assign]
 
 
 class DirectHookCaller:

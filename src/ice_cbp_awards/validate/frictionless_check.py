@@ -130,7 +130,7 @@ def validate_resource_values(job: Job) -> tuple[str, int, list[ErrorTuple], str]
     names = [f["name"] for f in schema["fields"]]
     table = read_text_table(path, names) if path.exists() and _header(path) == names else None
     if table is None:  # header or structure off: stock frictionless, row by row
-        rows, errs = _stock_rows(path, schema)
+        rows, errs = stock_rows(path, schema)
         return name, rows, errs, "stock"
     blank = _blank_rows(table)
     errs: list[ErrorTuple] = [
@@ -147,7 +147,7 @@ def validate_resource_values(job: Job) -> tuple[str, int, list[ErrorTuple], str]
         if len(values) < len(uniq):
             with_missing.append((pos, field))
     with tempfile.TemporaryDirectory(prefix=f"fl-{name}-") as tmp:
-        for i, group in enumerate(_groups(distinct)):
+        for i, group in enumerate(column_groups(distinct)):
             errs.extend(_group_errors(schema, group, table, Path(tmp) / f"{i:03d}.csv"))
             if len(errs) >= MAX_FINDINGS:
                 break
@@ -158,7 +158,7 @@ def validate_resource_values(job: Job) -> tuple[str, int, list[ErrorTuple], str]
 Distinct = tuple[int, dict[str, Any], pa.Array]  # field position, field, distinct values
 
 
-def _groups(distinct: list[Distinct], ratio: int = 2) -> list[list[Distinct]]:
+def column_groups(distinct: list[Distinct], ratio: int = 2) -> list[list[Distinct]]:
     """Fields of similar numbers of distinct values, to check side by side in one file.
 
     A file is as long as its field with most values (the others repeat theirs), so fields
@@ -209,7 +209,7 @@ def _group_errors(
     return out
 
 
-def _stock_rows(path: Path, schema: dict[str, Any]) -> tuple[int, list[ErrorTuple]]:
+def stock_rows(path: Path, schema: dict[str, Any]) -> tuple[int, list[ErrorTuple]]:
     import frictionless
 
     res = frictionless.Resource(

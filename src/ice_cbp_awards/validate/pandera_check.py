@@ -61,7 +61,7 @@ def piid_prefixes(path: Path = REFERENCE_DIR / "piid_prefixes.csv") -> dict[str,
     return parse.piid_prefixes(path)
 
 
-def _piid_agrees_with_agency() -> pa.Check:
+def piid_agrees_with_agency() -> pa.Check:
     """On every row: the award key's agency, where it is ICE or CBP, is the row's agency, and
     the reviewed owner of the PIID's office prefix is the row's agency (or DHS, for offices
     awarding on behalf of either). The transforms quarantine rows that break this; here it
@@ -84,7 +84,7 @@ def _piid_agrees_with_agency() -> pa.Check:
     )
 
 
-def _date_not_after_retrieval(date_col: str) -> pa.Check:
+def date_not_after_retrieval(date_col: str) -> pa.Check:
     """No published date is after the retrieval date of the file it was read from."""
 
     def check(df: pd.DataFrame) -> pd.Series:
@@ -98,7 +98,7 @@ def _date_not_after_retrieval(date_col: str) -> pa.Check:
     )
 
 
-def _award_figures_have_a_source() -> list[pa.Check]:
+def award_figures_have_a_source() -> list[pa.Check]:
     """transactions_obligation_sum_usd only where the award has transactions in the package;
     summary_* figures only where it has an upstream summary (award_summary_id)."""
 
@@ -171,25 +171,25 @@ _RETRIEVAL = ("retrieved_at",)
 CROSS_FIELD: dict[str, list[Rule]] = {
     "transactions": [
         (("action_date", "fiscal_year"), lambda: _fy_agrees("action_date", "fiscal_year")),
-        (PIID_COLUMNS, _piid_agrees_with_agency),
-        (("action_date", *_RETRIEVAL), lambda: _date_not_after_retrieval("action_date")),
+        (PIID_COLUMNS, piid_agrees_with_agency),
+        (("action_date", *_RETRIEVAL), lambda: date_not_after_retrieval("action_date")),
     ],
     "award_summaries": [
         (
             ("latest_action_date", "latest_action_fiscal_year"),
             lambda: _fy_agrees("latest_action_date", "latest_action_fiscal_year"),
         ),
-        (PIID_COLUMNS, _piid_agrees_with_agency),
+        (PIID_COLUMNS, piid_agrees_with_agency),
         (
             ("latest_action_date", *_RETRIEVAL),
-            lambda: _date_not_after_retrieval("latest_action_date"),
+            lambda: date_not_after_retrieval("latest_action_date"),
         ),
     ],
     "awards": [
         (("first_action_date", "last_action_date"), _dates_ordered),
         (
             ("transaction_count", "transactions_obligation_sum_usd", "award_summary_id"),
-            _award_figures_have_a_source,
+            award_figures_have_a_source,
         ),
     ],
     "build_report": [(REPORT_COLUMNS, _report_adds_up)],
