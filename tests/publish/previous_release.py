@@ -19,7 +19,7 @@ from ice_cbp_awards.publish.sqlite import write_database
 from ice_cbp_awards.release import schema_guard
 from ice_cbp_awards.release.release import ReleaseResult, make_release
 
-from .sample_package import ROWS, VERSION, write_sample_package
+from .sample_package import ROWS, VERSION, award, write_sample_package
 
 PREVIOUS_SNAPSHOT = "2026-05-05"
 PREVIOUS_VERSION = "2026.5.5"
@@ -37,6 +37,16 @@ def previous_rows() -> dict[str, list[dict[str, Any]]]:
         for r in rows[table]:
             if r["transaction_id"] == REVISED:
                 r["federal_action_obligation_usd"] = REVISED_OLD_USD
+    # Each award's figures from the transactions that release had (as the build makes them);
+    # an award none of whose transactions was published yet is not in it.
+    keys = {t["award_id_usaspending"] for t in rows["transactions"]}
+    rows["awards"] = [
+        award(a["award_id_usaspending"], rows["transactions"], a["award_summary_id"])
+        if a["award_id_usaspending"] in keys
+        else a
+        for a in rows["awards"]
+        if a["award_id_usaspending"] in keys or not a["transaction_count"]
+    ]
     return rows
 
 

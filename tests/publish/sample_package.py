@@ -144,7 +144,7 @@ TRANSACTIONS = [
 ]
 
 
-def _award(key: str, txs: list[dict], summary_id: str = "") -> dict[str, Any]:
+def award(key: str, txs: list[dict], summary_id: str = "") -> dict[str, Any]:
     mine = [t for t in txs if t["award_id_usaspending"] == key]
     last = max(mine, key=lambda t: t["action_date"])
     return {
@@ -236,9 +236,9 @@ ROWS: dict[str, list[dict[str, Any]]] = {
     "award_summaries": [LEGACY_SUMMARY],
     "awards": sorted(
         [
-            _award(PALANTIR_KEY, TRANSACTIONS),
-            _award(DELL_KEY, TRANSACTIONS),
-            _award(CBP_KEY, TRANSACTIONS),
+            award(PALANTIR_KEY, TRANSACTIONS),
+            award(DELL_KEY, TRANSACTIONS),
+            award(CBP_KEY, TRANSACTIONS),
             {
                 **{
                     k: LEGACY_SUMMARY[k]
@@ -287,6 +287,7 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "rows_read": n,
             "duplicate_rows_removed": 0,
             "rows_quarantined": 0,
+            "rows_reconciled": 0,
             "rows_published": n,
             "negative_amount_count": 0,
             "zero_amount_count": 0,
