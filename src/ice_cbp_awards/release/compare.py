@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from ..versioning import parse_data_version, release_timestamp
+from ..write.descriptor import as_v2
 from .checksums import sha256_file
 from .diff import (
     CHANGES_SCHEMA_PATH,
@@ -252,7 +253,6 @@ def write_outputs(result: DiffResult, newest: dict[str, Any], out_dir: Path) -> 
             }
         )
     descriptor = {
-        "profile": "data-package",
         "name": f"{newest['name']}-changes",
         "title": f"{newest['title']}: changes {' -> '.join(versions)}",
         "description": (
@@ -265,6 +265,7 @@ def write_outputs(result: DiffResult, newest: dict[str, Any], out_dir: Path) -> 
         "licenses": newest.get("licenses", []),
         "resources": resources,
     }
+    descriptor = as_v2(descriptor)
     (out_dir / "datapackage.json").write_text(
         json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
