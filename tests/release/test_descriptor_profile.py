@@ -84,25 +84,31 @@ def test_the_release_descriptor_lists_every_file_and_frictionless_validates_it(
     for name in names:
         pq = others[f"{name}-parquet"]
         assert (pq["path"], pq["format"], pq["table_resource"]) == (
-            f"parquet/{name}.parquet", "parquet", name)  # fmt: skip
+            f"parquet/{name}.parquet", "vnd.apache.parquet", name)  # fmt: skip
+        assert pq["mediatype"] == "application/vnd.apache.parquet"
         assert "type" not in pq and "schema" not in pq
-        assert listed[pq["path"]]["bytes"] == (folder / pq["path"]).stat().st_size
+        assert pq["bytes"] == (folder / pq["path"]).stat().st_size
+        assert pq["hash"] == listed[pq["path"]]["hash"]
     assert not (folder / "parquet" / "datapackage.json").exists()
     assert profile_errors(desc) == []
     assert no_machine_paths(desc)
     report = Package(str(folder / "datapackage.json")).validate()
     assert report.valid, report.flatten(["type", "note"])[:5]
-    assert {t.name for t in report.tasks} == {r["name"] for r in desc["resources"]}
+    tasks = {t.name: t.type for t in report.tasks}
+    assert tasks == {r["name"]: "table" if r in tables else "file" for r in desc["resources"]}
 
 
-def test_frictionless_checks_the_database_resource_hash(small_release, tmp_path) -> None:
+def test_frictionless_checks_the_database_and_parquet_hashes(small_release, tmp_path) -> None:
     folder = small_release.folder
     desc = json.loads((folder / "datapackage.json").read_text())
-    db = next(r for r in desc["resources"] if r["name"] == "database")
-    db["hash"] = "sha256:" + "0" * 64
-    shutil.copyfile(folder / db["path"], tmp_path / db["path"])
+    files = [r for r in desc["resources"] if r["name"] in ("database", "awards-parquet")]
+    (tmp_path / "parquet").mkdir()
+    for res in files:
+        res["hash"] = "sha256:" + "0" * 64
+        shutil.copyfile(folder / res["path"], tmp_path / res["path"])
     path = tmp_path / "datapackage.json"
-    path.write_text(json.dumps({**desc, "resources": [db]}))
+    path.write_text(json.dumps({**desc, "resources": files}))
     report = Package(str(path)).validate()
     assert not report.valid
-    assert {e.type for t in report.tasks for e in t.errors} == {"hash-count"}
+    errors = {(t.name, e.type) for t in report.tasks for e in t.errors}
+    assert errors == {("database", "hash-count"), ("awards-parquet", "hash-count")}

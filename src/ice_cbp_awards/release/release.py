@@ -220,15 +220,25 @@ def _freeze_resources(descriptor: dict[str, Any], data_dir: Path, folder: Path) 
 PARQUET_SUFFIX = "-parquet"  # a table name never holds "-": no Parquet name meets a table's
 
 
-def parquet_resource(table: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
-    """A table's Parquet file as a resource: `table_resource` names the table whose Table
-    Schema it has (also embedded in the file, metadata key `frictionless:schema`).
+# The format of the Parquet resources: the subtype of their IANA media type, not "parquet",
+# so that frictionless checks them as files (see parquet_resource).
+PARQUET_FORMAT = "vnd.apache.parquet"
 
-    Not `type: table` with the schema: frictionless 5.21 reads Parquet through pandas, so a
-    missing number arrives as NaN and fails the schema's `minimum` (claims, attribution
-    quality), and it cannot count the bytes of a file pyarrow reads, so declared `bytes` and
-    `hash` fail; its bytes and sha256 are in the release's `files`, checked by `awards verify`
-    and SHA256SUMS, and `awards verify` compares every value with the CSV's.
+
+def parquet_resource(table: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+    """A table's Parquet file as a resource, with its bytes and hash: `table_resource` names
+    the table whose Table Schema it has (also embedded in the file, metadata key
+    `frictionless:schema`).
+
+    Not `type: table`, and not `format: parquet`, which frictionless 5.21 opens as a table
+    whatever the descriptor says: it reads Parquet through pandas, where a missing number
+    arrives as NaN (its pandas reader converts only the `np.nan` object itself to null), which
+    fails the schema's `minimum` and integer types (claims, attribution quality, transactions'
+    `piid_fiscal_year`); without the schema it infers USD decimals as integers from the first
+    100 rows (awards); and it cannot count the bytes of a file pyarrow reads. Measured on the
+    2026-08-22 release: every Parquet table read that way fails. As a file of media type
+    application/vnd.apache.parquet it validates (bytes and hash), and `awards verify` checks
+    its Arrow types against the table's schema and every value against the CSV.
     """
     return {
         "name": f"{table['name']}{PARQUET_SUFFIX}",
@@ -236,8 +246,10 @@ def parquet_resource(table: dict[str, Any], entry: dict[str, Any]) -> dict[str, 
         "description": f"The {table['name']} table as Parquet, typed from its Table Schema "
         "(USD amounts as decimal128(20, 2)); the same content as its CSV.",
         "path": entry["path"],
-        "format": "parquet",
+        "format": PARQUET_FORMAT,
         "mediatype": entry["mediatype"],
+        "bytes": entry["bytes"],
+        "hash": entry["hash"],
         "table_resource": table["name"],
     }
 

@@ -344,10 +344,7 @@ def verify_folder(
         report.problems.append(f"datapackage.json: not JSON ({exc})")
         return report
     complete = True
-    # a Parquet resource's bytes and hash are in the release's files (frictionless cannot
-    # check them on a file it reads with pyarrow)
-    listed = [r for r in desc.get("resources", []) if r.get("format") != "parquet"]
-    for entry in [*listed, *desc.get("release", {}).get("files", [])]:
+    for entry in [*desc.get("resources", []), *desc.get("release", {}).get("files", [])]:
         complete = _check_entry(folder, entry, report) and complete
     _check_versions(folder, desc, report)
     if not complete:
