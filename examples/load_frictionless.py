@@ -12,11 +12,12 @@ from frictionless import Package
 
 
 def main(release: Path) -> list[dict]:
-    """The package's resources and the first rows of `sources`, typed by its schema."""
+    """The package's resources (CSV tables, the SQLite database, the Parquet files) and the
+    first rows of `sources`, typed by its schema."""
     package = Package(str(release / "datapackage.json"))
     print(package.title, package.version)
     for resource in package.resources:
-        print(f"{resource.name}: {len(resource.schema.fields)} fields, {resource.bytes} bytes")
+        print(f"{resource.name}: {resource.type}, {resource.format}, {resource.bytes} bytes")
     rows = [row.to_dict() for row in package.get_resource("sources").read_rows(size=5)]
     for row in rows:
         print(row)

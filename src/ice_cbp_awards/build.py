@@ -218,15 +218,21 @@ def _empty(res: metadata.Resource) -> pd.DataFrame:
 
 
 def write_tables(
-    tables: dict[str, pd.DataFrame], out_dir: Path, version: str, extra: dict[str, Any]
+    tables: dict[str, pd.DataFrame],
+    out_dir: Path,
+    version: str,
+    extra: dict[str, Any],
+    database: str | None = None,
 ) -> dict[str, int]:
+    """The CSVs and the descriptor; `database`: the SQLite file the build writes beside them."""
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = {}
     for name, frame in tables.items():
         res = metadata.resource(name)
         write_csv(frame, res, out_dir / f"{name}.csv")
         rows[name] = len(frame)
-    write_json(built_descriptor(version, extra, list(tables)), out_dir / "datapackage.json")
+    descriptor = built_descriptor(version, extra, list(tables), database)
+    write_json(descriptor, out_dir / "datapackage.json")
     return rows
 
 
@@ -274,7 +280,8 @@ def build_package(
         tables = {**tables, **curated_tables(tables, steps)}
         extra = {"snapshot": snap}
         with steps.step("write CSVs and descriptor"):
-            rows = write_tables(tables, tmp, version, extra)
+            database = database_name() if write_db else None
+            rows = write_tables(tables, tmp, version, extra, database)
             write_json(
                 build_summary(tables, version, snap, steps.timings), tmp / "build_report.json"
             )
@@ -384,14 +391,18 @@ def curated_tables(core: dict[str, pd.DataFrame], steps: Steps) -> dict[str, pd.
         )
 
 
+def database_name() -> str:
+    """The SQLite file's name in a built data dir (and a release): the package's name."""
+    return f"{metadata.package_descriptor()['name']}.db"
+
+
 def write_database(data_dir: Path, version: str) -> float:
     """The SQLite database and Datasette metadata; returns the seconds it took."""
     from .publish.datasette_metadata import write_datasette_metadata
     from .publish.sqlite import write_database as write_db
 
     start = time.perf_counter()
-    name = metadata.package_descriptor()["name"]
-    write_db(data_dir, data_dir / f"{name}.db")
+    write_db(data_dir, data_dir / database_name())
     write_datasette_metadata(data_dir, data_dir / "metadata.json")
     return round(time.perf_counter() - start, 3)
 

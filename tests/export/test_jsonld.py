@@ -20,10 +20,11 @@ def test_the_release_describes_itself_as_a_dataset(small_release) -> None:
     assert data["license"] and all(u.startswith("https://") for u in data["license"])
     paths = [d["contentUrl"] for d in data["distribution"]]
     assert "data/transactions.csv" in paths and "exports/ocds-release-package.json" in paths
+    assert "parquet/transactions.parquet" in paths and "ice-cbp-tech-awards.db" in paths
     for path in paths:
         assert (folder / path).is_file(), path
     listed = {f["path"] for f in desc["release"]["files"] if f.get("export")}
     assert listed == {
         "exports/ocds-release-package.json", "exports/ocds-record-package.json",
-        "exports/followthemoney.ftm.json", "exports/dataset.jsonld", "parquet/datapackage.json",
+        "exports/followthemoney.ftm.json", "exports/dataset.jsonld",
     }  # fmt: skip

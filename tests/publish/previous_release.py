@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ice_cbp_awards.metadata import package_descriptor
+from ice_cbp_awards.metadata import package_descriptor, table_resources
 from ice_cbp_awards.publish.serve import site_files
 from ice_cbp_awards.publish.sqlite import write_database
 from ice_cbp_awards.release import schema_guard
@@ -75,7 +75,7 @@ def _release(tmp: Path, served_data_dir: Path, snapshot: str, build, **kwargs) -
     served = json.loads((served_data_dir / "datapackage.json").read_text(encoding="utf-8"))
     fields = {
         r["name"]: [(f["name"], f["type"]) for f in r["schema"]["fields"]]
-        for r in served["resources"]
+        for r in table_resources(served)
     }
     schema_guard.add_to_lock(package_descriptor()["schema_version"], fields, lock)
     return make_release(snapshot, tmp / "raw", tmp / "dist", changelog=changelog,

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 import pytest
 from datasette.utils.testing import TestClient as DatasetteClient
 
+from ice_cbp_awards.metadata import table_resources
 from ice_cbp_awards.publish.plan import read_built_descriptor
 from ice_cbp_awards.publish.queries import load_queries
 from ice_cbp_awards.publish.serve import make_datasette, site_files
@@ -27,7 +28,7 @@ def test_the_build_wrote_a_complete_database(built_data_dir):
     db = site_files(built_data_dir).db_path
     assert db.is_file()
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    for entry in read_built_descriptor(built_data_dir)["resources"]:
+    for entry in table_resources(read_built_descriptor(built_data_dir)):
         with (built_data_dir / entry["path"]).open(newline="", encoding="utf-8") as fh:
             rows = sum(1 for _ in csv.reader(fh)) - 1
         assert conn.execute(f'SELECT count(*) FROM "{entry["name"]}"').fetchone()[0] == rows

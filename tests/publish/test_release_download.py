@@ -7,7 +7,12 @@ from pathlib import Path
 
 from datasette.utils.testing import TestClient as Client
 
-from ice_cbp_awards.publish.datasette_metadata import build_metadata, release_zip
+from ice_cbp_awards.publish.datasette_metadata import (
+    RAW_ARCHIVE,
+    build_metadata,
+    links,
+    release_zip,
+)
 from ice_cbp_awards.publish.plan import read_built_descriptor
 from ice_cbp_awards.publish.plugin import PLUGIN_NAME
 from ice_cbp_awards.publish.serve import make_datasette
@@ -45,6 +50,29 @@ def test_the_served_zip_is_linked_and_downloads(sample_data_dir: Path, tmp_path:
     assert link in table.text
     got = client.get(link)
     assert got.status == 200 and got.body == zip_path.read_bytes()
+
+
+def test_the_raw_archive_beside_the_zip_is_linked_and_downloads(
+    sample_data_dir: Path, tmp_path: Path
+) -> None:
+    folder = unpacked_release(sample_data_dir, tmp_path, with_zip=True)
+    archive = folder.parent / RAW_ARCHIVE
+    archive.write_bytes(b"raw archive bytes")
+    assert "raw_archive" not in links(read_built_descriptor(folder), folder)  # no .sha256 yet
+    archive.with_name(f"{RAW_ARCHIVE}.sha256").write_text(f"abc  {RAW_ARCHIVE}\n")
+    client = Client(make_datasette(folder, response_cache=False))
+    link = f"/-/release/{RAW_ARCHIVE}"
+    assert link in client.get("/").text
+    assert client.get(link).body == archive.read_bytes()
+    assert client.get(f"{link}.sha256").text == f"abc  {RAW_ARCHIVE}\n"
+
+
+def test_without_a_zip_the_raw_archive_is_not_linked(sample_data_dir: Path, tmp_path: Path):
+    folder = unpacked_release(sample_data_dir, tmp_path, with_zip=False)
+    (folder.parent / RAW_ARCHIVE).write_bytes(b"raw")
+    (folder.parent / f"{RAW_ARCHIVE}.sha256").write_text("abc  raw.tar.gz\n")
+    assert links(read_built_descriptor(folder), folder) == {}
+    assert RAW_ARCHIVE not in str(build_metadata(folder))
 
 
 def test_the_home_page_carries_dataset_json_ld(client) -> None:

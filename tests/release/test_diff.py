@@ -108,6 +108,8 @@ def test_outputs_are_a_valid_reproducible_package(three, result, tmp_path: Path)
     assert report.valid, report.flatten(["rowNumber", "type", "message"])
     desc = json.loads((out / "datapackage.json").read_text())
     assert [r["name"] for r in desc["resources"]] == ["changes", "record_history"]
+    assert desc["$schema"].endswith("/2.0/datapackage.json") and "profile" not in desc
+    assert {r["type"] for r in desc["resources"]} == {"table"}
     assert desc["compared_versions"] == [V1, V2, V3]
     again = diff_releases(three, tmp_path / "again").out_dir
     for name in ("datapackage.json", "data/changes.csv", "data/record_history.csv",

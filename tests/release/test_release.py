@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ice_cbp_awards.metadata import table_resources
 from ice_cbp_awards.release.checksums import read_sums, sha256_file
 from ice_cbp_awards.release.digest import release_digest, table_digest
 from ice_cbp_awards.release.parquet import read_csv_table
@@ -36,14 +37,15 @@ def test_release_layout_and_frozen_descriptor(fake_release, tmp_path: Path) -> N
         "validation/frictionless.json", "validation/report.html",
         "data/sources.csv", "data/transactions.csv", "data/build_report.csv",
         "parquet/sources.parquet", "parquet/transactions.parquet", "parquet/build_report.parquet",
-        "parquet/datapackage.json",
     }  # fmt: skip
     assert set(_files(folder)) == expected
     desc = json.loads((folder / "datapackage.json").read_text())
     assert desc["version"] == "2026.8.22" and desc["schema_version"] == "1.0.0"
     assert desc["created"] == "2026-08-22T00:00:00Z"
     assert "id" not in desc
-    for res in desc["resources"]:
+    assert [r["name"] for r in desc["resources"]] == [*FAKE_SCHEMAS, "database"] + [
+        f"{name}-parquet" for name in FAKE_SCHEMAS]  # fmt: skip
+    for res in table_resources(desc):
         path = folder / res["path"]
         assert res["path"] == f"data/{res['name']}.csv"
         assert res["bytes"] == path.stat().st_size
@@ -76,7 +78,7 @@ def test_release_layout_and_frozen_descriptor(fake_release, tmp_path: Path) -> N
     readme = (folder / "README.md").read_text()
     assert "## How to cite" in readme and "DOI pending" in readme and "schema 1.0.0" in readme
     # Every table's content digest, from its CSV; the release digest beside the citation.
-    for res in desc["resources"]:
+    for res in table_resources(desc):
         table = read_csv_table(folder / res["path"], res["schema"])
         assert res["content_digest"] == table_digest(table, res["schema"])
     assert result.release_digest == release_digest(folder)

@@ -71,3 +71,18 @@ def resources() -> dict[str, Resource]:
 
 def resource(name: str) -> Resource:
     return resources()[name]
+
+
+def table_resources(descriptor: dict[str, Any]) -> list[dict[str, Any]]:
+    """The resources of a descriptor that are one table each: a CSV with its Table Schema.
+
+    A release's descriptor (Data Package v2) also lists resources that are not one CSV table:
+    the SQLite database (every table at once) and each table's Parquet file (`<table>-parquet`,
+    no schema of its own); every reader of tables goes through here and skips them. Older
+    descriptors (Data Package v1, `tabular-data-resource`) read the same.
+    """
+    return [
+        r
+        for r in descriptor.get("resources", [])
+        if "schema" in r and (r.get("format") or Path(r.get("path", "")).suffix[1:]) == "csv"
+    ]

@@ -123,6 +123,22 @@ def release_zip(data_dir: Path, descriptor: dict[str, Any]) -> Path | None:
     return next((p / f"{name}.zip" for p in places if (p / f"{name}.zip").is_file()), None)
 
 
+# `awards raw archive --out dist/raw.tar.gz` writes it (and raw.tar.gz.sha256) beside the zips
+RAW_ARCHIVE = "raw.tar.gz"
+
+
+def raw_archive(data_dir: Path, descriptor: dict[str, Any]) -> Path | None:
+    """The raw inputs archive beside the served release zip, with its .sha256, if there is
+    one: the site then serves it under the same mount, and `awards raw pull <site>/-/release/
+    raw.tar.gz` rebuilds anywhere. None otherwise: nothing hosts the raw inputs by itself."""
+    found = release_zip(data_dir, descriptor)
+    if found is None:
+        return None
+    archive = found.parent / RAW_ARCHIVE
+    sums = archive.with_name(f"{RAW_ARCHIVE}.sha256")
+    return archive if archive.is_file() and sums.is_file() else None
+
+
 def release_mounts(data_dir: Path) -> list[tuple[str, str]]:
     """Datasette static mounts serving the release zip's folder, when there is a zip."""
     found = release_zip(Path(data_dir), read_built_descriptor(Path(data_dir)))
@@ -132,7 +148,12 @@ def release_mounts(data_dir: Path) -> list[tuple[str, str]]:
 def links(descriptor: dict[str, Any], data_dir: Path | None = None) -> dict[str, str]:
     """Where the site's pages point for downloading this release: the zip it serves, if any."""
     found = release_zip(data_dir, descriptor) if data_dir is not None else None
-    return {"release_zip": f"/{RELEASE_MOUNT}/{found.name}"} if found else {}
+    if found is None:
+        return {}
+    urls = {"release_zip": f"/{RELEASE_MOUNT}/{found.name}"}
+    if raw_archive(data_dir, descriptor) is not None:  # type: ignore[arg-type]
+        urls["raw_archive"] = f"/{RELEASE_MOUNT}/{RAW_ARCHIVE}"
+    return urls
 
 
 def site_jsonld(descriptor: dict[str, Any], urls: dict[str, str], db: str) -> str:
@@ -214,6 +235,12 @@ def build_metadata(data_dir: Path) -> dict[str, Any]:
             f' &middot; <a href="{html.escape(urls["release_zip"])}">Download release '
             f"{html.escape(version)}</a>"
             if urls
+            else ""
+        )
+        + (
+            f' &middot; <a href="{html.escape(urls["raw_archive"])}">Raw inputs</a> (to rebuild: '
+            f"<code>awards raw pull</code> with this link's address; its sha256 is beside it)"
+            if urls.get("raw_archive")
             else ""
         )
         + "</p>"

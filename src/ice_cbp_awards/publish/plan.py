@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from ..metadata import load_schema
+from ..metadata import load_schema, table_resources
 from ..metadata.sqlite import SqliteForeignKey as ForeignKey
 from ..metadata.types import FALSE_VALUES, TRUE_VALUES, sqlite_type
 from ..paths import METADATA_ROOT
@@ -211,9 +211,9 @@ def table_plans(data_dir: Path, descriptor: dict[str, Any] | None = None) -> lis
     """One plan per resource of the built package, in descriptor order."""
     descriptor = descriptor or read_built_descriptor(data_dir)
     cfg = site_config()
-    present = {e["name"]: e for e in descriptor["resources"]}
+    present = {e["name"]: e for e in table_resources(descriptor)}
     plans = []
-    for entry in descriptor["resources"]:
+    for entry in table_resources(descriptor):
         name = entry["name"]
         schema = entry["schema"]
         columns = _columns(entry)

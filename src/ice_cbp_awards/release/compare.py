@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..jsonfiles import write_json
 from ..versioning import parse_data_version, release_timestamp
+from ..write.descriptor import as_v2
 from .checksums import sha256_file
 from .diff import (
     CHANGES_SCHEMA_PATH,
@@ -253,7 +254,6 @@ def write_outputs(result: DiffResult, newest: dict[str, Any], out_dir: Path) -> 
             }
         )
     descriptor = {
-        "profile": "data-package",
         "name": f"{newest['name']}-changes",
         "title": f"{newest['title']}: changes {' -> '.join(versions)}",
         "description": (
@@ -266,6 +266,7 @@ def write_outputs(result: DiffResult, newest: dict[str, Any], out_dir: Path) -> 
         "licenses": newest.get("licenses", []),
         "resources": resources,
     }
+    descriptor = as_v2(descriptor)
     write_json(out_dir / "datapackage.json", descriptor)
     write_json(out_dir / "diff_report.json", report_dict(result))
     (out_dir / "diff_report.md").write_text(report_markdown(result), encoding="utf-8")

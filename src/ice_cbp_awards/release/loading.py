@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..metadata import table_resources
 from ..tables import read_text_csv
 from ..versioning import parse_data_version
 from .archive import extract_release
@@ -43,10 +44,10 @@ class LoadedRelease:
 
     @property
     def resource_names(self) -> list[str]:
-        return [r["name"] for r in self.descriptor["resources"]]
+        return [r["name"] for r in table_resources(self.descriptor)]
 
     def entry(self, name: str) -> dict[str, Any]:
-        for res in self.descriptor["resources"]:
+        for res in table_resources(self.descriptor):
             if res["name"] == name:
                 return res
         raise ReleaseLoadError(f"release {self.version} has no resource {name!r}")

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ..citation import citation_cff, cite_as, how_to_cite_markdown, with_doi, zenodo_json
+from ..metadata import table_resources
 from ..paths import DEFAULT_DIST_DIR
 from ..versioning import (
     data_version_for_snapshot,
@@ -46,6 +47,7 @@ from ..versioning import (
     release_name,
     release_timestamp,
 )
+from ..write.descriptor import DATABASE_RESOURCE, as_v2, database_resource
 from . import schema_guard
 from .archive import write_zip
 from .changelog import CHANGELOG_PATH, entry_for
@@ -149,7 +151,7 @@ def release_readme(descriptor: dict[str, Any], release_digest: str | None = None
         "| --- | --- | --- | --- |",
     ]
     parquet = {f["resource"]: f["path"] for f in rel["files"] if f.get("format") == "parquet"}
-    for res in descriptor["resources"]:
+    for res in table_resources(descriptor):
         lines.append(
             f"| {res['name']} | `{res['path']}` | `{parquet.get(res['name'], '')}` | "
             f"{res.get('description', '')} |"
@@ -197,7 +199,7 @@ def _freeze_resources(descriptor: dict[str, Any], data_dir: Path, folder: Path) 
     """
     meta = {"data_version": descriptor["version"], "schema_version": descriptor["schema_version"]}
     files = []
-    for res in descriptor["resources"]:
+    for res in table_resources(descriptor):
         src = data_dir / res["path"]
         if not src.is_file():
             raise ReleaseError(f"{src}: resource {res['name']} is missing from the build")
@@ -215,9 +217,61 @@ def _freeze_resources(descriptor: dict[str, Any], data_dir: Path, folder: Path) 
     return files
 
 
+PARQUET_SUFFIX = "-parquet"  # a table name never holds "-": no Parquet name meets a table's
+
+
+# The format of the Parquet resources: the subtype of their IANA media type, not "parquet",
+# so that frictionless checks them as files (see parquet_resource).
+PARQUET_FORMAT = "vnd.apache.parquet"
+
+
+def parquet_resource(table: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+    """A table's Parquet file as a resource, with its bytes and hash: `table_resource` names
+    the table whose Table Schema it has (also embedded in the file, metadata key
+    `frictionless:schema`).
+
+    Not `type: table`, and not `format: parquet`, which frictionless 5.21 opens as a table
+    whatever the descriptor says: it reads Parquet through pandas, where a missing number
+    arrives as NaN (its pandas reader converts only the `np.nan` object itself to null), which
+    fails the schema's `minimum` and integer types (claims, attribution quality, transactions'
+    `piid_fiscal_year`); without the schema it infers USD decimals as integers from the first
+    100 rows (awards); and it cannot count the bytes of a file pyarrow reads. Measured on the
+    2026-08-22 release: every Parquet table read that way fails. As a file of media type
+    application/vnd.apache.parquet it validates (bytes and hash), and `awards verify` checks
+    its Arrow types against the table's schema and every value against the CSV.
+    """
+    return {
+        "name": f"{table['name']}{PARQUET_SUFFIX}",
+        "title": f"{table.get('title', table['name'])} (Parquet)",
+        "description": f"The {table['name']} table as Parquet, typed from its Table Schema "
+        "(USD amounts as decimal128(20, 2)); the same content as its CSV.",
+        "path": entry["path"],
+        "format": PARQUET_FORMAT,
+        "mediatype": entry["mediatype"],
+        "bytes": entry["bytes"],
+        "hash": entry["hash"],
+        "table_resource": table["name"],
+    }
+
+
+def with_file_resources(descriptor: dict[str, Any], files: list[dict[str, Any]]) -> dict:
+    """The release's descriptor in Data Package v2: the CSV tables, the SQLite database (with
+    its bytes and hash) and each table's Parquet file, as resources."""
+    tables = {r["name"]: r for r in table_resources(descriptor)}
+    out = [r for r in descriptor["resources"] if r["name"] != DATABASE_RESOURCE]
+    for entry in files:
+        if entry.get("format") == "sqlite":
+            db = {**database_resource(entry["path"]), "bytes": entry["bytes"],
+                  "hash": entry["hash"]}  # fmt: skip
+            out.append(db)
+    out += [parquet_resource(tables[f["resource"]], f)
+            for f in files if f.get("format") == "parquet"]  # fmt: skip
+    return as_v2({**descriptor, "resources": out})
+
+
 def add_content_digests(descriptor: dict[str, Any], folder: Path) -> None:
     """Each resource's content digest, from its released CSV: what Parquet and SQLite must hold."""
-    for res in descriptor["resources"]:
+    for res in table_resources(descriptor):
         table = read_csv_table(folder / res["path"], res["schema"])
         res[DIGEST_KEY] = table_digest(table, res["schema"])
 
@@ -287,13 +341,14 @@ def assemble(
     if folder.exists():
         raise ReleaseError(f"{folder} exists; assemble into an empty folder")
     (folder / DATA_DIR).mkdir(parents=True)
-    skip = {DESCRIPTOR} | {Path(r["path"]).as_posix() for r in descriptor["resources"]}
+    skip = {DESCRIPTOR} | {Path(r["path"]).as_posix() for r in table_resources(descriptor)}
     files = _freeze_resources(descriptor, data_dir, folder)
     add_content_digests(descriptor, folder)
     for rel in _copy_build_files(data_dir, folder, skip):
         if rel.endswith((".db", ".sqlite")):
             files.append(_file_entry(folder, rel, format="sqlite",
                                      mediatype="application/vnd.sqlite3"))  # fmt: skip
+    descriptor = with_file_resources(descriptor, files)
     descriptor["created"] = release_timestamp(version).strftime("%Y-%m-%dT%H:%M:%SZ")
     with_doi(descriptor, doi)
     files += export_files(folder, descriptor)

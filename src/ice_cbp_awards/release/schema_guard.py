@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..metadata import table_resources
 from ..paths import REFERENCE_DIR
 from ..versioning import SchemaVersion, parse_schema_version
 
@@ -211,7 +212,7 @@ def add_to_lock(
 def resources_of(descriptor: Mapping[str, object]) -> dict[str, Fields]:
     """Field lists from a descriptor with inlined schemas (a built or released datapackage)."""
     out: dict[str, Fields] = {}
-    for res in descriptor["resources"]:  # type: ignore[union-attr]
+    for res in table_resources(descriptor):  # type: ignore[arg-type]
         schema = res["schema"]
         if not isinstance(schema, dict):
             raise SchemaGuardError(f"resource {res['name']}: schema is not inlined")

@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from ..citation import cited_release_digests
-from ..metadata import Resource
+from ..metadata import Resource, table_resources
 from ..validate import pandera_check
 from ..validate.runner import values_and_keys
 from ..versioning import VersionError, parse_data_version, release_name
@@ -162,7 +162,7 @@ def _check_versions(folder: Path, desc: dict[str, Any], report: VerifyReport) ->
 def _read_tables(folder: Path, desc: dict[str, Any], report: VerifyReport) -> dict[str, pa.Table]:
     """Every CSV parsed to its schema's types; a value that does not parse is a problem."""
     tables = {}
-    for res in desc["resources"]:
+    for res in table_resources(desc):
         try:
             tables[res["name"]] = read_csv_table(folder / res["path"], res["schema"])
         except ParquetError as exc:
@@ -177,11 +177,10 @@ def _check_constraints(folder: Path, desc: dict[str, Any], report: VerifyReport)
         for etype, message, row in errors[:MAX_SCHEMA_ERRORS]:
             where = f", row {row}" if row else ""
             report.problems.append(f"{name}{where}: {etype}: {message}")
-    res_list = [Resource(e["name"], e, e["schema"]) for e in desc["resources"]]
-    data_dirs = {(folder / e["path"]).parent for e in desc["resources"]}
-    if len(data_dirs) != 1 or any(
-        Path(e["path"]).name != f"{e['name']}.csv" for e in desc["resources"]
-    ):
+    tables = table_resources(desc)
+    res_list = [Resource(e["name"], e, e["schema"]) for e in tables]
+    data_dirs = {(folder / e["path"]).parent for e in tables}
+    if len(data_dirs) != 1 or any(Path(e["path"]).name != f"{e['name']}.csv" for e in tables):
         report.problems.append("datapackage.json: resources are not data/<name>.csv")
         return
     result = pandera_check.validate_data_dir(data_dirs.pop(), res_list)
@@ -196,7 +195,7 @@ def _check_parquet(
     read: dict[str, pa.Table] | None = None,
 ) -> None:
     """Types and values of each Parquet file; the tables read are kept in `read`."""
-    by_resource = {res["name"]: res for res in desc["resources"]}
+    by_resource = {res["name"]: res for res in table_resources(desc)}
     for entry in desc.get("release", {}).get("files", []):
         if entry.get("format") != "parquet" or not (folder / entry["path"]).is_file():
             continue
@@ -236,7 +235,7 @@ def _sqlite_digests(folder: Path, desc: dict[str, Any], report: VerifyReport) ->
             report.problems.append(f"{entry['path']}: not a readable SQLite database ({exc})")
             continue
         with conn:
-            for res in desc["resources"]:
+            for res in table_resources(desc):
                 try:
                     digest = sqlite_digest(conn, res["name"], res["schema"])
                 except (DigestError, sqlite3.DatabaseError) as exc:
@@ -278,7 +277,7 @@ def _check_content(
         for e in desc.get("release", {}).get("files", [])
         if e.get("format") == "parquet"
     }
-    for res in desc["resources"]:
+    for res in table_resources(desc):
         name = res["name"]
         found: list[tuple[str, str]] = []
         for label, table in (

@@ -35,6 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from ..metadata import table_resources
 from .result import Finding, ValidationResult
 
 MAX_FINDINGS = 200
@@ -78,7 +79,7 @@ def jobs(data_dir: Path) -> list[Job]:
     desc = json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
     out = [
         (entry["name"], str(data_dir / entry["path"]), entry["schema"])
-        for entry in desc["resources"]
+        for entry in table_resources(desc)
     ]
     return sorted(out, key=lambda j: -Path(j[1]).stat().st_size if Path(j[1]).exists() else 0)
 

@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from ..metadata import Resource, resources
+from ..metadata import Resource, resources, table_resources
 from . import frictionless_check, gx_check, pandera_check
 from .result import ValidationResult
 
@@ -101,9 +101,8 @@ def values_and_keys(data_dir: Path) -> list[tuple[str, int, list, str]]:
 
 def built_resources(data_dir: Path) -> list[Resource]:
     """Resources present in a built data dir (its descriptor), with the repository's schemas."""
-    names = [
-        r["name"] for r in json.loads((data_dir / "datapackage.json").read_text())["resources"]
-    ]
+    desc = json.loads((data_dir / "datapackage.json").read_text())
+    names = [r["name"] for r in table_resources(desc)]
     return [resources()[n] for n in names if n in resources()]
 
 
