@@ -115,3 +115,12 @@ def test_parquet_input_runs_unchanged(
     other = duckdb.connect()
     duckdb_sql.normalise_sql(other, f"read_parquet('{path}')", ["%Y-%m-%d"])
     pd.testing.assert_frame_equal(duckdb_sql.totals(other), duckdb_sql.totals(con))
+
+
+def test_broken_raw_row_stops_the_sql_reader(tmp_path: pytest.TempPathFactory) -> None:
+    """A row with a field too many is an error, never a silently different table."""
+    rows = [tx_row(), tx_row(mod="P00001") + ["EXTRA"]]
+    root = make_cbp_ice_root(tmp_path, {2022: rows})
+    select = duckdb_sql.raw_select(duckdb_sql.cbp_ice_files(root))
+    with pytest.raises(duckdb.Error):
+        duckdb.connect().execute(f"CREATE TABLE raw_tx AS {select}")

@@ -220,7 +220,8 @@ def cbp_ice_files(raw_root: Path, snapshot: str | None = None) -> list[RawFile]:
 def raw_select(files: list[RawFile]) -> str:
     """A SELECT of the files' rows under the canonical raw column names, all text, with the
     columns the reader adds (raw_line_number is the record number + 1: the line number where
-    no value spans lines)."""
+    no value spans lines). The CSV dialect is stated, not sniffed: a sniffer can take a file
+    with a broken row for a one-column file; stated, such a file stops with an error."""
     parts = []
     for f in files:
         inverse = {canon: raw for raw, canon in reversed(f.column_map.items())}
@@ -232,6 +233,7 @@ def raw_select(files: list[RawFile]) -> str:
             f"SELECT {', '.join(cols)}, '{f.source_id}' AS source_id,"
             " CAST(row_number() OVER () + 1 AS BIGINT) AS raw_line_number,"
             f" '{f.retrieved_at}' AS retrieved_at, {f.file_fiscal_year} AS file_fiscal_year"
-            f" FROM read_csv('{f.path}', all_varchar = true, header = true)"
+            f" FROM read_csv('{f.path}', all_varchar = true, header = true, delim = ',',"
+            """ quote = '"', escape = '"', strict_mode = true)"""
         )
     return " UNION ALL ".join(parts)
