@@ -3,11 +3,16 @@
 For each size it prints build time, the time of each validator, rows per second and peak
 memory (the whole process tree, sampled), and two baselines measured in the same run:
 plain pandas.read_csv of the same raw rows, and stock `frictionless validate` of the same
-built package. Also the SQLite load time next to frictionless validation (issue: loading must
-not take longer than validating).
+built package, with the build's time as a multiple of each. Also the SQLite load time next to
+frictionless validation (issue: loading must not take longer than validating).
+
+For each synthetic size it then runs the DuckDB path (scripts/duckdb_scale.py: raw rows to
+Parquet, the package's transaction rules as SQL over it) and checks that its published
+transactions and obligations per agency and fiscal year equal the build's.
 
     python scripts/benchmark.py                 # real data, 250k and 1M transactions
     python scripts/benchmark.py --sizes 0       # real data only
+    python scripts/benchmark.py --sizes 1000000,2000000,4000000 --stock-frictionless-max 1000000
 """
 
 from __future__ import annotations
@@ -156,6 +161,7 @@ def pandas_baseline(raw_root: Path) -> tuple[float, int]:
 
 
 def measure(label: str, raw_root: Path, work: Path, stock_frictionless: bool) -> dict:
+    """Build (and optionally stock frictionless) of one raw root, with the baselines."""
     py = sys.executable
     data = work / "data"
     read_s, raw_rows = pandas_baseline(raw_root)
@@ -195,6 +201,43 @@ def measure(label: str, raw_root: Path, work: Path, stock_frictionless: bool) ->
     return row
 
 
+def build_totals(data: Path) -> list[list]:
+    """Published transactions and exact obligations (cents) per agency and fiscal year of a
+    built package, read from its transactions.csv."""
+    import duckdb
+
+    rows = duckdb.sql(
+        "SELECT agency_acronym, fiscal_year, count(*), CAST(sum(CAST(round("
+        "CAST(federal_action_obligation_usd AS DOUBLE) * 100) AS HUGEINT)) AS VARCHAR)"
+        f" FROM read_csv('{data / 'transactions.csv'}', all_varchar = true)"
+        " GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    return [[a, int(fy), int(n), int(c)] for a, fy, n, c in rows]
+
+
+def measure_duckdb(raw_root: Path, work: Path, data: Path | None) -> dict:
+    """The DuckDB path over the same raw rows, in its own process (time, peak memory), and
+    whether its totals equal the build's (when the build ran on them)."""
+    out = work / "duckdb.json"
+    secs, peak, _ = run_measured(
+        [
+            sys.executable,
+            str(REPO / "scripts" / "duckdb_scale.py"),
+            str(raw_root),
+            "--work",
+            str(work / "duckdb"),
+            "--json",
+            str(out),
+        ]
+    )
+    result = json.loads(out.read_text())
+    result.update(wall_s=secs, peak_mb=peak)
+    if data is not None:
+        result["totals_equal_build"] = result["totals"] == build_totals(data)
+    shutil.rmtree(work / "duckdb")
+    return result
+
+
 def show(row: dict) -> None:
     t, v = row["timings"], row["validators"]
     db = next((s for k, s in t.items() if k.startswith("write SQLite")), None)
@@ -214,12 +257,21 @@ def show(row: dict) -> None:
         f"  baseline pandas.read_csv     : {row['pandas_read_csv_s']:7.1f} s  "
         f"{row['raw_rows'] / row['pandas_read_csv_s']:9,.0f} rows/s"
     )
+    print(
+        f"  build / pandas.read_csv      : {row['build_s'] / row['pandas_read_csv_s']:7.1f} x"
+        " (same raw rows, same run)"
+    )
     if "stock_frictionless_s" in row:
         total = sum(r for r in [row["tx_rows"], row["awards_rows"]])
         print(
             f"  baseline frictionless validate (stock, whole package): "
             f"{row['stock_frictionless_s']:7.1f} s  {total / row['stock_frictionless_s']:,.0f}"
             f" rows/s  peak {row['stock_frictionless_peak_mb']:,.0f} MB"
+        )
+        print(
+            f"  build / stock frictionless   : "
+            f"{row['build_s'] / row['stock_frictionless_s']:7.2f} x"
+            " (same package, same run)"
         )
         if db is not None:
             verdict = "OK" if db <= row["stock_frictionless_s"] else "SLOWER"
@@ -229,16 +281,41 @@ def show(row: dict) -> None:
             )
 
 
+def show_duckdb(d: dict) -> None:
+    print(
+        f"  DuckDB path (raw CSV -> Parquet -> SQL rules): {d['wall_s']:7.1f} s"
+        f"  {d['raw_rows'] / d['wall_s']:9,.0f} raw rows/s  peak {d['peak_mb']:,.0f} MB"
+        f"  ({d['raw_rows']:,} raw rows -> {d['transactions']:,} transactions,"
+        f" raw Parquet {d['raw_parquet_mb']:,.0f} MB)"
+    )
+    for step, secs in d["seconds"].items():
+        print(f"    {step:<52} {secs:7.1f} s")
+    if "totals_equal_build" in d:
+        verdict = "EQUAL" if d["totals_equal_build"] else "DIFFERENT"
+        print(f"    totals per agency and fiscal year vs the build: {verdict}")
+
+
+def sizes(text: str) -> list[int]:
+    return [int(s) for s in text.split(",") if s.strip()]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
         "--sizes",
-        type=int,
+        type=sizes,
         nargs="*",
-        default=[250_000, 1_000_000],
-        help="synthetic transaction counts (0 for none)",
+        default=[[250_000, 1_000_000]],
+        help="synthetic transaction counts, by spaces or commas (0 for none)",
     )
     ap.add_argument("--no-stock-frictionless", action="store_true")
+    ap.add_argument(
+        "--stock-frictionless-max",
+        type=int,
+        default=None,
+        help="run stock frictionless only on sizes up to this many (it takes minutes per 1M)",
+    )
+    ap.add_argument("--no-duckdb", action="store_true", help="leave the DuckDB path out")
     ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = ap.parse_args()
     raw = default_raw_root()
@@ -249,15 +326,22 @@ def main() -> None:
             measure("real default snapshot", raw, work / "real", not args.no_stock_frictionless)
         )
         show(rows[-1])
-        for size in [s for s in args.sizes if s]:
+        for size in [s for group in args.sizes for s in group if s]:
             root = synthetic_root(raw, size, work / f"raw-{size}")
-            rows.append(
-                measure(
-                    f"synthetic {size:,}", root, work / f"s{size}", not args.no_stock_frictionless
-                )
+            stock = not args.no_stock_frictionless and (
+                args.stock_frictionless_max is None or size <= args.stock_frictionless_max
             )
+            rows.append(measure(f"synthetic {size:,}", root, work / f"s{size}", stock))
             show(rows[-1])
+            if not args.no_duckdb:
+                rows[-1]["duckdb"] = measure_duckdb(
+                    root, work / f"d{size}", work / f"s{size}" / "data"
+                )
+                show_duckdb(rows[-1]["duckdb"])
             shutil.rmtree(root)
+            shutil.rmtree(work / f"s{size}")
+            if args.json:
+                args.json.write_text(json.dumps(rows, indent=2))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
 

@@ -152,10 +152,13 @@ def core_tables(batches: list[RawBatch]) -> dict[str, pd.DataFrame]:
         coll_rej = norm.collision_rejects(by_source, coll, kept, id_col, path_of)
         rejects.append(coll_rej)
         tables[kind] = kept
+        # only the columns the report reads: a filtered copy of every column of a million
+        # transactions cost seconds and half a GB per batch
+        report_cols = kept[["source_id", "agency_acronym", fy_col, amt, OUTSIDE]]
         for dups, rej, b in removed[kind]:
             events.append(
                 report_t.events(
-                    kept[kept["source_id"].isin([s.source_id for s in b.sources])],
+                    _of_batch(report_cols, b),
                     fy_col,
                     amt,
                     dups,
@@ -204,6 +207,15 @@ def core_tables(batches: list[RawBatch]) -> dict[str, pd.DataFrame]:
     ev = pd.concat(events, ignore_index=True)
     tables["build_report"] = report_t.summarise(ev, retrieved, families)
     return tables
+
+
+OUTSIDE = "is_fiscal_year_outside_file"
+
+
+def _of_batch(frame: pd.DataFrame, b: RawBatch) -> pd.DataFrame:
+    """The rows of a frame that come from one batch (not copied when all of them do)."""
+    mask = frame["source_id"].isin([s.source_id for s in b.sources])
+    return frame if mask.all() else frame[mask]
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
