@@ -6,11 +6,13 @@ about the machine that built it."""
 from __future__ import annotations
 
 import copy
+import importlib.resources
 import json
 import shutil
 
 import pytest
 from frictionless import Package
+from jsonschema import Draft7Validator
 
 from ice_cbp_awards.metadata import table_resources
 from ice_cbp_awards.paths import REPO_ROOT, default_raw_root
@@ -21,6 +23,20 @@ V2 = "https://datapackage.org/profiles/2.0/datapackage.json"
 
 def profile_errors(descriptor: dict) -> list[str]:
     return [e.message for e in Package.metadata_validate(descriptor)]
+
+
+def official_profile_errors(descriptor: dict) -> list[str]:
+    """What the official Data Package v2 JSON Schemas (the copies dplib-py ships) say about a
+    descriptor: the package profile, then the resource profile on every resource."""
+    folder = importlib.resources.files("dplib") / "profiles" / "2.0"
+    package, resource = (
+        Draft7Validator(json.loads((folder / name).read_text(encoding="utf-8")))
+        for name in ("datapackage.json", "dataresource.json")
+    )
+    errors = [f"package: {e.message}" for e in package.iter_errors(descriptor)]
+    for r in descriptor.get("resources", []):
+        errors += [f"{r.get('name')}: {e.message}" for e in resource.iter_errors(r)]
+    return errors
 
 
 def no_machine_paths(descriptor: dict) -> bool:
@@ -115,3 +131,20 @@ def test_frictionless_checks_the_database_and_parquet_hashes(small_release, tmp_
     assert not report.valid
     errors = {(t.name, e.type) for t in report.tasks for e in t.errors}
     assert errors == {("database", "hash-count"), ("awards-parquet", "hash-count")}
+
+
+def test_the_built_descriptor_holds_to_the_official_v2_profiles() -> None:
+    desc = built_descriptor("2026.8.22", {"snapshot": "2026-08-22"}, database="pkg.db")
+    assert official_profile_errors(desc) == []
+    # the check can fail: a resource without a path or data, a package without resources
+    broken = copy.deepcopy(desc)
+    del broken["resources"][0]["path"]
+    assert official_profile_errors(broken) != []
+    assert official_profile_errors({**desc, "resources": []}) != []
+
+
+@pytest.mark.integration
+def test_the_release_descriptor_holds_to_the_official_v2_profiles(small_release) -> None:
+    desc = json.loads((small_release.folder / "datapackage.json").read_text())
+    assert len(desc["resources"]) > len(table_resources(desc))  # the database and Parquet too
+    assert official_profile_errors(desc) == []
