@@ -1,12 +1,15 @@
 """Reading the package's own CSV tables (built, released, reviewed), in one place.
 
-Three readings, each with its use, all typed by `metadata.types`:
+The readings, each with its use, typed (where they type) by `metadata.types`:
 - as text (`read_text_csv`, `read_built`): every cell the text it is ("" where empty, never
   NaN, UTF-8), so that a value is what was published until a caller converts it on purpose;
 - exactly typed Arrow (`read_csv_table`): the header must be the schema's and every value must
   fit its type, or the error names file, row and column (releases, Parquet, verification);
 - tolerant typed pandas (`read_frame`): what the validators read, since they must report a
   value that does not convert rather than fail on it;
+- text as Arrow (`read_header`, `read_text_table`, `read_text_columns`, `text_batches`,
+  `text_records`): every cell's text, whole or a block at a time, for the checks that must see
+  what was written (frictionless's value pass) and for the database loader;
 - checked typed pandas (`read_checked_csv`): a reviewed table, validated by frictionless against
   its Table Schema on the way in (each problem one line naming file, line and column), then
   typed as `metadata.types` says.
@@ -16,7 +19,8 @@ Published tables are written by `write.csv`, which also orders and types them by
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+import csv
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +68,87 @@ def read_built(data_dir: Path, name: str, columns: list[str] | None = None) -> p
     if not path.exists():
         raise BuiltTableMissing(f"{path}: not found; run `awards build` first")
     return read_text_csv(path, columns)
+
+
+# ---- text, as Arrow (what the value checks and the database loader read) ------------------
+
+
+def read_header(path: Path) -> list[str] | None:
+    """The header row of a CSV (a leading byte-order mark dropped); None for an empty file."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        header = next(csv.reader(fh), None)
+    if header and header[0].startswith("\ufeff"):
+        header[0] = header[0][1:]
+    return header
+
+
+def text_records(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(physical line, cells) of every data row, row by row in Python: for finding the line
+    behind an error, not for loading."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        for row in reader:
+            yield reader.line_num, row
+
+
+def text_batches(path: Path, names: list[str], block_bytes: int = 16 << 20) -> Any:
+    """The data rows a block at a time (an Arrow RecordBatch reader), every cell text and null
+    where empty: bounded memory whatever the file's size."""
+    return pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(block_size=block_bytes),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names},
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+        ),
+    )
+
+
+def read_text_table(path: Path, names: list[str]) -> pa.Table | None:
+    """Every cell as text ("" where empty), or None when a row's cell count is off."""
+    invalid: list[int] = []
+
+    def on_invalid(row: Any) -> str:
+        invalid.append(row.number)
+        return "skip"
+
+    table = pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(use_threads=True),
+        parse_options=pacsv.ParseOptions(
+            newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names},
+            null_values=[],
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    return None if invalid else table
+
+
+def read_text_columns(path: Path, columns: list[str]) -> pa.Table | None:
+    """The named columns of a published CSV as text, or None when it cannot be read so (its
+    structure error is reported by the value pass)."""
+    try:
+        return pacsv.read_csv(
+            path,
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=columns,
+                column_types={n: pa.string() for n in columns},
+                null_values=[],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, KeyError, FileNotFoundError):
+        return None
 
 
 # ---- exactly typed Arrow -----------------------------------------------------------------

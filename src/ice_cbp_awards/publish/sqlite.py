@@ -24,7 +24,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from ..metadata.sqlite import (
     ValueRule,
@@ -35,6 +34,7 @@ from ..metadata.sqlite import (
     quote,
     value_rule,
 )
+from ..tables import read_header, text_batches, text_records
 from .plan import PublishError, TablePlan, site_config, table_plans
 
 csv.field_size_limit(sys.maxsize)
@@ -52,12 +52,9 @@ def _check_header(plan: TablePlan) -> None:
     path = plan.csv_path
     if not path.is_file():
         raise PublishError(f"{path}: not found (resource {plan.name!r} of the descriptor)")
-    with path.open(newline="", encoding="utf-8") as fh:
-        header = next(csv.reader(fh), None)
+    header = read_header(path)
     if header is None:
         raise PublishError(f"{path}: line 1: empty file, expected a header row")
-    if header and header[0].startswith("\ufeff"):
-        header[0] = header[0][1:]
     if header != plan.column_names:
         missing = [c for c in plan.column_names if c not in header]
         extra = [c for c in header if c not in plan.column_names]
@@ -74,16 +71,11 @@ def _csv_records(plan: TablePlan) -> Iterator[tuple[int, list[str]]]:
 
     Row by row in Python: used to find the line behind an error, not to load."""
     _check_header(plan)
-    with plan.csv_path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        next(reader)
-        width = len(plan.column_names)
-        for row in reader:
-            if len(row) != width:
-                raise PublishError(
-                    f"{plan.csv_path}: line {reader.line_num}: {len(row)} values, expected {width}"
-                )
-            yield reader.line_num, row
+    width = len(plan.column_names)
+    for line, row in text_records(plan.csv_path):
+        if len(row) != width:
+            raise PublishError(f"{plan.csv_path}: line {line}: {len(row)} values, expected {width}")
+        yield line, row
 
 
 def _python_values(values: pa.Array) -> list:
@@ -183,17 +175,7 @@ def _row_blocks(plan: TablePlan) -> Iterator[Iterator[tuple]]:
     is an iterator SQLite's `executemany` consumes without a Python call per row."""
     _check_header(plan)
     names = plan.column_names
-    reader = pacsv.open_csv(
-        plan.csv_path,
-        read_options=pacsv.ReadOptions(block_size=16 << 20),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names},
-            null_values=[""],
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-        ),
-    )
+    reader = text_batches(plan.csv_path, names)
     converters = _column_converters(plan)
     first_row = 1
     for batch in reader:

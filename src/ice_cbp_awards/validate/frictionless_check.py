@@ -21,7 +21,6 @@ Two ways to run it:
 from __future__ import annotations
 
 import copy
-import csv
 import json
 import re
 import tempfile
@@ -36,6 +35,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..metadata import table_resources
+from ..tables import read_header, read_text_columns, read_text_table
 from .result import Finding, ValidationResult
 
 MAX_FINDINGS = 200
@@ -92,35 +92,6 @@ def descriptor_errors(descriptor_path: Path) -> list[ErrorTuple]:
     return [(e.type, e.message, None) for e in report.errors[:MAX_FINDINGS]]
 
 
-def _header(path: Path) -> list[str]:
-    with path.open(newline="", encoding="utf-8") as fh:
-        return next(csv.reader(fh), [])
-
-
-def read_text_table(path: Path, names: list[str]) -> pa.Table | None:
-    """Every cell as text ("" where empty), or None when a row's cell count is off."""
-    invalid: list[int] = []
-
-    def on_invalid(row: Any) -> str:
-        invalid.append(row.number)
-        return "skip"
-
-    table = pacsv.read_csv(
-        path,
-        read_options=pacsv.ReadOptions(use_threads=True),
-        parse_options=pacsv.ParseOptions(
-            newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
-        ),
-        convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names},
-            null_values=[],
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
-    return None if invalid else table
-
-
 def validate_resource_values(job: Job) -> tuple[str, int, list[ErrorTuple], str]:
     """Frictionless checks of one published CSV: every distinct value of every column.
 
@@ -129,7 +100,7 @@ def validate_resource_values(job: Job) -> tuple[str, int, list[ErrorTuple], str]
     schema = row_schema(full_schema)
     path = Path(path_str)
     names = [f["name"] for f in schema["fields"]]
-    table = read_text_table(path, names) if path.exists() and _header(path) == names else None
+    table = read_text_table(path, names) if path.exists() and read_header(path) == names else None
     if table is None:  # header or structure off: stock frictionless, row by row
         rows, errs = stock_rows(path, schema)
         return name, rows, errs, "stock"
@@ -312,25 +283,6 @@ def _bare(field: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in field.items() if k != "constraints"}
 
 
-def _key_texts(path: Path, columns: list[str]) -> pa.Table | None:
-    """The named columns of a published CSV as text, or None when it cannot be read so (its
-    structure error is reported by the value pass)."""
-    try:
-        return pacsv.read_csv(
-            path,
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=columns,
-                column_types={n: pa.string() for n in columns},
-                null_values=[],
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, KeyError, FileNotFoundError):
-        return None
-
-
 def _key_candidates(keys: pa.Table) -> pa.Array:
     """Indices of the rows that can break a uniqueness: a repeated key, or an empty part."""
     indexed = keys.append_column("_i", pa.array(np.arange(keys.num_rows)))
@@ -472,7 +424,7 @@ def validate_keys(job_list: list[Job]) -> dict[str, list[ErrorTuple]]:
     def text(name: str) -> pa.Table | None:
         if name not in texts:
             path, schema = schemas[name]
-            texts[name] = _key_texts(path, [f["name"] for f in schema["fields"]])
+            texts[name] = read_text_columns(path, [f["name"] for f in schema["fields"]])
         return texts[name]
 
     out: dict[str, list[ErrorTuple]] = {}
