@@ -34,12 +34,11 @@ from .metadata import Resource
 from .metadata.types import (
     DATE_FORMAT,
     DATETIME_FORMAT,
-    FALSE_VALUES,
-    TRUE_VALUES,
     arrow_read_type,
     arrow_type,
-    field_type,
+    boolean_values,
     pandas_dtype,
+    value_kind,
 )
 
 SCHEMA_METADATA_KEY = b"frictionless:schema"
@@ -181,8 +180,7 @@ def _first_bad(values: pa.Array, convert: Any) -> int:
 
 
 def _booleans(field: Mapping[str, Any]) -> Any:
-    true_values = field.get("trueValues", TRUE_VALUES)
-    false_values = field.get("falseValues", FALSE_VALUES)
+    true_values, false_values = boolean_values(field)
 
     def convert(values: pa.Array) -> pa.Array:
         is_true = pc.is_in(values, pa.array(true_values))
@@ -195,9 +193,9 @@ def _booleans(field: Mapping[str, Any]) -> Any:
 
 
 def _converter(field: Mapping[str, Any], target: pa.DataType) -> Any:
-    if field.get("type") == "boolean":
+    if value_kind(field) == "boolean":
         return _booleans(field)
-    if field.get("type") == "datetime":
+    if value_kind(field) == "datetime":
         return lambda v: pc.cast(pc.strptime(v, format=DATETIME_FORMAT, unit="s"), target)
     if pa.types.is_string(target):
         return lambda v: v
@@ -291,7 +289,7 @@ def read_frame(data_dir: Path, res: Resource) -> pd.DataFrame:
                 with contextlib.suppress(TypeError, ValueError):  # left as text: reported
                     frame[f["name"]] = frame[f["name"]].astype(dtype)
     for f in res.fields:
-        if field_type(f) == "date" and f["name"] in frame:
+        if value_kind(f) == "date" and f["name"] in frame:
             frame[f["name"]] = pd.to_datetime(frame[f["name"]], format=DATE_FORMAT, errors="coerce")
     return frame
 
@@ -353,8 +351,8 @@ def typed_frame(texts: pd.DataFrame, fields: list[Mapping[str, Any]]) -> pd.Data
         if dtype == "datetime64[ns]":
             out[f["name"]] = pd.to_datetime(present, format=DATE_FORMAT).astype(dtype)
         elif dtype == "boolean":
-            truth = dict.fromkeys(f.get("trueValues", TRUE_VALUES), True)
-            truth.update(dict.fromkeys(f.get("falseValues", FALSE_VALUES), False))
+            true_values, false_values = boolean_values(f)
+            truth = dict.fromkeys(true_values, True) | dict.fromkeys(false_values, False)
             out[f["name"]] = present.map(truth).astype(dtype)
         elif dtype in ("Int64", "float64"):
             out[f["name"]] = pd.to_numeric(present).astype(dtype)

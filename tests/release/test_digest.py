@@ -18,7 +18,8 @@ from ice_cbp_awards.release.digest import (
     table_digest,
     usd_text,
 )
-from ice_cbp_awards.release.parquet import read_csv_table, write_parquet
+from ice_cbp_awards.release.parquet import write_parquet
+from ice_cbp_awards.tables import read_csv_table
 
 SCHEMA = {
     "fields": [

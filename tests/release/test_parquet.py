@@ -14,12 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from ice_cbp_awards.metadata.types import arrow_type
-from ice_cbp_awards.release.parquet import (
-    SCHEMA_METADATA_KEY,
-    ParquetError,
-    read_csv_table,
-    write_parquet,
-)
+from ice_cbp_awards.release.parquet import write_parquet
+from ice_cbp_awards.tables import SCHEMA_METADATA_KEY, read_csv_table
+from ice_cbp_awards.tables import TableTypeError as ParquetError
 
 SCHEMA = {
     "fields": [
@@ -133,7 +130,7 @@ def test_types_without_a_special_rule_are_strings() -> None:
 def test_a_boolean_column_with_no_values_converts() -> None:
     """A table with no rows (e.g. award_summaries of a build without them) has boolean columns
     with nothing to check: Arrow's all() of nothing is null, which is not a failure."""
-    from ice_cbp_awards.release.parquet import convert_column
+    from ice_cbp_awards.tables import convert_column
 
     out = convert_column(pa.array([], pa.string()), {"name": "b", "type": "boolean"}, "t.csv")
     assert len(out) == 0

@@ -12,8 +12,8 @@ import yaml
 from ice_cbp_awards.metadata import table_resources
 from ice_cbp_awards.release.checksums import read_sums, sha256_file
 from ice_cbp_awards.release.digest import release_digest, table_digest
-from ice_cbp_awards.release.parquet import read_csv_table
 from ice_cbp_awards.release.release import ReleaseError
+from ice_cbp_awards.tables import read_csv_table
 from ice_cbp_awards.versioning import parse_release_name
 
 from .conftest import FAKE_SCHEMAS, SNAPSHOTS, write_fake_build

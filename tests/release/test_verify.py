@@ -275,7 +275,8 @@ def test_a_consistently_rewritten_release_is_caught_only_by_the_pinned_digest(re
     """Every file, checksum, digest and citation rewritten to agree: only a digest published
     outside the archive tells it from the original."""
     from ice_cbp_awards.release.digest import release_digest, table_digest
-    from ice_cbp_awards.release.parquet import read_csv_table, write_parquet
+    from ice_cbp_awards.release.parquet import write_parquet
+    from ice_cbp_awards.tables import read_csv_table
 
     folder, _ = release
     original = _digest_of_sums(folder)

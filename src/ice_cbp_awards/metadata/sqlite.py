@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .types import Field, field_type, sqlite_type
+from .types import Field, sqlite_type, value_kind
 
 # Dates and datetimes stay ISO 8601 text in SQLite (they sort and compare in date order);
 # these are the forms a value must have (RE2 and Python `re` alike, whole value).
@@ -36,7 +36,7 @@ class ValueRule:
 
 VALUE_RULES = {
     "integer": ValueRule("integer", "an integer"),
-    "year": ValueRule("integer", "an integer"),
+    "usd": ValueRule("real", "a number"),
     "number": ValueRule("real", "a number"),
     "boolean": ValueRule("boolean", "true or false"),
     "date": ValueRule("text", "a date YYYY-MM-DD", DATE_REGEX),
@@ -47,7 +47,7 @@ TEXT_RULE = ValueRule("text", "text")
 
 def value_rule(field: Field) -> ValueRule:
     """How the field's values are checked and stored in SQLite."""
-    return VALUE_RULES.get(field_type(field), TEXT_RULE)
+    return VALUE_RULES.get(value_kind(field), TEXT_RULE)
 
 
 def quote(identifier: str) -> str:

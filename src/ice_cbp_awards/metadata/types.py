@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -63,57 +64,60 @@ def value_kind(field: Field) -> str:
     return "string"
 
 
+@dataclass(frozen=True)
+class KindTypes:
+    """A value kind in each tool: Arrow/Parquet (exact), Arrow as read for pandas, pandas in
+    memory, SQLite column."""
+
+    arrow: pa.DataType
+    arrow_read: pa.DataType
+    pandas: str
+    sqlite: str
+
+
+# The one type map of the package (the table in this module's docstring).
+KIND_TYPES = {
+    "integer": KindTypes(pa.int64(), pa.int64(), "Int64", "INTEGER"),
+    "usd": KindTypes(USD_ARROW_TYPE, pa.float64(), "float64", "REAL"),
+    "number": KindTypes(pa.float64(), pa.float64(), "float64", "REAL"),
+    "boolean": KindTypes(pa.bool_(), pa.bool_(), "boolean", "INTEGER"),
+    "date": KindTypes(pa.date32(), pa.string(), "datetime64[ns]", "TEXT"),
+    "datetime": KindTypes(DATETIME_ARROW_TYPE, pa.string(), "str", "TEXT"),
+    "string": KindTypes(pa.string(), pa.string(), "str", "TEXT"),
+}
+
+
 def arrow_type(field: Field) -> pa.DataType:
     """The Arrow (and Parquet) type of a field's values."""
-    ftype = field_type(field)
-    if ftype in _INTEGER_TYPES:
-        return pa.int64()
-    if ftype == "boolean":
-        return pa.bool_()
-    if ftype == "date":
-        return pa.date32()
-    if ftype == "datetime":
-        return DATETIME_ARROW_TYPE
-    if ftype == "number":
-        return USD_ARROW_TYPE if is_usd(field) else pa.float64()
-    return pa.string()
+    return KIND_TYPES[value_kind(field)].arrow
 
 
 def arrow_read_type(field: Field) -> pa.DataType:
     """The Arrow type a CSV column is read as for the pandas tools: their types, not the exact
     Parquet ones (USD as float64, dates and datetimes as text, parsed after reading)."""
-    ftype = field_type(field)
-    if ftype in _INTEGER_TYPES:
-        return pa.int64()
-    if ftype == "boolean":
-        return pa.bool_()
-    if ftype == "number":
-        return pa.float64()
-    return pa.string()
+    return KIND_TYPES[value_kind(field)].arrow_read
 
 
 def pandas_dtype(field: Field) -> str:
     """The pandas dtype a field's column has in memory (dates as datetime64, missing as NA)."""
-    ftype = field_type(field)
-    if ftype in _INTEGER_TYPES:
-        return "Int64"
-    if ftype == "boolean":
-        return "boolean"
-    if ftype == "number":
-        return "float64"
-    if ftype == "date":
-        return "datetime64[ns]"
-    return "str"
+    return KIND_TYPES[value_kind(field)].pandas
 
 
 def sqlite_type(field: Field) -> str:
     """The declared SQLite column type (booleans as 0/1, dates as ISO text)."""
-    ftype = field_type(field)
-    if ftype in (*_INTEGER_TYPES, "boolean"):
-        return "INTEGER"
-    if ftype == "number":
-        return "REAL"
-    return "TEXT"
+    return KIND_TYPES[value_kind(field)].sqlite
+
+
+def boolean_values(
+    field: Field, schema: Mapping[str, Any] | None = None
+) -> tuple[list[str], list[str]]:
+    """The texts a boolean field reads as true and as false: the field's own, else its
+    schema's, else the Table Schema defaults."""
+    schema = schema or {}
+    return (
+        list(field.get("trueValues", schema.get("trueValues", TRUE_VALUES))),
+        list(field.get("falseValues", schema.get("falseValues", FALSE_VALUES))),
+    )
 
 
 def whole_value_regex(pattern: str) -> str:
@@ -122,8 +126,3 @@ def whole_value_regex(pattern: str) -> str:
     `str.contains` and RE2's match_substring look anywhere. Groups become non-capturing, so
     pandas does not warn about match groups and the anchors bind the whole alternation."""
     return "^(?:" + _CAPTURING_GROUP.sub("(?:", pattern) + ")$"
-
-
-def matches_whole(pattern: str, value: str) -> bool:
-    """Does the value match the schema pattern as a whole (one value, in Python)."""
-    return re.fullmatch(pattern, value) is not None

@@ -18,7 +18,7 @@ import yaml
 
 from ..metadata import load_schema, table_resources
 from ..metadata.sqlite import SqliteForeignKey as ForeignKey
-from ..metadata.types import FALSE_VALUES, TRUE_VALUES, sqlite_type
+from ..metadata.types import FALSE_VALUES, TRUE_VALUES, boolean_values, sqlite_type
 from ..paths import METADATA_ROOT
 
 SITE_CONFIG_PATH = Path(__file__).with_name("site.yml")
@@ -114,6 +114,7 @@ def _columns(entry: dict[str, Any]) -> tuple[Column, ...]:
     for f in schema["fields"]:
         ftype = f.get("type", "string")
         constraints = f.get("constraints", {})
+        true_values, false_values = boolean_values(f, schema)
         cols.append(
             Column(
                 name=f["name"],
@@ -122,9 +123,8 @@ def _columns(entry: dict[str, Any]) -> tuple[Column, ...]:
                 required=bool(constraints.get("required")) or f["name"] in pk,
                 description=f.get("description", ""),
                 unit=f.get("unit"),
-                # a field's own values, else the schema's, else the Table Schema defaults
-                true_values=tuple(f.get("trueValues", schema.get("trueValues", TRUE_VALUES))),
-                false_values=tuple(f.get("falseValues", schema.get("falseValues", FALSE_VALUES))),
+                true_values=tuple(true_values),
+                false_values=tuple(false_values),
             )
         )
     return tuple(cols)

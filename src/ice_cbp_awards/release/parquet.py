@@ -18,23 +18,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from ..tables import (
-    SCHEMA_METADATA_KEY,
-    TableTypeError,
-    arrow_schema,
-    convert_column,
-    read_csv_table,
-)
-
-ParquetError = TableTypeError  # the name verify and older callers know
-__all__ = [
-    "SCHEMA_METADATA_KEY",
-    "ParquetError",
-    "arrow_schema",
-    "convert_column",
-    "read_csv_table",
-    "write_parquet",
-]
+from ..tables import read_csv_table
 
 # Fixed writer settings: part of what makes a release reproducible.
 WRITE_OPTIONS: dict[str, Any] = {

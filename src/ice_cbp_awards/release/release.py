@@ -40,6 +40,7 @@ from typing import Any
 from ..citation import citation_cff, cite_as, how_to_cite_markdown, with_doi, zenodo_json
 from ..metadata import table_resources
 from ..paths import DEFAULT_DIST_DIR
+from ..tables import read_csv_table
 from ..versioning import (
     data_version_for_snapshot,
     parse_data_version,
@@ -53,7 +54,7 @@ from .archive import write_zip
 from .changelog import CHANGELOG_PATH, entry_for
 from .checksums import SUMS_NAME, sha256_file, sums_text, write_sums
 from .digest import DIGEST_KEY, release_digest, table_digest
-from .parquet import read_csv_table, write_parquet
+from .parquet import write_parquet
 
 DESCRIPTOR = "datapackage.json"
 DATA_DIR = "data"

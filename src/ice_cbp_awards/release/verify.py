@@ -37,6 +37,7 @@ import yaml
 
 from ..citation import cited_release_digests
 from ..metadata import Resource, table_resources
+from ..tables import SCHEMA_METADATA_KEY, TableTypeError, arrow_schema, read_csv_table
 from ..validate import pandera_check
 from ..validate.runner import values_and_keys
 from ..versioning import VersionError, parse_data_version, release_name
@@ -51,7 +52,6 @@ from .digest import (
     sqlite_digest,
     table_digest,
 )
-from .parquet import SCHEMA_METADATA_KEY, ParquetError, arrow_schema, read_csv_table
 
 MAX_SCHEMA_ERRORS = 20
 
@@ -165,7 +165,7 @@ def _read_tables(folder: Path, desc: dict[str, Any], report: VerifyReport) -> di
     for res in table_resources(desc):
         try:
             tables[res["name"]] = read_csv_table(folder / res["path"], res["schema"])
-        except ParquetError as exc:
+        except TableTypeError as exc:
             report.problems.append(str(exc).replace(str(folder) + "/", ""))
     return tables
 
