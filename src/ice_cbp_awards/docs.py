@@ -47,7 +47,8 @@ def resource_section(res: Resource) -> str:
         ref = fk["reference"]
         ref_fields = ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]]
         lines.append(
-            f"- Foreign key: {', '.join(fields)} → `{ref['resource']}`.{', '.join(ref_fields)}"
+            f"- Foreign key: {', '.join(fields)} → `{ref['resource'] or res.name}`."
+            f"{', '.join(ref_fields)}"
         )
     lines += ["", "| field | type | unit | required | description | constraints |"]
     lines.append("|---|---|---|---|---|---|")

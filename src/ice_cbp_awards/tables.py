@@ -10,9 +10,9 @@ The readings, each with its use, typed (where they type) by `metadata.types`:
 - text as Arrow (`read_header`, `read_text_table`, `read_text_columns`, `text_batches`,
   `text_records`): every cell's text, whole or a block at a time, for the checks that must see
   what was written (frictionless's value pass) and for the database loader;
-- checked typed pandas (`read_checked_csv`): a reviewed table, validated by frictionless against
-  its Table Schema on the way in (each problem one line naming file, line and column), then
-  typed as `metadata.types` says.
+- checked typed pandas (`read_checked_csvs`): reviewed tables, validated together by
+  frictionless against their Table Schemas and the foreign keys between them on the way in (each
+  problem one line naming file, line and column), then typed as `metadata.types` says.
 Published tables are written by `write.csv`, which also orders and types them by their schema.
 """
 
@@ -325,20 +325,57 @@ def _constraint_words(err: Any, label: str) -> str:
     return f"{where}: {err.type}: {err.message}"
 
 
-def schema_problems(path: Path, schema: Mapping[str, Any], label: str) -> list[str]:
-    """Frictionless's own check of one CSV against a Table Schema (types, required, enum,
-    pattern, bounds, unique, primary key), each problem one line. Foreign keys, which name other
-    tables, are left to the caller."""
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+def _foreign_key_words(err: Any, label: str, table: str) -> str:
+    """A frictionless foreign-key error as one line naming the row, the value and the table it
+    is missing from."""
+    target = err.reference_name or table
+    cells = ", ".join(repr(c) for c in err.field_cells)
+    wanted = ", ".join(err.reference_field_names)
+    return (
+        f"{label} line {err.row_number}: {', '.join(err.field_names)} {cells} is not "
+        f"{_article(wanted)} {wanted} of {target}.csv"
+    )
+
+
+def _reviewed_schema(res: Resource, omitted: tuple[str, ...], names: set[str]) -> dict[str, Any]:
+    """The resource's Table Schema without the fields the build fills and without foreign keys
+    to tables outside the set read together (the caller checks those in their own set)."""
+    fields = [f for f in res.fields if f["name"] not in omitted]
+    keys = [fk for fk in res.foreign_keys if fk["reference"]["resource"] in ("", res.name, *names)]
+    return {**res.schema, "fields": fields, "foreignKeys": keys}
+
+
+def package_problems(
+    directory: Path,
+    tables: Mapping[str, tuple[Resource, tuple[str, ...]]],
+    labels: Mapping[str, str],
+) -> list[str]:
+    """Frictionless's own check of several CSVs of one folder read as one package: each against
+    its Table Schema (types, required, enum, pattern, bounds, unique, primary key) and the foreign
+    keys between them. Each problem is one line naming the file and the line."""
     import frictionless
 
-    desc = {k: v for k, v in schema.items() if k != "foreignKeys"}
-    resource = frictionless.Resource(
-        path=path.name,
-        basepath=str(path.parent),
-        encoding="utf-8",
-        schema=frictionless.Schema.from_descriptor(desc),
-    )
-    return [_constraint_words(e, label) for e in resource.validate().tasks[0].errors]
+    resources = [
+        frictionless.Resource(
+            name=name,
+            path=f"{name}.csv",
+            encoding="utf-8",
+            schema=frictionless.Schema.from_descriptor(_reviewed_schema(res, omitted, set(tables))),
+        )
+        for name, (res, omitted) in tables.items()
+    ]
+    report = frictionless.Package(resources=resources, basepath=str(directory)).validate()
+    return [
+        _foreign_key_words(e, labels[task.name], task.name)
+        if e.type == "foreign-key"
+        else _constraint_words(e, labels[task.name])
+        for task in report.tasks
+        for e in task.errors
+    ]
 
 
 def typed_frame(texts: pd.DataFrame, fields: list[Mapping[str, Any]]) -> pd.DataFrame:
@@ -361,25 +398,33 @@ def typed_frame(texts: pd.DataFrame, fields: list[Mapping[str, Any]]) -> pd.Data
     return out
 
 
-def read_checked_csv(
-    path: Path, res: Resource, label: str, omitted: tuple[str, ...] = ()
-) -> pd.DataFrame:
-    """A reviewed CSV checked against its resource's Table Schema and typed by it. `omitted`
-    names fields of the schema the file must not have (filled by the build). Raises TableError
+def read_checked_csvs(
+    directory: Path,
+    tables: Mapping[str, tuple[Resource, tuple[str, ...]]],
+    labels: Mapping[str, str],
+) -> dict[str, pd.DataFrame]:
+    """Reviewed CSVs `<name>.csv` of one folder, checked together against their resources' Table
+    Schemas and the foreign keys between them, then typed. `tables` maps each name to its resource
+    and the fields of its schema the file must not have (filled by the build). Raises TableError
     naming the file (and line) of every problem."""
-    if not path.exists():
-        raise TableError(f"{label}: file not found")
-    raw = read_text_csv(path)
-    fields = [f for f in res.fields if f["name"] not in omitted]
-    expected = [f["name"] for f in fields]
-    if list(raw.columns) != expected:
-        missing = [c for c in expected if c not in raw.columns]
-        extra = [c for c in raw.columns if c not in expected]
-        raise TableError(
-            f"{label}: columns must be exactly {expected} (schemas/{res.name}.schema.json); "
-            f"missing {missing}, unexpected {extra}"
-        )
-    problems = schema_problems(path, {**res.schema, "fields": fields}, label)
+    texts: dict[str, pd.DataFrame] = {}
+    for name, (res, omitted) in tables.items():
+        path, label = directory / f"{name}.csv", labels[name]
+        if not path.exists():
+            raise TableError(f"{label}: file not found")
+        texts[name] = read_text_csv(path)
+        expected = [f["name"] for f in res.fields if f["name"] not in omitted]
+        if list(texts[name].columns) != expected:
+            missing = [c for c in expected if c not in texts[name].columns]
+            extra = [c for c in texts[name].columns if c not in expected]
+            raise TableError(
+                f"{label}: columns must be exactly {expected} (schemas/{res.name}.schema.json); "
+                f"missing {missing}, unexpected {extra}"
+            )
+    problems = package_problems(directory, tables, labels)
     if problems:
         raise TableError("\n".join(problems))
-    return typed_frame(raw, fields)
+    return {
+        name: typed_frame(texts[name], [f for f in res.fields if f["name"] not in omitted])
+        for name, (res, omitted) in tables.items()
+    }

@@ -66,3 +66,11 @@ def test_readme_how_to_cite_is_generated() -> None:
 
     text = README_PATH.read_text(encoding="utf-8")
     assert text == readme_with_citation(text), "README's How to cite is stale: run `awards docs`"
+
+
+def test_data_dictionary_names_the_table_of_every_foreign_key() -> None:
+    """A key to its own table (e.g. a company's parent) names that table too."""
+    text = data_dictionary()
+    assert "- Foreign key: parent_company_id → `companies`.company_id" in text
+    assert "- Foreign key: successor_office_code → `offices`.office_code" in text
+    assert "→ ``" not in text

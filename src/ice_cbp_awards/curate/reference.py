@@ -1,20 +1,23 @@
 """The reviewed reference tables: read, check against their Table Schemas, check their rules.
 
 Every problem is reported as one line naming the file, the line and what is wrong, e.g.
-`reference/companies.csv line 7: parent_company_id 'acme' is not a company_id`. A build stops at
-the first table with problems, listing all of them.
+`reference/companies.csv line 7: parent_company_id 'acme' is not a company_id of companies.csv`.
+The tables are checked in two passes: frictionless checks each against its Table Schema and the
+foreign keys the schemas declare between them, then the rules of this module check what a Table
+Schema cannot say (parent chains without loops, twin rules, examples, ownership spans). A build
+stops at the first pass with problems, listing all of them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from .. import metadata
-from ..tables import TableError, read_checked_csv
+from ..tables import TableError, read_checked_csvs
 from .names import fold_name
 from .textmatch import PatternError, check_pattern, match_each
 
@@ -34,6 +37,18 @@ CLAIM_COMPUTED_FIELDS = (
     "truncated_slice_ids",
     "rule_set_version",
 )
+# The reviewed tables curation reads together (their foreign keys to each other are checked as
+# one package), each with the fields of its schema that the build fills.
+REVIEWED_TABLES: dict[str, tuple[str, ...]] = {
+    "companies": (),
+    "attribution_rules": (),
+    "systems": (),
+    "offices": (),
+    "claims": CLAIM_COMPUTED_FIELDS,
+    "parent_agreements": (),
+    "ownership": (),
+    "recipient_name_variants": (),
+}
 RESELLER_TWIN = {"reseller": "platform_services", "platform_services": "reseller"}
 # The sector a role implies: a reseller's sector is reseller, an integrator's it_services, and no
 # technology company may claim either (it would hide a reseller or an integrator as a vendor).
@@ -66,28 +81,26 @@ def split_list(value: str, sep: str = LIST_SEP) -> list[str]:
 def load_reference(reference_dir: Path) -> Reference:
     """Read and check every reviewed table in reference_dir."""
     reference_dir = Path(reference_dir)
-    companies = read_table(reference_dir, "companies")
-    rules = read_table(reference_dir, "attribution_rules")
-    systems = read_table(reference_dir, "systems")
-    offices = read_table(reference_dir, "offices")
-    claims = read_table(reference_dir, "claims", computed=CLAIM_COMPUTED_FIELDS)
-    agreements = read_table(reference_dir, "parent_agreements")
-    ownership = read_table(reference_dir, "ownership")
-    variants = read_table(reference_dir, "recipient_name_variants")
+    t = read_tables(reference_dir, REVIEWED_TABLES)
     problems: list[str] = []
-    problems += check_companies(companies, rules, _label(reference_dir, "companies"))
-    problems += check_rules(rules, companies, _label(reference_dir, "attribution_rules"))
-    problems += check_systems(systems, companies, _label(reference_dir, "systems"))
-    problems += check_offices(offices, _label(reference_dir, "offices"))
-    problems += check_claims(claims, companies, systems, _label(reference_dir, "claims"))
-    problems += check_parent_agreements(
-        agreements, companies, _label(reference_dir, "parent_agreements")
+    problems += check_companies(
+        t["companies"], t["attribution_rules"], _label(reference_dir, "companies")
     )
-    problems += check_ownership(ownership, companies, _label(reference_dir, "ownership"))
-    problems += check_name_variants(variants, _label(reference_dir, "recipient_name_variants"))
+    problems += check_rules(
+        t["attribution_rules"], t["companies"], _label(reference_dir, "attribution_rules")
+    )
+    problems += check_systems(t["systems"], _label(reference_dir, "systems"))
+    problems += check_claims(t["claims"], t["companies"], _label(reference_dir, "claims"))
+    problems += check_parent_agreements(
+        t["parent_agreements"], t["companies"], _label(reference_dir, "parent_agreements")
+    )
+    problems += check_ownership(t["ownership"], t["companies"], _label(reference_dir, "ownership"))
+    problems += check_name_variants(
+        t["recipient_name_variants"], _label(reference_dir, "recipient_name_variants")
+    )
     if problems:
         raise ReferenceError("\n".join(problems))
-    return Reference(companies, rules, systems, offices, claims, agreements, ownership, variants)
+    return Reference(**t)
 
 
 def _label(reference_dir: Path, name: str) -> str:
@@ -99,20 +112,23 @@ def _line(frame: pd.DataFrame, i: int) -> int:
     return int(frame["_line"].iloc[i]) if "_line" in frame else i + 2
 
 
-def read_table(reference_dir: Path, name: str, computed: tuple[str, ...] = ()) -> pd.DataFrame:
-    """One reviewed CSV, checked against schemas/<name>.schema.json and typed by it, through the
-    package's one reader of reviewed tables (tables.read_checked_csv); then the reviewed tables'
-    own rule that no cell has leading or trailing spaces. `computed` names fields of the schema
-    that the build fills and the file must not have."""
-    res = metadata.resource(name)
-    label = _label(reference_dir, name)
-    path = reference_dir / f"{name}.csv"
+def read_tables(
+    reference_dir: Path, tables: Mapping[str, tuple[str, ...]]
+) -> dict[str, pd.DataFrame]:
+    """Reviewed CSVs, checked together against their Table Schemas and the foreign keys between
+    them through the package's one reader of reviewed tables (tables.read_checked_csvs); then the
+    reviewed tables' own rule that no cell has leading or trailing spaces. `tables` maps each name
+    to the fields of its schema that the build fills and the file must not have. Rows are sorted
+    by primary key, with `_line` the line each came from."""
+    labels = {name: _label(reference_dir, name) for name in tables}
+    specs = {name: (metadata.resource(name), computed) for name, computed in tables.items()}
     try:
-        out = read_checked_csv(path, res, label, omitted=computed)
+        frames = read_checked_csvs(reference_dir, specs, labels)
     except TableError as exc:
         raise ReferenceError(str(exc)) from None
     problems = [
-        f"{label} line {i + 2}: {col} has leading or trailing spaces"
+        f"{labels[name]} line {i + 2}: {col} has leading or trailing spaces"
+        for name, out in frames.items()
         for col in out.columns
         if out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype)
         for i, v in enumerate(out[col])
@@ -120,8 +136,11 @@ def read_table(reference_dir: Path, name: str, computed: tuple[str, ...] = ()) -
     ]
     if problems:
         raise ReferenceError("\n".join(problems))
-    out["_line"] = out.index + 2
-    return out.sort_values(res.primary_key, kind="stable").reset_index(drop=True)
+    for name, out in frames.items():
+        out["_line"] = out.index + 2
+        key = specs[name][0].primary_key
+        frames[name] = out.sort_values(key, kind="stable").reset_index(drop=True)
+    return frames
 
 
 def _check_patterns(frame: pd.DataFrame, label: str, key: str) -> list[str]:
@@ -157,19 +176,10 @@ def _check_patterns(frame: pd.DataFrame, label: str, key: str) -> list[str]:
     return problems
 
 
-def _check_fk(frame: pd.DataFrame, col: str, valid: set[str], label: str, what: str) -> list[str]:
-    return [
-        f"{label} line {_line(frame, i)}: {col} {v!r} is not {what}"
-        for i, v in enumerate(frame[col])
-        if v and v not in valid
-    ]
-
-
 def check_companies(companies: pd.DataFrame, rules: pd.DataFrame, label: str) -> list[str]:
     """Parents exist without cycles; aliases fold to one company only; every alias of a
     technology company is matched by one of its direct rules (aliases and rules agree)."""
-    ids = set(companies["company_id"])
-    problems = _check_fk(companies, "parent_company_id", ids, label, "a company_id")
+    problems: list[str] = []
     parent = dict(zip(companies["company_id"], companies["parent_company_id"], strict=True))
     for i, cid in enumerate(companies["company_id"]):
         seen, cur = {cid}, parent.get(cid, "")
@@ -230,7 +240,7 @@ def check_rules(rules: pd.DataFrame, companies: pd.DataFrame, label: str) -> lis
     """Companies exist and are technology companies; field agrees with relationship; reseller and
     platform_services rules come in twins with the same pattern; patterns and examples work."""
     role = dict(zip(companies["company_id"], companies["role"], strict=True))
-    problems = _check_fk(rules, "company_id", set(role), label, "a company_id")
+    problems: list[str] = []
     signatures = set(
         zip(
             rules["company_id"],
@@ -271,25 +281,14 @@ def check_rules(rules: pd.DataFrame, companies: pd.DataFrame, label: str) -> lis
     return problems + _check_patterns(rules, label, "rule_id")
 
 
-def check_systems(systems: pd.DataFrame, companies: pd.DataFrame, label: str) -> list[str]:
-    ids = set(companies["company_id"])
-    problems = _check_fk(systems, "vendor_company_id", ids, label, "a company_id")
-    return problems + _check_patterns(systems, label, "system_id")
+def check_systems(systems: pd.DataFrame, label: str) -> list[str]:
+    return _check_patterns(systems, label, "system_id")
 
 
-def check_offices(offices: pd.DataFrame, label: str) -> list[str]:
-    return _check_fk(
-        offices, "successor_office_code", set(offices["office_code"]), label, "an office_code"
-    )
-
-
-def check_claims(
-    claims: pd.DataFrame, companies: pd.DataFrame, systems: pd.DataFrame, label: str
-) -> list[str]:
-    """References exist; relationships are known; a measurable claim has a value."""
+def check_claims(claims: pd.DataFrame, companies: pd.DataFrame, label: str) -> list[str]:
+    """Listed recipients exist; relationships are known; a measurable claim has a value."""
     company_ids = set(companies["company_id"])
-    problems = _check_fk(claims, "company_id", company_ids, label, "a company_id")
-    problems += _check_fk(claims, "system_id", set(systems["system_id"]), label, "a system_id")
+    problems: list[str] = []
     rel_enum = set(
         metadata.resource("attribution_rules").field("relationship")["constraints"]["enum"]
     )
@@ -347,7 +346,7 @@ def check_parent_agreements(
 ) -> list[str]:
     """The platform is a technology company and the row names the records that prove it."""
     role = dict(zip(companies["company_id"], companies["role"], strict=True))
-    problems = _check_fk(agreements, "company_id", set(role), label, "a company_id")
+    problems: list[str] = []
     for i in range(len(agreements)):
         row = agreements.iloc[i]
         where = f"{label} line {_line(agreements, i)}: {row['parent_award_id_piid']}"
@@ -362,11 +361,9 @@ def check_parent_agreements(
 
 
 def check_ownership(ownership: pd.DataFrame, companies: pd.DataFrame, label: str) -> list[str]:
-    """Companies exist; dates are in order; one subsidiary has one owner at a time; the owner
-    without an end date is the one companies.csv gives as parent_company_id."""
-    ids = set(companies["company_id"])
-    problems = _check_fk(ownership, "subsidiary_company_id", ids, label, "a company_id")
-    problems += _check_fk(ownership, "parent_company_id", ids, label, "a company_id")
+    """Dates are in order; one subsidiary has one owner at a time; the owner without an end
+    date is the one companies.csv gives as parent_company_id."""
+    problems: list[str] = []
     parent = dict(zip(companies["company_id"], companies["parent_company_id"], strict=True))
     lo, hi = pd.Timestamp.min, pd.Timestamp.max
     for sub, rows in ownership.groupby("subsidiary_company_id", sort=True):

@@ -134,7 +134,6 @@ def rule_effect_from_files(
     """rule_effect on a built transactions.csv, with the gold set of after_dir."""
     from .build import read_transactions_csv
 
-    after = load_reference(after_dir)
-    gold = load_gold(after_dir, set(after.companies["company_id"]))
+    gold = load_gold(after_dir)
     tx = transactions_frame(read_transactions_csv(transactions_csv))
     return rule_effect(tx, gold, before_dir, after_dir)
