@@ -110,11 +110,47 @@ KEYED = {
 }
 
 
+def keys_of(job_list: list[fc.Job]) -> dict[str, list[tuple[str, str, int | None]]]:
+    """The findings of each resource of files whose values are all valid: its key findings."""
+    return {name: errs for name, _, errs, _ in fc.validate_resources(job_list)}
+
+
+CHILD = {
+    "fields": [{"name": "cid", "type": "string"}, {"name": "id", "type": "string"}],
+    "primaryKey": ["cid"],
+    "foreignKeys": [{"fields": "id", "reference": {"resource": "k", "fields": "id"}}],
+}
+
+
+def test_each_file_is_parsed_once_for_its_values_and_its_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The value pass and the key checks share one reading of each CSV, a broken foreign key
+    included."""
+    parent, child = tmp_path / "k.csv", tmp_path / "c.csv"
+    parent.write_text("id,parent_id,code\na,,1\nb,a,2\n", encoding="utf-8")
+    child.write_text("cid,id\nc1,a\nc2,zz\n", encoding="utf-8")
+    reads: list[str] = []
+    real = fc.pacsv.read_csv
+
+    def counted(path, *args, **kwargs):  # noqa: ANN001, ANN202 - pyarrow's own signature
+        reads.append(Path(path).name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(fc.pacsv, "read_csv", counted)
+    found = keys_of([("c", str(child), CHILD), ("k", str(parent), KEYED)])
+    assert sorted(reads) == ["c.csv", "k.csv"]
+    assert found["k"] == []
+    [(etype, message, row)] = found["c"]
+    assert (etype, row) == ("foreign-key", 3)
+    assert 'values "zz" not found in the lookup table "k"' in message
+
+
 def test_keys_and_foreign_keys_are_frictionless_errors_at_published_rows(tmp_path: Path) -> None:
     path = tmp_path / "k.csv"
     lines = ["id,parent_id,code", "a,,1", "b,a,2", "a,b,3", "c,zz,2", ",a,4", "d,zz,5"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    errs = fc.validate_keys([("k", str(path), KEYED)])["k"]
+    errs = keys_of([("k", str(path), KEYED)])["k"]
     assert [(t, row) for t, _, row in errs] == [
         ("primary-key", 4),
         ("primary-key", 6),
@@ -131,7 +167,7 @@ def test_keys_and_foreign_keys_are_frictionless_errors_at_published_rows(tmp_pat
 def test_keys_of_a_valid_file_pass(tmp_path: Path) -> None:
     path = tmp_path / "k.csv"
     path.write_text("id,parent_id,code\na,,1\nb,a,2\nc,b,\n", encoding="utf-8")
-    assert fc.validate_keys([("k", str(path), KEYED)]) == {"k": []}
+    assert keys_of([("k", str(path), KEYED)]) == {"k": []}
 
 
 # The constraints `awards verify` once checked with a reader of its own (release/table_checks.py):
@@ -173,8 +209,7 @@ def test_each_constraint_is_caught_at_its_row(
     lines = [",".join(f["name"] for f in BOUNDED["fields"]), *(",".join(r) for r in rows)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     job = ("b", str(path), BOUNDED)
-    _, _, errs, _ = fc.validate_resource_values(job)
-    errs += fc.validate_keys([job])["b"]
+    [(_, _, errs, _)] = fc.validate_resources([job])
     hits = [(t, m) for t, m, row in errs if t == etype and row == 3]
     assert hits, errs
     if constraint:

@@ -14,8 +14,9 @@ Two ways to run it:
   the first row holding that value (and counts the rows that share it), with frictionless's
   own message. A million transactions hold about two million distinct cells instead of 33
   million; see docs/performance.md. A file whose structure is off is validated stock, row by
-  row, so its errors are exactly frictionless's. Primary keys, unique fields and foreign keys,
-  which need whole columns, are checked by the pandera validator and again by SQLite.
+  row, so its errors are exactly frictionless's. Primary keys, unique fields and foreign keys
+  are checked by frictionless too, on the rows and distinct keys that can break them, from the
+  same reading of each file (`validate_resources`).
 """
 
 from __future__ import annotations
@@ -95,12 +96,22 @@ def descriptor_errors(descriptor_path: Path) -> list[ErrorTuple]:
 def validate_resource_values(job: Job) -> tuple[str, int, list[ErrorTuple], str]:
     """Frictionless checks of one published CSV: every distinct value of every column.
 
-    Returns (resource, rows, errors, mode). Keys are left to `validate_keys`."""
+    Returns (resource, rows, errors, mode). Keys are left to `validate_resources`."""
     name, path_str, full_schema = job
-    schema = row_schema(full_schema)
-    path = Path(path_str)
-    names = [f["name"] for f in schema["fields"]]
-    table = read_text_table(path, names) if path.exists() and read_header(path) == names else None
+    return _values(name, Path(path_str), row_schema(full_schema), _whole_text(job))
+
+
+def _whole_text(job: Job) -> pa.Table | None:
+    """Every cell of a published CSV as text, or None when its header or a row's cell count is
+    off (then the value pass validates it stock, row by row)."""
+    _, path_str, schema = job
+    path, names = Path(path_str), [f["name"] for f in schema["fields"]]
+    return read_text_table(path, names) if path.exists() and read_header(path) == names else None
+
+
+def _values(
+    name: str, path: Path, schema: dict[str, Any], table: pa.Table | None
+) -> tuple[str, int, list[ErrorTuple], str]:
     if table is None:  # header or structure off: stock frictionless, row by row
         rows, errs = stock_rows(path, schema)
         return name, rows, errs, "stock"
@@ -416,40 +427,80 @@ def _foreign_key_errors(
     return out
 
 
-def validate_keys(job_list: list[Job]) -> dict[str, list[ErrorTuple]]:
-    """Primary keys, unique fields and foreign keys of every resource, by frictionless."""
-    schemas = {name: (Path(path), schema) for name, path, schema in job_list}
-    texts: dict[str, pa.Table | None] = {}
-
-    def text(name: str) -> pa.Table | None:
-        if name not in texts:
-            path, schema = schemas[name]
-            texts[name] = read_text_columns(path, [f["name"] for f in schema["fields"]])
-        return texts[name]
-
-    out: dict[str, list[ErrorTuple]] = {}
-    for name, (_, schema) in schemas.items():
-        errs: list[ErrorTuple] = []
-        keys = [(_as_list(schema["primaryKey"]), False)] if schema.get("primaryKey") else []
-        keys += [
-            ([f["name"]], True) for f in schema["fields"] if f.get("constraints", {}).get("unique")
-        ]
-        if (keys or schema.get("foreignKeys")) and (table := text(name)) is not None:
-            for key, unique in keys:
-                errs += _unique_errors(schema, key, unique, table)
-            for fk in schema.get("foreignKeys", []):
-                ref = fk["reference"].get("resource") or name
-                parent = text(ref) if ref in schemas else None
-                if parent is None:
-                    errs.append(("foreign-key", f"referenced resource {ref} is missing", None))
-                    continue
-                errs += _foreign_key_errors(fk, schema, table, parent, (ref, schemas[ref][1]))
-        out[name] = errs[:MAX_FINDINGS]
-    return out
+def _key_text(job: Job, whole: pa.Table | None) -> pa.Table | None:
+    """The text the key checks read: the value pass's own reading, or (when that pass went
+    stock) the schema's columns read by name."""
+    if whole is not None:
+        return whole
+    _, path_str, schema = job
+    return read_text_columns(Path(path_str), [f["name"] for f in schema["fields"]])
 
 
-def with_keys(
-    results: list[tuple[str, int, list[ErrorTuple], str]], keys: dict[str, list[ErrorTuple]]
-) -> list[tuple[str, int, list[ErrorTuple], str]]:
-    """Each resource's value errors followed by its key errors."""
-    return [(n, rows, errs + keys.get(n, []), mode) for n, rows, errs, mode in results]
+def _own_key_errors(schema: dict[str, Any], table: pa.Table) -> list[ErrorTuple]:
+    """The primary key and the unique fields of one resource."""
+    keys = [(_as_list(schema["primaryKey"]), False)] if schema.get("primaryKey") else []
+    keys += [
+        ([f["name"]], True) for f in schema["fields"] if f.get("constraints", {}).get("unique")
+    ]
+    return [e for key, unique in keys for e in _unique_errors(schema, key, unique, table)]
+
+
+def _kept_columns(job_list: list[Job]) -> dict[str, set[str]]:
+    """The columns of each resource that a foreign key reads, its own or another's."""
+    kept: dict[str, set[str]] = {name: set() for name, _, _ in job_list}
+    for name, _, schema in job_list:
+        for fk in schema.get("foreignKeys", []):
+            kept[name].update(_as_list(fk["fields"]))
+            ref = fk["reference"].get("resource") or name
+            kept.setdefault(ref, set()).update(_as_list(fk["reference"]["fields"]))
+    return kept
+
+
+def validate_resources(job_list: list[Job]) -> list[tuple[str, int, list[ErrorTuple], str]]:
+    """Frictionless on every resource: its distinct values, its primary key and unique fields,
+    then the foreign keys between resources. Each CSV is parsed once: the value pass and the
+    key checks share its text, and only the columns foreign keys read are kept for the last
+    step."""
+    kept_columns = _kept_columns(job_list)
+    kept: dict[str, pa.Table | None] = {}
+    results = []
+    for job in job_list:
+        name, path_str, schema = job
+        whole = _whole_text(job)
+        name, rows, errs, mode = _values(name, Path(path_str), row_schema(schema), whole)
+        table = _key_text(job, whole)
+        keys = _own_key_errors(schema, table) if table is not None else []
+        kept[name] = table.select(sorted(kept_columns[name])) if table is not None else None
+        results.append((name, rows, errs, mode, keys))
+        del whole, table
+    by_name = {name: job for job in job_list for name in [job[0]]}
+    return [
+        (
+            name,
+            rows,
+            errs + (keys + _foreign_errors(by_name[name], by_name, kept))[:MAX_FINDINGS],
+            mode,
+        )
+        for name, rows, errs, mode, keys in results
+    ]
+
+
+def _foreign_errors(
+    job: Job, jobs_by_name: dict[str, Job], kept: dict[str, pa.Table | None]
+) -> list[ErrorTuple]:
+    """The foreign keys of one resource, on the key columns kept of it and of its parents (a
+    foreign-key error names its row and values, not the row's other cells)."""
+    name, _, schema = job
+    errs: list[ErrorTuple] = []
+    for fk in schema.get("foreignKeys", []):
+        ref = fk["reference"].get("resource") or name
+        parent = kept.get(ref) if ref in jobs_by_name else None
+        child = kept[name]
+        if child is None:  # unreadable by name: its structure error is the value pass's
+            continue
+        if parent is None:
+            errs.append(("foreign-key", f"referenced resource {ref} is missing", None))
+            continue
+        ref_schema = (ref, jobs_by_name[ref][2])
+        errs += _foreign_key_errors(fk, schema, child, parent, ref_schema)
+    return errs

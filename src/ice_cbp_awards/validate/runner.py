@@ -94,9 +94,7 @@ def _frictionless_values(data_dir: Path) -> ValidationResult:
 
 def values_and_keys(data_dir: Path) -> list[tuple[str, int, list, str]]:
     """Frictionless on every resource's distinct values, then on its keys and foreign keys."""
-    job_list = frictionless_check.jobs(data_dir)
-    chunks = [frictionless_check.validate_resource_values(j) for j in job_list]
-    return frictionless_check.with_keys(chunks, frictionless_check.validate_keys(job_list))
+    return frictionless_check.validate_resources(frictionless_check.jobs(data_dir))
 
 
 def built_resources(data_dir: Path) -> list[Resource]:
