@@ -125,13 +125,17 @@ def register_plugin() -> None:
 
 
 def make_datasette(
-    data_dir: Path, response_cache: bool = True, sql_slots_dir: Path | None = None
+    data_dir: Path,
+    response_cache: bool = True,
+    sql_slots_dir: Path | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> Site:
     """The configured, read-only Datasette for the built package in data_dir.
 
     `response_cache` keeps rendered pages in memory (see cache.py); tests that measure or
     inspect rendering turn it off. `sql_slots_dir` is the folder whose lock files bound
-    arbitrary SQL over all the processes of one server (see limits.SqlGate).
+    arbitrary SQL over all the processes of one server (see limits.SqlGate). `settings`
+    override SETTINGS (tests page the sample's short answers with a small page size).
     """
     files = site_files(data_dir)
     inspect_data = ensure_inspect_file(files)
@@ -144,7 +148,7 @@ def make_datasette(
         inspect_data=inspect_data,
         metadata=metadata,
         template_dir=str(TEMPLATES_DIR),
-        settings=SETTINGS,
+        settings={**SETTINGS, **(settings or {})},
         static_mounts=release_mounts(files.data_dir),
     )
     name = files.db_path.stem
