@@ -84,12 +84,14 @@ def canonical_query(
     return "&".join(s for _, s in kept)
 
 
-def _one_page_start(kept: list[tuple[str, str]], page_size: int, max_rows: int) -> list[Any]:
+def _one_page_start(
+    kept: list[tuple[str, str]], page_size: int, max_rows: int
+) -> list[tuple[str, str]]:
     """kept with its first `_offset` as a page start (none for the first page), the others
     dropped."""
     offsets = [s.split("=", 1)[1] if "=" in s else "" for k, s in kept if k == OFFSET]
-    start = page_start(offsets[0], page_size, max_rows) if offsets else 0
-    out = []
+    start: int | None = page_start(offsets[0], page_size, max_rows) if offsets else 0
+    out: list[tuple[str, str]] = []
     for k, s in kept:
         if k != OFFSET:
             out.append((k, s))
