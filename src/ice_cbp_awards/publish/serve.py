@@ -45,8 +45,9 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # Arbitrary SQL is allowed but stopped after sql_time_limit_ms; facets give up after
 # facet_time_limit_ms rather than slow a page; no facet suggestions (each one is a query per
 # column on every table page). The database is immutable, so pages can be cached by browsers.
-# Table pages show 25 rows: rendering a page costs Python time per cell (50 rows of the
-# 34 columns of `transactions` took 45 ms of CPU, 25 rows 31 ms; docs/datasette.md).
+# Table pages and canned queries' pages (canned_pages.py) show 25 rows: rendering a page
+# costs Python time per cell (50 rows of the 34 columns of `transactions` took 45 ms of CPU,
+# 25 rows 31 ms; docs/datasette.md).
 # The SQL threads run only a visitor's own SQL (the site's queries run in the event loop:
 # datasette_site.ImmutableDatabase.execute_fn), and limits.SqlGate lets one run at a time.
 SETTINGS: dict[str, Any] = {
