@@ -132,3 +132,55 @@ def test_no_column_or_query_parameter_is_named_like_a_tracking_parameter():
     assert len(names) > 100
     names |= {p for q in load_queries().values() for p in q.get("params", [])}
     assert sorted(n for n in names if is_tracking(n)) == []
+
+
+def test_a_canned_query_page_offset_is_kept_and_normalised():
+    """A canned query's HTML page shows 25 rows from `_offset` (see canned_pages.py): the
+    offset is part of the page; what is not a page start is the page it falls in, so that
+    any offset makes at most max_returned_rows / page size pages per set of values."""
+    from ice_cbp_awards.publish.cache import canonical_query
+
+    queries = {"q": ["a"]}
+
+    def canon(path: str, query: str) -> str:
+        return canonical_query(path, query, "db", queries, 25, max_rows=1000)
+
+    assert canon("/db/q", "a=1&_offset=50") == "a=1&_offset=50"
+    assert canon("/db/q", "_offset=50&a=1&_offset=75") == "a=1&_offset=50"
+    assert canon("/db/q", "a=1&_offset=60") == "a=1&_offset=50"
+    for first_page in ("0", "", "abc", "-25", "2.5", "%2B25", "1e3"):
+        assert canon("/db/q", f"a=1&_offset={first_page}") == "a=1", first_page
+    # past max_returned_rows, which no page can show: the last page start before it
+    assert canon("/db/q", "a=1&_offset=1000") == "a=1&_offset=975"
+    assert canon("/db/q", "a=1&_offset=" + "9" * 5000) == "a=1&_offset=975"
+    # the JSON and CSV answers, and tables, keep it as sent (Datasette ignores it there)
+    assert canon("/db/q.json", "a=1&_offset=abc") == "a=1&_offset=abc"
+    assert canon("/db/t", "x=1&_offset=abc") == "x=1&_offset=abc"
+
+
+@pytest.fixture()
+def cached_pages(sample_data_dir):
+    """(client, cache): the site as served, with its response cache, 2 rows a page."""
+    ds = make_datasette(sample_data_dir, response_cache=True, settings={"default_page_size": 2})
+    client = DatasetteClient(ds)
+    assert client.get("/").status == 200
+    return client, ds._awards_response_cache
+
+
+def test_a_later_page_of_a_canned_query_is_not_the_first_from_the_cache(cached_pages, db_name):
+    client, cache = cached_pages
+    path = f"/{db_name}/agency_company_fiscal_year_totals?agency=&company="
+    first = client.get(path)
+    assert "Rows 1–2 of 5" in first.text
+    hits = cache.hits
+    second = client.get(f"{path}&_offset=2")
+    assert cache.hits == hits
+    assert "Rows 3–4 of 5" in second.text
+    for variant in ("&_offset=abc", "&_offset=-2", "&_offset=0", "&_offset=1&utm_source=x"):
+        hits = cache.hits
+        again = client.get(path + variant)
+        assert cache.hits == hits + 1, variant
+        assert again.text == first.text, variant
+    hits = cache.hits
+    assert client.get(f"{path}&_offset=3").text == second.text
+    assert cache.hits == hits + 1

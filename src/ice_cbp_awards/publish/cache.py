@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequen
 from typing import Any
 from urllib.parse import unquote_plus
 
+from .canned_pages import OFFSET, page_start
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 ASGIApp = Callable[
@@ -39,6 +41,7 @@ def canonical_query(
     database: str,
     queries: Mapping[str, Sequence[str]],
     page_size: int,
+    max_rows: int = 1000,
 ) -> str:
     """The query string of the page a request asks for, without what cannot change it:
 
@@ -47,7 +50,10 @@ def canonical_query(
       with `_` (Datasette reads none);
     - on a canned query (`queries`: name -> its parameters): parameters it does not take;
       its own come first, in their declared order, each once, a missing one as empty (which
-      is what Datasette runs it with), then the `_` options in their order;
+      is what Datasette runs it with), then the `_` options in their order; on its HTML
+      page `_offset` (which page of the answer, canned_pages.py) once, as the page start it
+      falls in below max_rows (`max_returned_rows`), dropped for the first page or for
+      anything not a whole number: a set of values has at most max_rows / page_size pages;
     - on a table page: `_size` equal to the default page size. A table's other parameters are
       its filters (an unknown name filters on a column of that name) and stay as they are.
 
@@ -69,11 +75,30 @@ def canonical_query(
             own = [first.get(p, f"{p}=") for p in queries[name]]
             kept = [(p, s) for p, s in zip(queries[name], own, strict=True)]
             kept += [(k, s) for k, s in pairs if k.startswith("_") and not is_tracking(k)]
+            if parts[1] in queries:
+                kept = _one_page_start(kept, page_size, max_rows)
         else:
             kept = [(k, s) for k, s in kept if s != f"_size={page_size}"]
     if [s for _, s in kept] == segments:
         return query_string
     return "&".join(s for _, s in kept)
+
+
+def _one_page_start(
+    kept: list[tuple[str, str]], page_size: int, max_rows: int
+) -> list[tuple[str, str]]:
+    """kept with its first `_offset` as a page start (none for the first page), the others
+    dropped."""
+    offsets = [s.split("=", 1)[1] if "=" in s else "" for k, s in kept if k == OFFSET]
+    start: int | None = page_start(offsets[0], page_size, max_rows) if offsets else 0
+    out: list[tuple[str, str]] = []
+    for k, s in kept:
+        if k != OFFSET:
+            out.append((k, s))
+        elif start is not None:
+            out += [(k, f"{OFFSET}={start}")] if start else []
+            start = None
+    return out
 
 
 class CanonicalQuery:
@@ -88,17 +113,19 @@ class CanonicalQuery:
         database: str,
         queries: Mapping[str, Sequence[str]],
         page_size: int,
+        max_rows: int = 1000,
     ) -> None:
         self.app = app
         self.database = database
         self.queries = queries
         self.page_size = page_size
+        self.max_rows = max_rows
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope.get("query_string"):
             raw = scope["query_string"].decode("latin-1")
             canonical = canonical_query(
-                scope["path"], raw, self.database, self.queries, self.page_size
+                scope["path"], raw, self.database, self.queries, self.page_size, self.max_rows
             )
             if canonical != raw:
                 scope = dict(scope, query_string=canonical.encode("latin-1"))

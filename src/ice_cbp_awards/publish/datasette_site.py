@@ -21,6 +21,7 @@ from datasette.app import Datasette
 from datasette.database import Database
 from jinja2 import Environment, Template
 
+from .canned_pages import CANNED_PAGE
 from .limits import VISITOR_SQL
 from .rendering import Suspended, SyncTemplate
 
@@ -112,6 +113,31 @@ class Site(Datasette):
             return await super().render_template(template, context, request, view_name)
         except Suspended:
             return await super().render_template(templates, context, request, view_name)
+
+    async def execute(
+        self,
+        db_name: str,
+        sql: str,
+        params: Any = None,
+        truncate: bool = False,
+        custom_time_limit: int | None = None,
+        page_size: int | None = None,
+        log_sql_errors: bool = True,
+    ) -> Any:
+        """Datasette's execute; on a canned query's HTML page, the page's rows of the
+        query's answer (canned_pages.CannedPage.cut): Datasette's QueryView runs a canned
+        query through here, with the query's own SQL."""
+        results = await super().execute(
+            db_name,
+            sql,
+            params=params,
+            truncate=truncate,
+            custom_time_limit=custom_time_limit,
+            page_size=page_size,
+            log_sql_errors=log_sql_errors,
+        )
+        page = CANNED_PAGE.get()
+        return page.cut(results) if page is not None and page.shows(db_name, sql) else results
 
     async def refresh_schemas(self) -> None:
         if not self._schemas_read:

@@ -15,6 +15,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from .cache import CanonicalQuery, ReadOnly, ResponseCache
+from .canned_pages import CANNED_PAGE, CannedQueryPages
 from .chart import grouped_bar_svg, usd_exact
 from .company_page import company_page
 from .datasette_site import map_database_file
@@ -98,7 +99,11 @@ async def empty_columns(db: Any) -> dict[str, list[str]]:
 
 @hookimpl
 def extra_template_vars(view_name: str, datasette: Any) -> dict[str, Any]:
-    """The home page lists the canned queries, with their titles and descriptions."""
+    """The home page lists the canned queries, with their titles and descriptions; a canned
+    query's page gets the page of its answer it shows (canned_pages.py, templates/query.html)."""
+    page = CANNED_PAGE.get()
+    if page is not None and page.done:
+        return {"awards_page": page}
     if view_name != "index":
         return {}
     db_name = _config(datasette).get("database", "")
@@ -235,18 +240,25 @@ def asgi_wrapper(datasette: Any) -> Any:
     (without parameters that cannot change the page, see cache.canonical_query); then the
     response cache (see cache.py), unless the configuration turns it off; then the gate that
     runs arbitrary SQL a few requests at a time (see limits.py), over every process of the
-    server when it runs several (`serve.make_datasette` sets the folder they share)."""
+    server when it runs several (`serve.make_datasette` sets the folder they share); then,
+    for a canned query's HTML page, which page of its answer it shows (canned_pages.py)."""
     use_cache = _config(datasette).get("response_cache", False)
     slots_dir = getattr(datasette, "awards_sql_slots_dir", None)
     db_name = _config(datasette).get("database", "")
     queries = datasette.metadata("queries", database=db_name) or {}
     params = {name: list(q.get("params", [])) for name, q in queries.items()}
+    sqls = {name: q["sql"] for name, q in queries.items()}
+    page_size = datasette.setting("default_page_size")
+    max_rows = datasette.setting("max_returned_rows")
 
     def wrap(app: Any) -> Any:
+        app = CannedQueryPages(
+            app, db_name, sqls, page_size, max_rows, datasette.urls.path("-/paged/")
+        )
         app = datasette._awards_sql_gate = SqlGate(app, slots_dir=slots_dir)
         if use_cache:
             app = datasette._awards_response_cache = ResponseCache(app)
-        app = CanonicalQuery(app, db_name, params, datasette.setting("default_page_size"))
+        app = CanonicalQuery(app, db_name, params, page_size, max_rows)
         return ReadOnly(app)
 
     return wrap

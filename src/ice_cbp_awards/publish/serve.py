@@ -45,8 +45,9 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # Arbitrary SQL is allowed but stopped after sql_time_limit_ms; facets give up after
 # facet_time_limit_ms rather than slow a page; no facet suggestions (each one is a query per
 # column on every table page). The database is immutable, so pages can be cached by browsers.
-# Table pages show 25 rows: rendering a page costs Python time per cell (50 rows of the
-# 34 columns of `transactions` took 45 ms of CPU, 25 rows 31 ms; docs/datasette.md).
+# Table pages and canned queries' pages (canned_pages.py) show 25 rows: rendering a page
+# costs Python time per cell (50 rows of the 34 columns of `transactions` took 45 ms of CPU,
+# 25 rows 31 ms; docs/datasette.md).
 # The SQL threads run only a visitor's own SQL (the site's queries run in the event loop:
 # datasette_site.ImmutableDatabase.execute_fn), and limits.SqlGate lets one run at a time.
 SETTINGS: dict[str, Any] = {
@@ -125,13 +126,17 @@ def register_plugin() -> None:
 
 
 def make_datasette(
-    data_dir: Path, response_cache: bool = True, sql_slots_dir: Path | None = None
+    data_dir: Path,
+    response_cache: bool = True,
+    sql_slots_dir: Path | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> Site:
     """The configured, read-only Datasette for the built package in data_dir.
 
     `response_cache` keeps rendered pages in memory (see cache.py); tests that measure or
     inspect rendering turn it off. `sql_slots_dir` is the folder whose lock files bound
-    arbitrary SQL over all the processes of one server (see limits.SqlGate).
+    arbitrary SQL over all the processes of one server (see limits.SqlGate). `settings`
+    override SETTINGS (tests page the sample's short answers with a small page size).
     """
     files = site_files(data_dir)
     inspect_data = ensure_inspect_file(files)
@@ -144,7 +149,7 @@ def make_datasette(
         inspect_data=inspect_data,
         metadata=metadata,
         template_dir=str(TEMPLATES_DIR),
-        settings=SETTINGS,
+        settings={**SETTINGS, **(settings or {})},
         static_mounts=release_mounts(files.data_dir),
     )
     name = files.db_path.stem
