@@ -277,6 +277,7 @@ def build_package(
     allowances = cov.Allowances.parse(allow)
     bounds: Path | None = None
     try:
+        runner.start_workers_early()
         with steps.step("read raw files (checksums, headers, completeness)"):
             batches, snap = read_all(raw_root, snapshot, list(bulk_files or []), include_legacy)
             cov.check_files(batches, allowances)

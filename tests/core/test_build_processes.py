@@ -145,3 +145,21 @@ def test_validator_workers_end_when_the_build_is_killed() -> None:
     os.kill(build.pid, signal.SIGKILL)
     build.wait()
     assert wait_gone(workers, 10) == []
+
+
+def test_the_early_worker_server_ends_when_the_build_is_killed_before_validation() -> None:
+    """The build starts the workers' server first thing, so that its imports run while the
+    build reads; killed then, the server ends too, once its imports are done."""
+    build = child(
+        "import time\n"
+        "from ice_cbp_awards.validate import runner\n"
+        "runner.start_workers_early()\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    assert build.stdout is not None and build.stdout.readline().strip() == "ready"
+    server = descendants(build.pid)
+    assert server  # the fork server, still importing the validators (and its resource tracker)
+    os.kill(build.pid, signal.SIGKILL)
+    build.wait()
+    assert wait_gone(server, 30) == []

@@ -180,11 +180,6 @@ def validate_data_dir(
     return result
 
 
-def preload() -> None:
-    """Import Great Expectations ahead of use (several seconds), e.g. while a worker runs."""
-    import great_expectations  # noqa: F401
-
-
 def to_categories(frames: dict[str, pd.DataFrame]) -> None:
     """Text columns as categories, in place: the same values, held once per distinct value.
 

@@ -12,7 +12,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import TypeVar
 
@@ -21,10 +21,30 @@ from . import frictionless_check, gx_check, pandera_check
 from .result import ValidationResult
 
 # Workers start from a small server process rather than forking this one: a fork would carry
-# (and count) every frame of the build in each worker.
+# (and count) every frame of the build in each worker. The server imports what the workers run
+# (the validators, Great Expectations among them, and the database loader: some 5 s of imports)
+# once, so that each worker is a fork with nothing left to import.
 _CONTEXT = multiprocessing.get_context("forkserver")
+WORKER_MODULES = [
+    "ice_cbp_awards.validate.frictionless_check",
+    "frictionless",
+    "ice_cbp_awards.validate.pandera_check",
+    "ice_cbp_awards.validate.gx_check",
+    "great_expectations",
+    "ice_cbp_awards.publish.sqlite",
+    "ice_cbp_awards.publish.datasette_metadata",
+]
+_CONTEXT.set_forkserver_preload(WORKER_MODULES)
 
 T = TypeVar("T")
+
+
+def start_workers_early() -> None:
+    """Start the workers' server now, so that its imports run on the core the build leaves
+    idle while it reads, normalises and curates (one process), not when validation begins."""
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
 
 
 def worker_pool(max_tasks_per_child: int | None = None) -> ProcessPoolExecutor:
@@ -121,29 +141,39 @@ def run_with(
 ) -> tuple[list[ValidationResult], T | None]:
     """All three validators, and `meanwhile` (e.g. the database) on the other core.
 
-    On a two-core machine the work is laid out so that both cores stay busy and no two large
-    reads are held at once: `meanwhile` runs in one worker from the start; frictionless runs
-    in another worker (each task in a fresh process, so its memory goes back when it ends);
-    then pandera and Great Expectations run here, one after the other, on one read of the
-    CSVs. With full=True (`awards validate`) frictionless runs stock on the whole descriptor,
-    keys and foreign keys included. Returns the three results and what `meanwhile` returned.
+    On a two-core machine the work is laid out so that both cores stay busy and no more than two
+    large reads are held at once: `meanwhile` runs in one worker from the start, frictionless in
+    another; pandera and Great Expectations, on one read of the CSVs, run in a third once either
+    of those has ended. Each worker is a fresh process (its memory goes back when it ends)
+    forked from a server that has imported them already. With full=True (`awards validate`)
+    frictionless runs stock on the whole descriptor, keys and foreign keys included. Returns
+    the three results and what `meanwhile` returned.
     """
-    res_list = built_resources(data_dir)
     with (
         worker_pool() as side,
         worker_pool(max_tasks_per_child=1) as pool,
+        worker_pool(max_tasks_per_child=1) as frames_pool,
     ):
         side_future = side.submit(meanwhile) if meanwhile is not None else None
         fl_future = pool.submit(_frictionless if full else _frictionless_values, data_dir)
-        gx_check.preload()  # imports while frictionless runs
+        first = [f for f in (side_future, fl_future) if f is not None]
+        wait(first, return_when=FIRST_COMPLETED)
+        frames_future = frames_pool.submit(_pandera_and_gx, data_dir, expected_counts)
         fri = fl_future.result()
-        frames = pandera_check.read_frames(data_dir, res_list)
-        pan = pandera_check.validate_data_dir(data_dir, res_list, frames)
-        gxr = gx_check.validate_data_dir(data_dir, res_list, frames, expected_counts)
-        del frames
-        release_memory()
+        pan, gxr = frames_future.result()
         side_result = side_future.result() if side_future is not None else None
     return [fri, pan, gxr], side_result
+
+
+def _pandera_and_gx(
+    data_dir: Path, expected_counts: Path | None
+) -> tuple[ValidationResult, ValidationResult]:
+    """pandera, then Great Expectations, on one read of the CSVs."""
+    res_list = built_resources(data_dir)
+    frames = pandera_check.read_frames(data_dir, res_list)
+    pan = pandera_check.validate_data_dir(data_dir, res_list, frames)
+    gxr = gx_check.validate_data_dir(data_dir, res_list, frames, expected_counts)
+    return pan, gxr
 
 
 def release_memory() -> None:
