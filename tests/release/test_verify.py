@@ -107,6 +107,20 @@ def test_a_tampered_zip_is_caught(release, tmp_path: Path) -> None:
     assert "unsafe entry path" in verify(unsafe).problems[0]
 
 
+def test_a_truncated_zip_is_one_line_naming_it(release, tmp_path: Path) -> None:
+    """A download cut short: verify and diff say in one line which file is not a zip."""
+    _, zip_path = release
+    cut = tmp_path / zip_path.name
+    cut.write_bytes(zip_path.read_bytes()[: zip_path.stat().st_size // 2])
+    [problem] = verify(cut).problems
+    assert problem.startswith(f"{cut}: not a readable zip file, cut short or damaged")
+    assert "\n" not in problem
+    result = CliRunner().invoke(verify_command, [str(cut)])
+    assert result.exit_code != 0
+    assert "not a readable zip file" in result.output
+    assert "Traceback" not in result.output
+
+
 def _reseal(folder: Path) -> None:
     """Recompute the descriptor's hashes, SHA256SUMS and the release digest the release's own
     citations give: a consistent but edited release."""

@@ -47,7 +47,9 @@ def extract_release(zip_path: Path, into: Path) -> Path:
     try:
         zf = zipfile.ZipFile(zip_path)
     except zipfile.BadZipFile as exc:
-        raise ArchiveError(f"{zip_path}: not a zip file ({exc})") from None
+        raise ArchiveError(
+            f"{zip_path}: not a readable zip file, cut short or damaged ({exc})"
+        ) from None
     with zf:
         tops = set()
         for name in zf.namelist():

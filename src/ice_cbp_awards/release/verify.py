@@ -77,7 +77,7 @@ def verify(
 
     `expect_digest` is the release digest published beside the citation the reader holds.
     """
-    if path.is_file() and zipfile.is_zipfile(path):
+    if path.is_file() and (path.suffix == ".zip" or zipfile.is_zipfile(path)):
         with tempfile.TemporaryDirectory(prefix="verify-") as tmp:
             try:
                 folder = extract_release(path, Path(tmp))
