@@ -45,15 +45,14 @@ def database_step(data_dir: Path, src: Path) -> tuple[float, float]:
 
 def digests(db_path: Path, data_dir: Path) -> dict[str, str]:
     """Content digest of every table of the database (release/digest.py)."""
+    from ice_cbp_awards.metadata import table_resources
     from ice_cbp_awards.publish.plan import read_built_descriptor
     from ice_cbp_awards.release.digest import sqlite_digest
 
-    descriptor = read_built_descriptor(data_dir)
+    tables = table_resources(read_built_descriptor(data_dir))
     conn = sqlite3.connect(db_path)
     try:
-        return {
-            e["name"]: sqlite_digest(conn, e["name"], e["schema"]) for e in descriptor["resources"]
-        }
+        return {e["name"]: sqlite_digest(conn, e["name"], e["schema"]) for e in tables}
     finally:
         conn.close()
 

@@ -14,6 +14,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -229,23 +230,27 @@ def _empty(res: metadata.Resource) -> pd.DataFrame:
     return pd.DataFrame(columns=res.field_names + ["file_fiscal_year"])
 
 
+def write_csvs(tables: dict[str, pd.DataFrame], out_dir: Path) -> None:
+    """Each table as the CSV of its resource."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        write_csv(frame, metadata.resource(name), out_dir / f"{name}.csv")
+
+
 def write_tables(
     tables: dict[str, pd.DataFrame],
     out_dir: Path,
     version: str,
     extra: dict[str, Any],
     database: str | None = None,
+    written: tuple[str, ...] = (),
 ) -> dict[str, int]:
-    """The CSVs and the descriptor; `database`: the SQLite file the build writes beside them."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    rows = {}
-    for name, frame in tables.items():
-        res = metadata.resource(name)
-        write_csv(frame, res, out_dir / f"{name}.csv")
-        rows[name] = len(frame)
+    """The CSVs (but those already `written`) and the descriptor; `database`: the SQLite file
+    the build writes beside them."""
+    write_csvs({n: f for n, f in tables.items() if n not in written}, out_dir)
     descriptor = built_descriptor(version, extra, list(tables), database)
     write_json(descriptor, out_dir / "datapackage.json")
-    return rows
+    return {name: len(frame) for name, frame in tables.items()}
 
 
 def build_package(
@@ -276,6 +281,8 @@ def build_package(
     counts = Path(expected_counts or COUNTS_FILE)
     allowances = cov.Allowances.parse(allow)
     bounds: Path | None = None
+    side: ProcessPoolExecutor | None = None
+    db_started: runner.Submitted | None = None
     try:
         runner.start_workers_early()
         with steps.step("read raw files (checksums, headers, completeness)"):
@@ -290,11 +297,18 @@ def build_package(
             allowances.check_all_used()
             bounds = effective_bounds(counts, allowances, data_dir)
             del batches
-        tables = {**tables, **curated_tables(tables, steps)}
         extra = {"snapshot": snap}
+        database = database_name() if write_db else None
+        with steps.step("write the core tables' CSVs"):
+            core = tuple(tables)
+            write_csvs(tables, tmp)
+        if write_db:  # the database begins with them on the other core, while curation runs
+            side = runner.worker_pool()
+            early = built_descriptor(version, extra, None, database)
+            db_started = runner.submit_soon(side, start_database, tmp, early, core)
+        tables = {**tables, **curated_tables(tables, steps)}
         with steps.step("write CSVs and descriptor"):
-            database = database_name() if write_db else None
-            rows = write_tables(tables, tmp, version, extra, database)
+            rows = write_tables(tables, tmp, version, extra, database, written=core)
             write_json(
                 build_summary(tables, version, snap, steps.timings), tmp / "build_report.json"
             )
@@ -305,12 +319,15 @@ def build_package(
         del tables  # the validators read the published CSVs; the build's frames can go
         runner.release_memory()
         with steps.step(label):
+            if db_started is not None:  # the database's first step is queued before its last
+                db_started.queued.wait()
             db = partial(write_database, tmp, version) if write_db else None
             results, db_seconds = runner.run_with(
-                tmp, expected_counts=bounds or expected_counts, meanwhile=db
+                tmp, expected_counts=bounds or expected_counts, meanwhile=db, side=side
             )
             runner.write_results(results, tmp / "validation", version)
-        if db_seconds is not None:
+        if db_seconds is not None and db_started is not None:
+            db_seconds = round(db_seconds + db_started.result(), 3)
             steps.timings["write SQLite database and Datasette metadata"] = db_seconds
         if not all(r.ok for r in results):
             raise BuildFailed(_failure_line(results), results)
@@ -325,6 +342,8 @@ def build_package(
         _keep_issues(tmp, failed, exc)
         raise
     finally:
+        if side is not None:  # a worker still loading a failed build's tables ends on its own
+            side.shutdown(wait=False, cancel_futures=True)
         if bounds is not None:
             bounds.unlink(missing_ok=True)
         lock.release()
@@ -409,13 +428,24 @@ def database_name() -> str:
     return f"{metadata.package_descriptor()['name']}.db"
 
 
-def write_database(data_dir: Path, version: str) -> float:
-    """The SQLite database and Datasette metadata; returns the seconds it took."""
-    from .publish.datasette_metadata import write_datasette_metadata
-    from .publish.sqlite import write_database as write_db
+def start_database(data_dir: Path, descriptor: dict[str, Any], names: tuple[str, ...]) -> float:
+    """The database begun, in a worker, with the tables already written (see write_database);
+    returns the seconds it took."""
+    from .publish.sqlite import start_database as start_db
 
     start = time.perf_counter()
-    write_db(data_dir, data_dir / database_name())
+    start_db(data_dir, data_dir / database_name(), descriptor, names)
+    return round(time.perf_counter() - start, 3)
+
+
+def write_database(data_dir: Path, version: str) -> float:
+    """The SQLite database and Datasette metadata, in the worker that began the database with
+    the core tables (start_database) or, if none did, whole; returns the seconds it took."""
+    from .publish.datasette_metadata import write_datasette_metadata
+    from .publish.sqlite import finish_database
+
+    start = time.perf_counter()
+    finish_database(data_dir, data_dir / database_name())
     write_datasette_metadata(data_dir, data_dir / "metadata.json")
     return round(time.perf_counter() - start, 3)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ice_cbp_awards.publish.plan import PublishError, read_built_descriptor, table_plans
-from ice_cbp_awards.publish.sqlite import write_database
+from ice_cbp_awards.publish.sqlite import finish_database, start_database, write_database
 
 from .sample_package import PALANTIR_PIID, ROWS, write_sample_package
 
@@ -333,3 +333,67 @@ def test_the_schema_sql_is_written_only_by_the_metadata():
         if path.parent.name != "metadata" and ddl.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def _contents(db: Path) -> dict[str, list[tuple]]:
+    """Every table's rows (search tables included) and every schema object of a database."""
+    conn = sqlite3.connect(db)
+    try:
+        objects = sorted(conn.execute("SELECT type, name, sql FROM sqlite_master"), key=str)
+        tables = [n for t, n, _ in objects if t == "table" and not n.startswith("sqlite_")]
+        out = {n: sorted(conn.execute(f'SELECT * FROM "{n}"'), key=repr) for n in tables}
+        out["sqlite_master"] = objects
+        # the package's tables in the order they were created (a search table and its
+        # shadow tables are made with their table's indexes, after every package table)
+        out["table order"] = [
+            r[0]
+            for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if "_fts" not in r[0]
+        ]
+        return out
+    finally:
+        conn.close()
+
+
+def test_a_database_begun_with_some_tables_is_the_database_written_whole(sample_data_dir, tmp_path):
+    """The build begins the database with its core tables while it curates, and completes it
+    once every CSV is written: the same tables (in the same order), rows, indexes and search
+    tables as a database written in one go."""
+    data_dir = _broken_copy(sample_data_dir, tmp_path)
+    whole, begun = data_dir / "whole.db", data_dir / "begun.db"
+    write_database(data_dir, whole)
+    descriptor = read_built_descriptor(data_dir)
+    start_database(data_dir, begun, descriptor, ("transactions", "awards", "sources"))
+    assert not begun.exists()  # written beside its place until complete
+    assert finish_database(data_dir, begun) is True
+    assert _contents(begun) == _contents(whole)
+    assert not (data_dir / "begun.db.tmp").exists()
+
+
+def test_a_database_begun_from_other_tables_is_written_whole_again(sample_data_dir, tmp_path):
+    """If the tables the build ends with are not those the database was begun with, the
+    tables loaded first are not trusted: the database is written whole."""
+    data_dir = _broken_copy(sample_data_dir, tmp_path)
+    whole, begun = data_dir / "whole.db", data_dir / "begun.db"
+    write_database(data_dir, whole)
+    descriptor = read_built_descriptor(data_dir)
+    fewer = {**descriptor, "resources": descriptor["resources"][:3]}
+    start_database(data_dir, begun, fewer, ("transactions",))
+    assert finish_database(data_dir, begun) is False
+    assert _contents(begun) == _contents(whole)
+
+
+def test_a_bad_value_in_a_table_loaded_first_fails_the_database_when_it_is_completed(
+    sample_data_dir, tmp_path
+):
+    data_dir = _broken_copy(sample_data_dir, tmp_path)
+    path = data_dir / "transactions.csv"
+    _rewrite(path, lambda rows: rows[1].__setitem__(8, "x"))
+    db = data_dir / "x.db"
+    with pytest.raises(PublishError) as first:
+        start_database(data_dir, db, read_built_descriptor(data_dir), ("transactions",))
+    with pytest.raises(PublishError) as last:
+        finish_database(data_dir, db)
+    assert str(last.value) == str(first.value)
+    assert str(first.value).startswith(f"{path}: line 2")
+    assert not db.exists() and not (data_dir / "x.db.tmp").exists()

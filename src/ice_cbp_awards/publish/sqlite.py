@@ -21,6 +21,7 @@ import sqlite3
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -222,6 +223,10 @@ def _diagnose_insert_error(plan: TablePlan, exc: sqlite3.Error) -> PublishError:
 
 def _load_table(conn: sqlite3.Connection, plan: TablePlan) -> None:
     conn.execute(table_sql(plan))
+    _load_rows(conn, plan)
+
+
+def _load_rows(conn: sqlite3.Connection, plan: TablePlan) -> None:
     sql = insert_sql(plan.name, len(plan.columns))
     try:
         for block in _row_blocks(plan):
@@ -280,14 +285,34 @@ def _check_foreign_keys(conn: sqlite3.Connection, plans: list[TablePlan]) -> Non
         )
 
 
-def write_database(data_dir: Path, db_path: Path) -> None:
-    """Write every resource of the built package in data_dir into the SQLite file db_path."""
+# A database written in two steps by one worker process: `start_database` creates every table
+# and loads those whose CSVs are already written (the build's core tables, while it curates),
+# `finish_database` loads the others and completes the file. What the first step left open is
+# kept here, in the worker, by the path of the database it writes.
+_STARTED: dict[
+    Path, tuple[sqlite3.Connection, list[TablePlan], frozenset[str]] | BaseException
+] = {}
+
+
+def _tmp_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".tmp")
+
+
+def start_database(
+    data_dir: Path,
+    db_path: Path,
+    descriptor: dict[str, Any] | None = None,
+    names: tuple[str, ...] = (),
+) -> None:
+    """Begin the SQLite file db_path of the package in data_dir: every table of the descriptor
+    (by default the built one) created in its order, and the tables `names` loaded, indexed and
+    made searchable. finish_database, in the same process, completes it."""
     data_dir, db_path = Path(data_dir), Path(db_path)
-    plans = table_plans(data_dir)
-    tmp_path = db_path.with_name(db_path.name + ".tmp")
+    tmp_path = _tmp_path(db_path)
     tmp_path.unlink(missing_ok=True)
     conn = sqlite3.connect(tmp_path, isolation_level=None)
     try:
+        plans = table_plans(data_dir, descriptor)
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
         # sorts for indexes spill to temporary files past the cache: the database is written
@@ -296,9 +321,45 @@ def write_database(data_dir: Path, db_path: Path) -> None:
         conn.execute("PRAGMA cache_size = -100000")
         conn.execute("BEGIN")
         for plan in plans:
-            _load_table(conn, plan)
-        _check_foreign_keys(conn, plans)
+            conn.execute(table_sql(plan))
         for plan in plans:
+            if plan.name in names:
+                _load_rows(conn, plan)
+                _create_indexes(conn, plan)
+                _create_fts(conn, plan)
+    except BaseException as exc:
+        conn.close()
+        tmp_path.unlink(missing_ok=True)
+        _STARTED[db_path] = exc
+        raise
+    _STARTED[db_path] = (conn, plans, frozenset(names))
+
+
+def finish_database(data_dir: Path, db_path: Path) -> bool:
+    """Complete the database start_database began in this process: the other tables loaded,
+    foreign keys checked, the other indexes and search tables, statistics; then the file is
+    renamed into place. If the built descriptor's tables are not those it was begun with, or
+    nothing was begun here, the database is written whole instead. Returns whether the tables
+    loaded first were kept."""
+    data_dir, db_path = Path(data_dir), Path(db_path)
+    started = _STARTED.pop(db_path, None)
+    if isinstance(started, BaseException):
+        raise started
+    if started is not None and started[1] != table_plans(data_dir):
+        started[0].close()
+        started = None
+    if started is None:
+        start_database(data_dir, db_path)
+        finish_database(data_dir, db_path)
+        return False
+    conn, plans, loaded = started
+    tmp_path = _tmp_path(db_path)
+    try:
+        rest = [plan for plan in plans if plan.name not in loaded]
+        for plan in rest:
+            _load_rows(conn, plan)
+        _check_foreign_keys(conn, plans)
+        for plan in rest:
             _create_indexes(conn, plan)
             _create_fts(conn, plan)
         conn.execute("COMMIT")
@@ -317,6 +378,13 @@ def write_database(data_dir: Path, db_path: Path) -> None:
         raise
     conn.close()
     os.replace(tmp_path, db_path)
+    return bool(loaded)
+
+
+def write_database(data_dir: Path, db_path: Path) -> None:
+    """Write every resource of the built package in data_dir into the SQLite file db_path."""
+    start_database(data_dir, db_path)
+    finish_database(data_dir, db_path)
 
 
 def add_tables(db_path: Path, plans: list[TablePlan]) -> None:

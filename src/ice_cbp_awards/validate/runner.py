@@ -12,7 +12,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import TypeVar
 
@@ -45,6 +45,43 @@ def start_workers_early() -> None:
     from multiprocessing import forkserver
 
     forkserver.ensure_running()
+
+
+class Submitted(Future):  # type: ignore[type-arg]
+    """The future of a task submitted from a thread (submit_soon); `queued` is set once the
+    pool holds the task, so that what is submitted after it runs after it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queued = threading.Event()
+
+
+def submit_soon(pool: ProcessPoolExecutor, fn: Callable[..., T], *args: object) -> Submitted:
+    """pool.submit(fn, *args) from a thread: the first submit to a pool waits for the workers'
+    server to fork a worker, which waits for the server's imports; the caller goes on meanwhile.
+    The future is the task's."""
+    done = Submitted()
+
+    def run() -> None:
+        try:
+            inner = pool.submit(fn, *args)
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on the future
+            done.set_exception(exc)
+            return
+        finally:
+            done.queued.set()
+        inner.add_done_callback(lambda f: _copy_outcome(f, done))
+
+    threading.Thread(target=run, name="submit-soon", daemon=True).start()
+    return done
+
+
+def _copy_outcome(source: Future, target: Future) -> None:  # type: ignore[type-arg]
+    exc = source.exception()
+    if exc is not None:
+        target.set_exception(exc)
+    else:
+        target.set_result(source.result())
 
 
 def worker_pool(max_tasks_per_child: int | None = None) -> ProcessPoolExecutor:
@@ -138,8 +175,10 @@ def run_with(
     full: bool = False,
     expected_counts: Path | None = None,
     meanwhile: Callable[[], T] | None = None,
+    side: ProcessPoolExecutor | None = None,
 ) -> tuple[list[ValidationResult], T | None]:
-    """All three validators, and `meanwhile` (e.g. the database) on the other core.
+    """All three validators, and `meanwhile` (e.g. the database) on the other core, in the
+    worker pool `side` when one is given (the build's, whose worker began the database).
 
     On a two-core machine the work is laid out so that both cores stay busy and no more than two
     large reads are held at once: `meanwhile` runs in one worker from the start, frictionless in
@@ -150,7 +189,7 @@ def run_with(
     the three results and what `meanwhile` returned.
     """
     with (
-        worker_pool() as side,
+        side or worker_pool() as side,
         worker_pool(max_tasks_per_child=1) as pool,
         worker_pool(max_tasks_per_child=1) as frames_pool,
     ):
