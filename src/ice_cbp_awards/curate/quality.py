@@ -26,6 +26,7 @@ on a company's products.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -107,20 +108,31 @@ def resolve_names(gold: pd.DataFrame, companies: pd.DataFrame) -> pd.DataFrame:
     return out.assign(is_unmapped=named & (found == ""))
 
 
-def _row(company: str, group: str, pred: pd.DataFrame, labels: pd.DataFrame) -> dict[str, object]:
-    """Counts and ratios of one (company or all, relationship group)."""
+def _counts(group: str, pred: pd.DataFrame, labels: pd.DataFrame) -> dict[str, Counter[str]]:
+    """Predictions, true positives and gold positives of one relationship group, per company
+    and for every company together (ALL)."""
     rels = GROUPS[group]
     p = pred[pred["relationship"].isin(rels)]
     g = labels[labels["expected_relationship"].isin(rels) & (labels["expected_company_id"] != "")]
-    if company != ALL:
-        p = p[p["company_id"] == company]
-        g = g[g["expected_company_id"] == company]
     hit = p.merge(
         g[["transaction_id", "expected_company_id"]],
         left_on=["transaction_id", "company_id"],
         right_on=["transaction_id", "expected_company_id"],
     )
-    tp, n_pred, n_gold = len(hit), len(p), len(g)
+    out = {
+        "predicted": Counter(p["company_id"]),
+        "true_positive": Counter(hit["company_id"]),
+        "gold_positive": Counter(g["expected_company_id"]),
+    }
+    for counter, frame in zip(out.values(), (p, hit, g), strict=True):
+        counter[ALL] = len(frame)
+    return out
+
+
+def _row(company: str, group: str, counts: dict[str, Counter[str]]) -> dict[str, object]:
+    """Counts and ratios of one (company or all, relationship group)."""
+    tp = counts["true_positive"][company]
+    n_pred, n_gold = counts["predicted"][company], counts["gold_positive"][company]
     return {
         "quality_id": f"{company}|{group}",
         "company_id": "" if company == ALL else company,
@@ -146,10 +158,11 @@ def quality_frame(
     labels = in_build[~in_build["is_unmapped"]]
     pred = predictions(labels, att)
     companies_seen = sorted(set(pred["company_id"]) | set(labels["expected_company_id"]) - {""})
-    rows = [_row(ALL, g, pred, labels) for g in GROUPS]
+    counts = {g: _counts(g, pred, labels) for g in GROUPS}
+    rows = [_row(ALL, g, counts[g]) for g in GROUPS]
     for c in companies_seen:
         for g in GROUPS:
-            r = _row(c, g, pred, labels)
+            r = _row(c, g, counts[g])
             if r["predicted_count"] or r["gold_positive_count"]:
                 rows.append(r)
     out = pd.DataFrame(rows)
