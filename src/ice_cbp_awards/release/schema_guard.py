@@ -20,8 +20,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from ..metadata import table_resources
 from ..paths import REFERENCE_DIR
+from ..tables import read_text_csv
 from ..versioning import SchemaVersion, parse_schema_version
 
 LOCK_PATH = REFERENCE_DIR / "schema_versions.csv"
@@ -61,20 +64,22 @@ def read_lock(path: Path = LOCK_PATH) -> dict[str, dict[str, Fields]]:
     if not path.exists():
         return {}
     locked: dict[str, dict[str, list[tuple[int, str, str]]]] = {}
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        if reader.fieldnames != LOCK_COLUMNS:
-            raise SchemaGuardError(f"{path}: header must be {','.join(LOCK_COLUMNS)}")
-        for line, row in enumerate(reader, start=2):
-            try:
-                parse_schema_version(row["schema_version"])
-                position = int(row["field_position"])
-            except ValueError as exc:
-                raise SchemaGuardError(f"{path}, row {line}: {exc}") from None
-            by_res = locked.setdefault(row["schema_version"], {})
-            by_res.setdefault(row["resource_name"], []).append(
-                (position, row["field_name"], row["field_type"])
-            )
+    try:
+        frame = read_text_csv(path)
+    except pd.errors.EmptyDataError:
+        frame = pd.DataFrame()
+    if list(frame.columns) != LOCK_COLUMNS:
+        raise SchemaGuardError(f"{path}: header must be {','.join(LOCK_COLUMNS)}")
+    for line, row in enumerate(frame.to_dict("records"), start=2):
+        try:
+            parse_schema_version(row["schema_version"])
+            position = int(row["field_position"])
+        except ValueError as exc:
+            raise SchemaGuardError(f"{path}, row {line}: {exc}") from None
+        by_res = locked.setdefault(row["schema_version"], {})
+        by_res.setdefault(row["resource_name"], []).append(
+            (position, row["field_name"], row["field_type"])
+        )
     return {
         version: {res: [(n, t) for _, n, t in sorted(rows)] for res, rows in by_res.items()}
         for version, by_res in locked.items()

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..paths import REFERENCE_DIR
+from ..tables import read_text_csv
 
 AGENCIES = {
     "7012": ("7012", "ICE", "U.S. Immigration and Customs Enforcement"),
@@ -74,9 +75,7 @@ def calendar_dates(values: pd.Series, formats: list[str]) -> pd.Series:
 def piid_prefixes(path: Path | None = None) -> dict[str, str]:
     """Reviewed PIID office prefixes and the agency each belongs to (ICE, CBP, or DHS for
     offices that award on behalf of either)."""
-    frame = pd.read_csv(
-        path or REFERENCE_DIR / "piid_prefixes.csv", dtype=str, keep_default_na=False
-    )
+    frame = read_text_csv(path or REFERENCE_DIR / "piid_prefixes.csv")
     return dict(zip(frame["piid_prefix"], frame["agency_acronym"], strict=True))
 
 

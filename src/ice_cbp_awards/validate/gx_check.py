@@ -65,11 +65,8 @@ def profile_expectations(profile: pd.DataFrame, resource: str) -> list[Any]:
 
 
 def expected_counts(path: Path = COUNTS_FILE) -> pd.DataFrame:
-    return pd.read_csv(
-        path,
-        dtype={"fiscal_year": "int64", "min_rows": "int64", "max_rows": "int64"},
-        keep_default_na=False,
-    )
+    counts = read_text_csv(path)
+    return counts.astype({"fiscal_year": "int64", "min_rows": "int64", "max_rows": "int64"})
 
 
 def count_table(
