@@ -306,7 +306,10 @@ def build_package(
             side = runner.worker_pool()
             early = built_descriptor(version, extra, None, database)
             db_started = runner.submit_soon(side, start_database, tmp, early, core)
-        tables = {**tables, **curated_tables(tables, steps)}
+        curated = curated_tables(tables, steps)
+        if replaced := sorted(set(curated) & set(core)):  # they are written and loaded already
+            raise RuntimeError(f"curation may not replace the core tables {replaced}")
+        tables = {**tables, **curated}
         with steps.step("write CSVs and descriptor"):
             rows = write_tables(tables, tmp, version, extra, database, written=core)
             write_json(

@@ -189,3 +189,26 @@ def test_foreign_key_pointing_nowhere_fails_validation(tmp_path: Path) -> None:
     )
     assert fk[0].message.endswith("(the same value in 2 more rows)")
     assert pan.ok  # pandera asks only what a Table Schema cannot
+
+
+def test_a_build_failing_while_the_database_is_begun_keeps_the_previous_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database worker loads the core tables while the build curates; a build that fails
+    then leaves the previous data dir as it was, database included."""
+    import ice_cbp_awards.build as build
+
+    root = make_cbp_ice_root(tmp_path / "raw", {2022: ROWS})
+    counts = write_counts(tmp_path / "counts.csv", [("ICE", 2022, 1, 100)])
+    data = tmp_path / "data"
+    build_package(root, data, include_legacy=False, expected_counts=counts)
+    before = {p.name: p.read_bytes() for p in data.iterdir() if p.is_file()}
+    assert "ice-cbp-tech-awards.db" in before
+
+    def replacing(core: dict[str, pd.DataFrame], steps: object) -> dict[str, pd.DataFrame]:
+        return {"transactions": core["transactions"].head(1)}
+
+    monkeypatch.setattr(build, "curated_tables", replacing)
+    with pytest.raises(RuntimeError, match=r"curation may not replace the core tables"):
+        build_package(root, data, include_legacy=False, expected_counts=counts)
+    assert {p.name: p.read_bytes() for p in data.iterdir() if p.is_file()} == before
