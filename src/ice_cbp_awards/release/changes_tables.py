@@ -63,7 +63,7 @@ def company_ids(changes: pd.DataFrame, old: LoadedRelease, new: LoadedRelease) -
             for record, companies in _company_map(release, str(name)).items():
                 both.setdefault(record, set()).update(companies)
         joined = {record: " ".join(sorted(companies)) for record, companies in both.items()}
-        out[part.index] = part["record_id"].map(joined).fillna("")
+        out[part.index] = part["record_id"].map(joined).astype(object).fillna("")
     return out
 
 

@@ -110,7 +110,8 @@ def build_awards(tx: pd.DataFrame, sm: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     out = pd.concat(frames).rename_axis("award_id_usaspending").reset_index()
     out = out.reindex(columns=list(dict.fromkeys(["award_id_usaspending", *out.columns, *columns])))
-    out["award_summary_id"] = out["award_summary_id"].fillna("")
+    # all missing (no summary linked) the column is float NaN: text first, then ""
+    out["award_summary_id"] = out["award_summary_id"].astype(object).fillna("")
     out["transaction_count"] = out["transaction_count"].astype("int64")
     out["has_base_action_in_package"] = out["has_base_action_in_package"].astype("bool")
     return out[columns].sort_values("award_id_usaspending", kind="stable").reset_index(drop=True)
