@@ -196,6 +196,8 @@ def core_tables(batches: list[RawBatch]) -> dict[str, pd.DataFrame]:
                     [],
                 )
             )
+    for b in batches:  # the raw rows are read no more: their memory goes before the awards'
+        b.frames.clear()
     tables["awards"] = awards_t.build_awards(tables["transactions"], tables["award_summaries"])
     rej = (
         pd.concat([r for r in rejects if len(r)], ignore_index=True)

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..transform.frames import among
 from .ids import content_version
 from .names import fold_name
 from .reference import ReferenceError, published, read_tables, split_list
@@ -154,7 +155,7 @@ def quality_frame(
 ) -> pd.DataFrame:
     """attribution_quality: one row per company and relationship group that has a prediction
     or a label among the evaluable gold records, plus the rows of every company together."""
-    in_build = resolve_names(gold[gold["transaction_id"].isin(transaction_ids)], companies)
+    in_build = resolve_names(gold[among(gold["transaction_id"], transaction_ids)], companies)
     labels = in_build[~in_build["is_unmapped"]]
     pred = predictions(labels, att)
     companies_seen = sorted(set(pred["company_id"]) | set(labels["expected_company_id"]) - {""})

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..tables import read_built
+from ..transform.frames import among
 from .quality import GATED_GROUP, PRECISION_FLOOR, resolve_names
 
 INTRO = """# Attribution quality
@@ -161,7 +162,7 @@ def write_quality_markdown(data_dir: Path, out: Path) -> None:
         q[col] = pd.to_numeric(q[col].where(q[col] != ""), errors="coerce")
     tx_ids = read_built(data_dir, "transactions", columns=["transaction_id"])
     gold = frames["gold_set"]
-    frames["gold_set"] = gold[gold["transaction_id"].isin(tx_ids["transaction_id"])]
+    frames["gold_set"] = gold[among(gold["transaction_id"], tx_ids["transaction_id"])]
     Path(out).write_text(
         quality_markdown(q, frames["gold_set"], frames["attributions"], frames["companies"]),
         encoding="utf-8",

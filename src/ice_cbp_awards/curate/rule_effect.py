@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..transform.frames import among
 from .attribute import attribute, attributions_frame
 from .build import rule_set_version, transactions_frame
 from .quality import load_gold, quality_frame, resolve_names
@@ -106,7 +107,7 @@ def rule_effect(
     for c in COMPARED:
         b, a = q[f"{c}_before"], q[f"{c}_after"]
         changed |= ~((b == a) | (b.isna() & a.isna()))
-    in_build = resolve_names(gold[gold["transaction_id"].isin(tx["transaction_id"])], c_after)
+    in_build = resolve_names(gold[among(gold["transaction_id"], tx["transaction_id"])], c_after)
     flips = pd.DataFrame(
         {
             "transaction_id": in_build["transaction_id"].to_numpy(),

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..metadata import resource
 from . import amounts
+from .frames import among
 
 _SORT_TX = ["award_id_usaspending", "action_date", "modification_number", "raw_line_number"]
 _SORT_SUM = ["award_id_usaspending", "latest_action_date", "retrieved_at", "raw_line_number"]
@@ -104,7 +105,7 @@ def build_awards(tx: pd.DataFrame, sm: pd.DataFrame) -> pd.DataFrame:
         link = from_sm.reindex(from_tx.index)
         for col in summary_cols:
             from_tx[col] = link[col]
-        from_sm = from_sm[~from_sm.index.isin(from_tx.index)]
+        from_sm = from_sm[~among(from_sm.index, from_tx.index)]
     frames = [f for f in (from_tx, from_sm) if len(f)]
     if not frames:
         return pd.DataFrame(columns=columns)
