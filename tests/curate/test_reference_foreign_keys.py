@@ -78,3 +78,24 @@ def test_each_declared_reference_is_checked_at_its_line(
         f"reference/{table}.csv line {index + 2}: {column} {MISSING[target_column]!r} is not "
         f"{'an' if target_column[0] in 'aeiou' else 'a'} {target_column} of {target}.csv"
     ) in str(err.value)
+
+
+def test_tables_checked_once_are_checked_again_when_a_file_changes(
+    reference_copy: Callable[[], Path],
+) -> None:
+    """A process that reads the same reviewed tables again gets them without a new check, as
+    copies of its own; a changed file is checked again."""
+    ref = reference_copy()
+    first = load_reference(ref)
+    first.companies.loc[0, "company_id"] = "changed-by-a-caller"
+    second = load_reference(ref)
+    assert second.companies.loc[0, "company_id"] != "changed-by-a-caller"
+    path = ref / "systems.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    rows[-1]["vendor_company_id"] = MISSING["company_id"]
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    with pytest.raises(ReferenceError, match="is not a company_id of companies.csv"):
+        load_reference(ref)

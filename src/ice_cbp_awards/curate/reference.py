@@ -10,8 +10,9 @@ stops at the first pass with problems, listing all of them.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import pandas as pd
@@ -81,6 +82,9 @@ def split_list(value: str, sep: str = LIST_SEP) -> list[str]:
 def load_reference(reference_dir: Path) -> Reference:
     """Read and check every reviewed table in reference_dir."""
     reference_dir = Path(reference_dir)
+    key = _content_key(reference_dir, REVIEWED_TABLES)
+    if key in _LOADED:
+        return _copy(_LOADED[key])
     t = read_tables(reference_dir, REVIEWED_TABLES)
     problems: list[str] = []
     problems += check_companies(
@@ -100,7 +104,14 @@ def load_reference(reference_dir: Path) -> Reference:
     )
     if problems:
         raise ReferenceError("\n".join(problems))
+    while len(_LOADED) >= CHECKED_KEPT:
+        _LOADED.pop(next(iter(_LOADED)))
+    _LOADED[key] = _copy(Reference(**t))
     return Reference(**t)
+
+
+def _copy(ref: Reference) -> Reference:
+    return Reference(**{f.name: getattr(ref, f.name).copy() for f in fields(Reference)})
 
 
 def _label(reference_dir: Path, name: str) -> str:
@@ -120,6 +131,9 @@ def read_tables(
     reviewed tables' own rule that no cell has leading or trailing spaces. `tables` maps each name
     to the fields of its schema that the build fills and the file must not have. Rows are sorted
     by primary key, with `_line` the line each came from."""
+    key = _content_key(reference_dir, tables)
+    if key in _CHECKED:
+        return {name: frame.copy() for name, frame in _CHECKED[key].items()}
     labels = {name: _label(reference_dir, name) for name in tables}
     specs = {name: (metadata.resource(name), computed) for name, computed in tables.items()}
     try:
@@ -138,9 +152,27 @@ def read_tables(
         raise ReferenceError("\n".join(problems))
     for name, out in frames.items():
         out["_line"] = out.index + 2
-        key = specs[name][0].primary_key
-        frames[name] = out.sort_values(key, kind="stable").reset_index(drop=True)
+        frames[name] = out.sort_values(specs[name][0].primary_key, kind="stable").reset_index(
+            drop=True
+        )
+    while len(_CHECKED) >= CHECKED_KEPT:
+        _CHECKED.pop(next(iter(_CHECKED)))
+    _CHECKED[key] = {name: frame.copy() for name, frame in frames.items()}
     return frames
+
+
+# Reviewed tables this process has checked already, by the bytes of their files: a process that
+# curates many times from the same tables (the tests, the `awards curate` commands) has
+# frictionless check them once. A failed check is not kept; callers get copies.
+CHECKED_KEPT = 32
+_CHECKED: dict[tuple[object, ...], dict[str, pd.DataFrame]] = {}
+_LOADED: dict[tuple[object, ...], Reference] = {}  # the same for load_reference's own rules
+
+
+def _content_key(reference_dir: Path, tables: Mapping[str, tuple[str, ...]]) -> tuple[object, ...]:
+    files = [Path(reference_dir) / f"{name}.csv" for name in tables]
+    digests = tuple(hashlib.sha256(f.read_bytes()).hexdigest() if f.exists() else "" for f in files)
+    return (tuple(tables.items()), digests)
 
 
 def _check_patterns(frame: pd.DataFrame, label: str, key: str) -> list[str]:
