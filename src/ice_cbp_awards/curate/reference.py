@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -104,9 +105,7 @@ def load_reference(reference_dir: Path) -> Reference:
     )
     if problems:
         raise ReferenceError("\n".join(problems))
-    while len(_LOADED) >= CHECKED_KEPT:
-        _LOADED.pop(next(iter(_LOADED)))
-    _LOADED[key] = _copy(Reference(**t))
+    _keep(_LOADED, key, _copy(Reference(**t)))
     return Reference(**t)
 
 
@@ -155,9 +154,7 @@ def read_tables(
         frames[name] = out.sort_values(specs[name][0].primary_key, kind="stable").reset_index(
             drop=True
         )
-    while len(_CHECKED) >= CHECKED_KEPT:
-        _CHECKED.pop(next(iter(_CHECKED)))
-    _CHECKED[key] = {name: frame.copy() for name, frame in frames.items()}
+    _keep(_CHECKED, key, {name: frame.copy() for name, frame in frames.items()})
     return frames
 
 
@@ -167,6 +164,13 @@ def read_tables(
 CHECKED_KEPT = 32
 _CHECKED: dict[tuple[object, ...], dict[str, pd.DataFrame]] = {}
 _LOADED: dict[tuple[object, ...], Reference] = {}  # the same for load_reference's own rules
+
+
+def _keep(cache: dict[tuple[object, ...], Any], key: tuple[object, ...], value: Any) -> None:
+    """Keep value under key, the oldest entry going once CHECKED_KEPT are kept."""
+    while len(cache) >= CHECKED_KEPT:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
 
 
 def _content_key(reference_dir: Path, tables: Mapping[str, tuple[str, ...]]) -> tuple[object, ...]:

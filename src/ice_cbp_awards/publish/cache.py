@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from typing import Any
-from urllib.parse import unquote_plus
 
-from .canned_pages import OFFSET, page_start
+from .canned_pages import OFFSET, page_start, query_pairs, raw_value
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -59,8 +58,8 @@ def canonical_query(
 
     Anything else is kept as sent, raw; a query string with nothing to change is returned
     as it came, so that pages echo their links exactly as asked for."""
-    segments = [s for s in query_string.split("&") if s]
-    pairs = [(unquote_plus(s.split("=", 1)[0]), s) for s in segments]
+    pairs = query_pairs(query_string)
+    segments = [s for _, s in pairs]
     kept = [(k, s) for k, s in pairs if not is_tracking(k)]
     parts = [p for p in path.split("/") if p]
     if not parts or parts[0] == ".json" or (parts[0].split(".")[0] == database and len(parts) == 1):
@@ -89,7 +88,7 @@ def _one_page_start(
 ) -> list[tuple[str, str]]:
     """kept with its first `_offset` as a page start (none for the first page), the others
     dropped."""
-    offsets = [s.split("=", 1)[1] if "=" in s else "" for k, s in kept if k == OFFSET]
+    offsets = [raw_value(s) for k, s in kept if k == OFFSET]
     start: int | None = page_start(offsets[0], page_size, max_rows) if offsets else 0
     out: list[tuple[str, str]] = []
     for k, s in kept:

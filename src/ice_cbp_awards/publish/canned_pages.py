@@ -53,16 +53,25 @@ def page_start(raw: str, size: int, max_rows: int) -> int:
     return min(int(digits) // size * size, last)
 
 
+def query_pairs(query_string: str) -> list[tuple[str, str]]:
+    """(name, segment as sent) of each parameter of a query string, the name decoded: the one
+    reading of a query string here and in cache.canonical_query."""
+    return [(unquote_plus(s.split("=", 1)[0]), s) for s in query_string.split("&") if s]
+
+
+def raw_value(segment: str) -> str:
+    """The value of one `name=value` segment, as sent (URL-encoded)."""
+    return segment.split("=", 1)[1] if "=" in segment else ""
+
+
 def without_offset(query_string: str) -> str:
     """The query string without its `_offset` parameters."""
-    return "&".join(
-        s for s in query_string.split("&") if s and unquote_plus(s.split("=", 1)[0]) != OFFSET
-    )
+    return "&".join(s for k, s in query_pairs(query_string) if k != OFFSET)
 
 
 def own_params(query_string: str) -> str:
     """The query's own parameters of a query string (not Datasette's `_` options)."""
-    return "&".join(s for s in query_string.split("&") if s and not s.startswith("_"))
+    return "&".join(s for k, s in query_pairs(query_string) if not k.startswith("_"))
 
 
 @dataclass
@@ -182,8 +191,7 @@ class CannedQueryPages:
         if len(parts) != 2 or parts[0] != self.database or parts[1] not in self.queries:
             return None
         raw = scope.get("query_string", b"").decode("latin-1")
-        offsets = [s.split("=", 1) for s in raw.split("&") if s.split("=", 1)[0] == OFFSET]
-        offset = offsets[0][1] if offsets and len(offsets[0]) == 2 else ""
+        offset = next((raw_value(s) for k, s in query_pairs(raw) if k == OFFSET), "")
         rest = without_offset(raw)
         return CannedPage(
             database=self.database,

@@ -4,21 +4,21 @@ Two ways to run it:
 - `validate_package`: stock frictionless on the whole descriptor, keys and foreign keys
   included, exactly what `frictionless validate datapackage.json` does. `awards validate`
   runs this by default.
-- `validate_resource_values`: what the build runs, one job per resource. Frictionless checks a
-  cell (its type, format and constraints) from the cell's text and its field alone, so a value
-  that repeats in a column needs checking once. The build reads each published CSV with Arrow as
-  text, checks its structure (header against the schema, the same number of cells on every row,
-  no blank row), and gives frictionless every distinct value of every column as a one-field
-  resource with that column's field definition (but not the values of a string of the default
-  format with no constraint, which frictionless accepts whatever they are: a third of the real
-  snapshot's distinct values, descriptions and names); missing values are checked once per
-  column, in one row beside a marker cell. Each error frictionless reports is mapped back to the
-  first row holding that value (and counts the rows that share it), with frictionless's own
-  message. A million transactions hold about two million distinct cells instead of 33 million;
-  see docs/performance.md. A file whose structure is off is validated stock, row by row, so its
-  errors are exactly frictionless's. Primary keys, unique fields and foreign keys are checked by
-  frictionless too, on the rows and distinct keys that can break them, from the same reading of
-  each file (`validate_resources`).
+- `validate_resources` (one resource: `validate_resource_values`): what the build runs.
+  Frictionless checks a cell (its type, format and constraints) from the cell's text and its
+  field alone, so a value that repeats in a column needs checking once. The build reads each
+  published CSV with Arrow as text, checks its structure (header against the schema, the same
+  number of cells on every row, no blank row), and gives frictionless every distinct value of
+  every column as a one-field resource with that column's field definition (but not the values
+  of a string of the default format with no constraint, which frictionless accepts whatever they
+  are: a third of the real snapshot's distinct values, descriptions and names); missing values
+  are checked once per column, in one row beside a marker cell. Each error frictionless reports
+  is mapped back to the first row holding that value (and counts the rows that share it), with
+  frictionless's own message. A million transactions hold about two million distinct cells
+  instead of 33 million; see docs/performance.md. A file whose structure is off is validated
+  stock, row by row, so its errors are exactly frictionless's. Primary keys, unique fields and
+  foreign keys are checked by frictionless too, on the rows and distinct keys that can break
+  them, from the same reading of each file (`validate_resources`).
 """
 
 from __future__ import annotations
