@@ -5,8 +5,10 @@ metadata) in a fresh process, once with this checkout's code and, with --before-
 another checkout's `src/`, and prints wall seconds and peak memory (PSS of the process tree)
 of each, then whether the two databases hold the same content (the release's per-table content
 digests). With --loaders it also times loading the typed rows alone (no index, no search) by
-`executemany` and by sqlite-utils' `insert_all`, the choice docs/performance.md reports
-(sqlite-utils is not a dependency of the package: `pip install sqlite-utils` to run it).
+the ADBC SQLite driver (the build's loader), by `executemany` and, if installed, by sqlite-utils'
+`insert_all`: the choice docs/performance.md reports (sqlite-utils is not a dependency of the
+package: `pip install sqlite-utils` to run it). The ADBC time includes parsing the CSVs; the
+other two load rows parsed beforehand.
 
     python scripts/bench_sqlite.py --data-dir DIR [--before-src OLD/src] [--loaders]
 """
@@ -57,36 +59,74 @@ def digests(db_path: Path, data_dir: Path) -> dict[str, str]:
         conn.close()
 
 
-def compare_loaders(data_dir: Path) -> None:
-    """Typed rows of every table loaded into tables made from the same DDL, two ways."""
-    try:
-        import sqlite_utils
-    except ImportError:
-        raise SystemExit("--loaders compares with sqlite-utils: pip install sqlite-utils") from None
+def _tables(path: Path, plans: list) -> sqlite3.Connection:
+    from ice_cbp_awards.publish import sqlite as publish_sqlite
 
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    for plan in plans:
+        conn.execute(publish_sqlite.table_sql(plan))
+    return conn
+
+
+def _python_values(values) -> list:
+    """A typed Arrow column as Python values, None where null, through NumPy (several times
+    faster than `Array.to_pylist`): the loader the build used before the ADBC driver."""
+    import pyarrow as pa
+
+    if pa.types.is_string(values.type):
+        return values.to_numpy(zero_copy_only=False).tolist()
+    filled = values.fill_null(0).to_numpy(zero_copy_only=False)
+    if not values.null_count:
+        return filled.tolist()
+    out = filled.astype(object)
+    out[values.is_null().to_numpy(zero_copy_only=False)] = None
+    return out.tolist()
+
+
+def _executemany(conn: sqlite3.Connection, plan, batches: list, db) -> None:
+    names = ", ".join("?" * len(plan.columns))
+    for batch in batches:
+        rows = zip(*(_python_values(c) for c in batch.columns), strict=True)
+        conn.executemany(f'INSERT INTO "{plan.name}" VALUES ({names})', rows)
+
+
+def _sqlite_utils(conn: sqlite3.Connection, plan, batches: list, db) -> None:
+    for batch in batches:
+        db[plan.name].insert_all(batch.to_pylist(), batch_size=1000)
+
+
+def compare_loaders(data_dir: Path) -> None:
+    """The same typed rows of every table loaded into tables made from the same DDL, three
+    ways: the ADBC SQLite driver (the build's), `executemany` over Python tuples made through
+    NumPy, and sqlite-utils' `insert_all` (not a dependency: `pip install sqlite-utils`)."""
     from ice_cbp_awards.publish import sqlite as publish_sqlite
     from ice_cbp_awards.publish.plan import table_plans
 
+    try:
+        import sqlite_utils
+    except ImportError:
+        sqlite_utils = None
     plans = table_plans(data_dir)
-    blocks = {p.name: [list(b) for b in publish_sqlite._row_blocks(p)] for p in plans}
-    rows = sum(len(b) for bs in blocks.values() for b in bs)
-    for label in ("executemany", "sqlite-utils insert_all"):
+    batches = {p.name: list(publish_sqlite.typed_batches(p)) for p in plans}
+    rows = sum(b.num_rows for bs in batches.values() for b in bs)
+    loaders = {"ADBC SQLite driver": None, "executemany": _executemany}
+    if sqlite_utils is not None:
+        loaders["sqlite-utils insert_all"] = _sqlite_utils
+    for label, load in loaders.items():
         with tempfile.TemporaryDirectory() as tmp:
-            conn = sqlite3.connect(Path(tmp) / "x.db", isolation_level=None)
-            conn.execute("PRAGMA journal_mode = OFF")
-            conn.execute("PRAGMA synchronous = OFF")
-            db = sqlite_utils.Database(conn)
+            path = Path(tmp) / "x.db"
+            conn = _tables(path, plans)
             start = time.perf_counter()
-            conn.execute("BEGIN")
-            for plan in plans:
-                conn.execute(publish_sqlite.table_sql(plan))
-                sql = publish_sqlite.insert_sql(plan.name, len(plan.columns))
-                for block in blocks[plan.name]:
-                    if label == "executemany":
-                        conn.executemany(sql, block)
-                    else:
-                        db[plan.name].insert_all([plan.column_names, *block], batch_size=1000)
-            conn.execute("COMMIT")
+            if load is None:
+                publish_sqlite.insert_rows(path, plans)
+            else:
+                db = sqlite_utils.Database(conn) if sqlite_utils is not None else None
+                conn.execute("BEGIN")
+                for plan in plans:
+                    load(conn, plan, batches[plan.name], db)
+                conn.execute("COMMIT")
             seconds = time.perf_counter() - start
             conn.close()
         print(f"  load {rows:,} typed rows, {label}: {seconds:.1f} s")

@@ -94,11 +94,6 @@ def create_table_sql(
     return f"CREATE TABLE {quote(name)} (\n" + ",\n".join(lines) + "\n)"
 
 
-def insert_sql(name: str, width: int) -> str:
-    """INSERT of one whole row of a table of `width` columns."""
-    return f"INSERT INTO {quote(name)} VALUES ({', '.join('?' * width)})"
-
-
 def index_name(table: str, leading_column: str) -> str:
     return f"idx_{table}_{leading_column}"
 
