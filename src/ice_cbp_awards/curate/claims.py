@@ -74,6 +74,19 @@ def covered_part(claim: pd.Series, cover: Span | None) -> tuple[Span | None, str
     return part, f"{said}, so only {part[0]:%Y-%m-%d} to {part[1]:%Y-%m-%d} is tested"
 
 
+def claim_columns(tx: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The transaction columns every claim reads, as NumPy arrays made once for all claims: a
+    text column held by Arrow costs a Python object per value each time it becomes NumPy."""
+    return {
+        "date": tx["action_date"].to_numpy(),
+        "agency": tx["agency_acronym"].to_numpy(),
+        "piid": tx["award_id_piid"].to_numpy(),
+        "award": tx["award_id_usaspending"].to_numpy(),
+        "transaction": tx["transaction_id"].to_numpy(),
+        "amount": tx["federal_action_obligation_usd"].to_numpy(),
+    }
+
+
 def select(
     claim: pd.Series,
     tx: pd.DataFrame,
@@ -87,7 +100,7 @@ def select(
     """(base row positions, counted row positions) of the transactions one claim selects,
     within `period` (default: the claim's own)."""
     start, end = period or (claim["period_start_date"], claim["period_end_date"])
-    dates = tx["action_date"].to_numpy()
+    dates = cols["date"]
     mask = (dates >= start.to_datetime64()) & (dates <= end.to_datetime64())
     if claim["agency_acronym"]:
         mask &= cols["agency"] == claim["agency_acronym"]
@@ -115,17 +128,22 @@ def select(
     return base, counted
 
 
-def past_scope(claim: pd.Series, tx: pd.DataFrame, counted: np.ndarray) -> np.ndarray:
+def past_scope(
+    claim: pd.Series,
+    tx: pd.DataFrame,
+    counted: np.ndarray,
+    cols: dict[str, np.ndarray] | None = None,
+) -> np.ndarray:
     """Row positions of the transactions of the counted records' awards dated after the claim's
     period (of the claim's agency): the records continue past the scope the claim speaks of."""
     if not len(counted):
         return counted
-    awards = tx["award_id_usaspending"]
+    cols = cols if cols is not None else claim_columns(tx)
     # a hash lookup: numpy's isin sorts a million Python strings once per claim
-    mask = isin(awards, pd.unique(awards.to_numpy()[counted]))
-    mask &= tx["action_date"].to_numpy() > claim["period_end_date"].to_datetime64()
+    mask = isin(tx["award_id_usaspending"], pd.unique(cols["award"][counted]))
+    mask &= cols["date"] > claim["period_end_date"].to_datetime64()
     if claim["agency_acronym"]:
-        mask &= tx["agency_acronym"].to_numpy() == claim["agency_acronym"]
+        mask &= cols["agency"] == claim["agency_acronym"]
     return np.flatnonzero(mask)
 
 
@@ -185,33 +203,33 @@ def _transaction_claim(
     recipient_company: np.ndarray,
     groups: dict[str, set[str]],
     slices: np.ndarray,
+    cols: dict[str, np.ndarray],
+    amount_cents: np.ndarray,
 ) -> tuple[dict, pd.DataFrame | None]:
     """Computed fields and claim_records of a claim tested on the transactions.
 
-    `slices` gives, per transaction, its truncated slice (coverage.truncated_slices) or ''."""
-    agency = tx["agency_acronym"].to_numpy()
-    cover = _coverage(tx["action_date"].to_numpy(), agency, c["agency_acronym"])
+    `slices` gives, per transaction, its truncated slice (coverage.truncated_slices) or '';
+    `cols` the columns of claim_columns, `amount_cents` the obligations in cents."""
+    cover = _coverage(cols["date"], cols["agency"], c["agency_acronym"])
     part, partial = covered_part(c, cover)
     if part is None:
         return {"status": "not_covered", "status_reason": partial}, None
-    cols = {"agency": agency, "piid": tx["award_id_piid"].to_numpy()}
     base, counted = select(c, tx, cols, att, mentions, recipient_company, groups, part)
-    amounts = tx["federal_action_obligation_usd"].to_numpy()
-    amount_cents = cents(amounts)
+    amounts = cols["amount"]
     obligation = float(usd(amount_cents[counted].sum()))
     if c["measure"] == "obligation_usd":
         value: float | None = obligation
     elif c["measure"] == "award_count":
-        value = float(len(np.unique(tx["award_id_usaspending"].to_numpy()[counted])))
+        value = float(len(np.unique(cols["award"][counted])))
     else:
         total = float(usd(amount_cents[base].sum()))
         value = round(obligation / total, 4) if total > 0 else None
     status, reason = judge(value, c, partial)
-    later = past_scope(c, tx, counted)
+    later = past_scope(c, tx, counted, cols)
     later_usd = float(usd(amount_cents[later].sum()))
     if len(later):
         reason = f"{reason}; {past_scope_note(c, len(later), later_usd)}"
-    tids = tx["transaction_id"].to_numpy()
+    tids = cols["transaction"]
     rows = np.concatenate([base, later])
     role = np.where(np.isin(base, counted), "counted", "base_only")
     records = pd.DataFrame(
@@ -340,6 +358,8 @@ def check_claims(
         slices = np.full(len(tx), "", dtype=object)
     summaries = summaries if summaries is not None else pd.DataFrame()
     rows, records = [], []
+    cols = claim_columns(tx)
+    amount_cents = cents(cols["amount"])
     for _, c in ref.claims.iterrows():
         out = {k: c[k] for k in ref.claims.columns if k != "_line"}
         fields: dict = {}
@@ -357,7 +377,7 @@ def check_claims(
                     fields["coverage_bias"] = SUMMARY_BIAS
         else:
             fields, rec = _transaction_claim(
-                c, tx, att, mentions, recipient_company, groups, slices
+                c, tx, att, mentions, recipient_company, groups, slices, cols, amount_cents
             )
             if rec is not None:
                 records.append(rec)
