@@ -243,3 +243,64 @@ def test_text_that_frictionless_accepts_whatever_it_is_is_not_sent_to_it(tmp_pat
     assert mode == "distinct values"
     assert [(t, row) for t, _, row in errs] == [("constraint-error", 6)]
     assert 'field "note"' in errs[0][1] and '"required"' in errs[0][1]
+
+
+CERTAIN = {
+    "fields": [
+        {"name": "tid", "type": "string", "constraints": {"pattern": "tx-[0-9a-f]{4}"}},
+        {"name": "either", "type": "string", "constraints": {"pattern": "A|B"}},
+        {"name": "amount", "type": "number"},
+        {"name": "count", "type": "integer", "constraints": {"minimum": 0, "maximum": 100}},
+        {"name": "bounded", "type": "number", "constraints": {"minimum": 0}},
+        {"name": "grouped", "type": "integer", "groupChar": ","},
+    ]
+}
+# per field, values frictionless accepts and values it rejects, odd forms on both sides
+CERTAIN_VALUES = {
+    "tid": ["tx-00ab", "tx-00AB", "TX-00ab", "tx-00ab ", "tx-0", "tx-00ab\n", "x tx-00ab"],
+    "either": ["A", "B", "Axyz", "xyzB", "C", " A", "AB"],
+    "amount": ["1.5", "-0", "007.50", "1e5", " 7", "NaN", "Infinity", "+5", "1,000", "1.", ".5",
+               "1_000", "0x10", "--1", "\u0661\u0662", "abc"],
+    "count": ["0", "100", "007", "-1", "101", " 5", "5.0", "1e2", "\u0661\u0662",
+              "99999999999999999999", "-0"],
+    "bounded": ["1", "-1", "0.0", "-0.01", "1e3", "x"],
+    "grouped": ["1,000", "1000", "1.000", "x"],
+}  # fmt: skip
+
+
+def test_values_frictionless_certainly_accepts_are_not_sent_and_findings_are_stock(
+    tmp_path: Path,
+) -> None:
+    """Only values frictionless's own checks accept are held back: a string its pattern check
+    accepts, a plain decimal or plain integer within bounds; every odd form goes to it. Each
+    value sits on its own row, so the findings must equal stock frictionless's one for one."""
+    import csv
+
+    names = [f["name"] for f in CERTAIN["fields"]]
+    path = tmp_path / "c.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(names)
+        for i, name in enumerate(names):
+            for value in CERTAIN_VALUES[name]:
+                cells = ["tx-0000", "A", "1", "1", "1", "1"]
+                cells[i] = value
+                writer.writerow(cells)
+    _, _, fast, mode = fc.validate_resource_values(("c", str(path), CERTAIN))
+    assert mode == "distinct values"
+    stock_errs = fc.stock_rows(path, CERTAIN)[1]
+    assert sorted((t, row) for t, _, row in fast) == sorted((t, row) for t, _, row in stock_errs)
+    assert len(stock_errs) == 23  # 5 tid, 3 either, 4 amount, 5 count, 3 bounded, 3 grouped
+
+    import pyarrow as pa
+
+    def sent(name: str, values: list[str]) -> list[str]:
+        field = next(f for f in CERTAIN["fields"] if f["name"] == name)
+        return fc.could_reject(field, pa.array(values)).to_pylist()
+
+    assert sent("tid", ["tx-00ab", "tx-00ab\n", "TX-00ab"]) == ["TX-00ab"]
+    assert sent("either", ["A", "Axyz", "C"]) == ["C"]
+    assert sent("amount", ["1.5", "-0", "1e5", " 7", "NaN"]) == ["1e5", " 7", "NaN"]
+    assert sent("count", ["0", "100", "101", "-1", "5.0"]) == ["101", "-1", "5.0"]
+    assert sent("bounded", ["1", "2"]) == ["1", "2"]  # number bounds: all sent
+    assert sent("grouped", ["1000"]) == ["1000"]  # a number property: all sent
