@@ -41,7 +41,7 @@ def _read(tmp_path, data: bytes, fast: bool, monkeypatch, **kwargs):
     path.write_bytes(data)
     with monkeypatch.context() as m:
         if not fast:
-            m.setattr(rawfile, "_arrow_read", lambda *a: None)
+            m.setattr(rawfile, "arrow_read", lambda *a: None)
         return rawfile.read_raw_csv(path, **kwargs)
 
 
@@ -56,10 +56,10 @@ def _same(a, b) -> None:
 
 
 @pytest.mark.parametrize(("name", "data", "by_arrow"), CASES, ids=[c[0] for c in CASES])
-def test_arrow_reading_equals_the_record_by_record_readers(
+def testarrow_reading_equals_the_record_by_record_readers(
     tmp_path, monkeypatch, name, data, by_arrow
 ):
-    assert (rawfile._arrow_read(data, None, True) is not None) is by_arrow
+    assert (rawfile.arrow_read(data, None, True) is not None) is by_arrow
     _same(_read(tmp_path, data, True, monkeypatch), _read(tmp_path, data, False, monkeypatch))
 
 
@@ -67,7 +67,7 @@ def test_arrow_reading_equals_the_record_by_record_readers(
 def test_named_columns_with_and_without_a_header_line(tmp_path, monkeypatch, skip_header):
     names = ["a", "b", "c", "d"]
     data = (HEADER if skip_header else b"") + b"A1,0,ACME,1\nA2,1,BETA,2\n"
-    assert rawfile._arrow_read(data, names, skip_header) is not None
+    assert rawfile.arrow_read(data, names, skip_header) is not None
     fast = _read(tmp_path, data, True, monkeypatch, names=names, skip_header=skip_header)
     _same(fast, _read(tmp_path, data, False, monkeypatch, names=names, skip_header=skip_header))
     assert fast.line_numbers.tolist() == ([2, 3] if skip_header else [1, 2])
@@ -81,7 +81,7 @@ def test_named_columns_with_and_without_a_header_line(tmp_path, monkeypatch, ski
     ],
 )
 def test_unreadable_files_are_still_named_with_their_line(tmp_path, data, problem):
-    assert rawfile._arrow_read(data, None, True) is None
+    assert rawfile.arrow_read(data, None, True) is None
     path = tmp_path / "raw.csv"
     path.write_bytes(data)
     with pytest.raises(RawInputError, match=problem):

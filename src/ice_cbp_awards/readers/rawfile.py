@@ -133,7 +133,7 @@ def read_raw_csv(
     quarantines it (values kept) instead of padding it with empty strings.
     """
     data = path.read_bytes()
-    if (whole := _arrow_read(data, names, skip_header)) is not None:
+    if (whole := arrow_read(data, names, skip_header)) is not None:
         frame, header, lines = whole
         return RawTable(path, header, frame, lines, [])
     text = decode(path, data)
@@ -164,7 +164,7 @@ BOM = b"\xef\xbb\xbf"
 TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)  # what pandas' `dtype=str` gives
 
 
-def _arrow_read(
+def arrow_read(
     data: bytes, names: list[str] | None, skip_header: bool
 ) -> tuple[pd.DataFrame, list[str], np.ndarray] | None:
     """(frame, header, line numbers) of a well-formed file, parsed by Arrow's multithreaded
