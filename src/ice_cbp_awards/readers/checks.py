@@ -112,10 +112,9 @@ def award_key_problems(keys: pd.Series) -> pd.Series:
     """Per given award key (an empty key is assembled later, from the PIID columns): why it is
     malformed, or "". A key cut short (the last bytes of a file lost) fails here instead of
     publishing a phantom award."""
-    given = keys[keys != ""]
     problems = pd.Series("", index=keys.index, dtype=object)
-    if len(given):
-        unique = given.unique()
-        found = {k: _key_problem(k) for k in unique}
-        problems[given.index] = given.map(found)
+    found = {k: p for k in keys.unique() if k and (p := _key_problem(k))}
+    if found:  # each key is checked once; the rows of the few malformed ones are looked up
+        bad = keys.isin(list(found))
+        problems[bad] = keys[bad].map(found)
     return problems
