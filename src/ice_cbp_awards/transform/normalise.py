@@ -16,6 +16,7 @@ from ..metadata import resource
 from ..readers.batch import SUMMARY_COLUMNS, TRANSACTION_COLUMNS, RawBatch
 from . import amounts as amounts_t
 from . import parse
+from .frames import rows_where
 
 AWARD_KEY_PARTS = parse.AWARD_KEY_PARTS
 SUMMARY_AMOUNTS = [
@@ -200,7 +201,7 @@ def normalise(batch: RawBatch, path_of: dict[str, str]) -> Normalised:
 
     def kept(values: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
         # a filtered copy of every column costs seconds at a million rows: none when all pass
-        return values if not bad_any.any() else values[keep]
+        return values if not bad_any.any() else rows_where(values, keep)
 
     typed = _typed(
         batch,
