@@ -304,6 +304,7 @@ def build_package(
         with steps.step("write the core tables' CSVs"):
             core = tuple(tables)
             write_csvs(tables, tmp)
+        runner.release_memory()  # the raw rows' memory, freed, goes back before curation
         if write_db:  # the database begins with them on the other core, while curation runs
             side = runner.worker_pool()
             early = built_descriptor(version, extra, None, database)
