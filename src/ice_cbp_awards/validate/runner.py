@@ -33,6 +33,7 @@ WORKER_MODULES = [
     "great_expectations",
     "ice_cbp_awards.publish.sqlite",
     "ice_cbp_awards.publish.datasette_metadata",
+    "ice_cbp_awards.validate.server_exit",  # last: the server ends without tearing them down
 ]
 _CONTEXT.set_forkserver_preload(WORKER_MODULES)
 
