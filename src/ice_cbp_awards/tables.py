@@ -227,6 +227,9 @@ def convert_column(texts: pa.Array, field: Mapping[str, Any], where: str) -> pa.
     return taken.cast(target)
 
 
+TABLE_BLOCK_BYTES = 1 << 26  # the block Arrow's reader parses at a time, on each core
+
+
 def read_csv_table(csv_path: Path, schema: Mapping[str, Any]) -> pa.Table:
     """A published CSV as an Arrow table typed from its Table Schema.
 
@@ -239,9 +242,12 @@ def read_csv_table(csv_path: Path, schema: Mapping[str, Any]) -> pa.Table:
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
     )
-    read = pacsv.ReadOptions(block_size=1 << 26)
+    read = pacsv.ReadOptions(block_size=TABLE_BLOCK_BYTES)
+    parse = pacsv.ParseOptions(newlines_in_values=True)  # a quoted value may hold line breaks
     try:
-        raw = pacsv.read_csv(csv_path, read_options=read, convert_options=options)
+        raw = pacsv.read_csv(
+            csv_path, read_options=read, parse_options=parse, convert_options=options
+        )
     except pa.ArrowInvalid as exc:
         raise TableTypeError(f"{csv_path}: cannot be read as CSV: {exc}") from None
     if raw.column_names != names:
