@@ -253,16 +253,23 @@ def index_columns(plan: TablePlan, col: str) -> tuple[str, ...]:
     return (col,)
 
 
-def _create_indexes(conn: sqlite3.Connection, plan: TablePlan) -> None:
-    for col in plan.indexes:
-        conn.execute(create_index_sql(plan.name, index_columns(plan, col)))
+def _create_tables(conn: sqlite3.Connection, plans: list[TablePlan]) -> None:
+    """The plans' tables, empty, committed: their rows go in through another connection."""
+    conn.execute("BEGIN")
+    for plan in plans:
+        conn.execute(table_sql(plan))
+    conn.execute("COMMIT")
 
 
-def _create_fts(conn: sqlite3.Connection, plan: TablePlan) -> None:
-    """External-content FTS5 table over the plan's text columns, filled in one pass."""
-    if plan.fts_table:
-        for sql in fts_sql(plan.name, plan.fts_table, plan.fts_columns):
-            conn.execute(sql)
+def _index_and_search(conn: sqlite3.Connection, plans: list[TablePlan]) -> None:
+    """Each loaded table's indexes, then its external-content FTS5 table over the plan's text
+    columns, filled in one pass."""
+    for plan in plans:
+        for col in plan.indexes:
+            conn.execute(create_index_sql(plan.name, index_columns(plan, col)))
+        if plan.fts_table:
+            for sql in fts_sql(plan.name, plan.fts_table, plan.fts_columns):
+                conn.execute(sql)
 
 
 def _check_foreign_keys(conn: sqlite3.Connection, plans: list[TablePlan]) -> None:
@@ -318,16 +325,11 @@ def start_database(
         # while the validators hold their reads, so its memory is kept to a few hundred MB
         conn.execute("PRAGMA temp_store = FILE")
         conn.execute("PRAGMA cache_size = -100000")
-        conn.execute("BEGIN")
-        for plan in plans:
-            conn.execute(table_sql(plan))
-        conn.execute("COMMIT")
+        _create_tables(conn, plans)
         first = [plan for plan in plans if plan.name in names]
         insert_rows(tmp_path, first)
         conn.execute("BEGIN")
-        for plan in first:
-            _create_indexes(conn, plan)
-            _create_fts(conn, plan)
+        _index_and_search(conn, first)
     except BaseException as exc:
         conn.close()
         tmp_path.unlink(missing_ok=True)
@@ -361,9 +363,7 @@ def finish_database(data_dir: Path, db_path: Path) -> bool:
         insert_rows(tmp_path, rest)
         conn.execute("BEGIN")
         _check_foreign_keys(conn, plans)
-        for plan in rest:
-            _create_indexes(conn, plan)
-            _create_fts(conn, plan)
+        _index_and_search(conn, rest)
         conn.execute("COMMIT")
         # Statistics from a sample of each index: as good for the planner here, and seconds
         # faster on a million rows than reading every index in full.
@@ -394,15 +394,10 @@ def add_tables(db_path: Path, plans: list[TablePlan]) -> None:
     type-checked, indexed and searchable exactly as write_database does for every resource."""
     conn = sqlite3.connect(db_path, isolation_level=None)
     try:
-        conn.execute("BEGIN")
-        for plan in plans:
-            conn.execute(table_sql(plan))
-        conn.execute("COMMIT")
+        _create_tables(conn, plans)
         insert_rows(db_path, plans)
         conn.execute("BEGIN")
-        for plan in plans:
-            _create_indexes(conn, plan)
-            _create_fts(conn, plan)
+        _index_and_search(conn, plans)
         conn.execute("COMMIT")
         conn.execute("ANALYZE")
     finally:

@@ -142,15 +142,23 @@ def _values(
     return name, table.num_rows, errs[:MAX_FINDINGS], "distinct values"
 
 
+def _value_constraints(field: dict[str, Any]) -> dict[str, Any]:
+    """The field's constraints on each value alone: `required` is checked with the missing
+    values, `unique` with the keys."""
+    constraints = dict(field.get("constraints", {}))
+    for checked_elsewhere in ("required", "unique"):
+        constraints.pop(checked_elsewhere, None)
+    return constraints
+
+
 def accepts_any_text(field: dict[str, Any]) -> bool:
     """Whether frictionless accepts every text that is not a missing value in this field: a
     string of the default format whose only constraints are `required` (checked with the
     missing values) and `unique` (checked with the keys). Its values are not sent to it."""
-    constraints = set(field.get("constraints", {})) - {"required", "unique"}
     return (
         field.get("type", "any") == "string"
         and field.get("format", "default") == "default"
-        and not constraints
+        and not _value_constraints(field)
     )
 
 
@@ -183,9 +191,7 @@ def could_reject(field: dict[str, Any], values: pa.Array) -> pa.Array:
 
 
 def _certainly_accepted(field: dict[str, Any], values: pa.Array) -> pa.Array | None:
-    kind, constraints = field.get("type", "any"), dict(field.get("constraints", {}))
-    for checked_elsewhere in ("required", "unique"):  # with the missing values, with the keys
-        constraints.pop(checked_elsewhere, None)
+    kind, constraints = field.get("type", "any"), _value_constraints(field)
     if field.get("format", "default") != "default":
         return None
     if kind == "string" and set(constraints) == {"pattern"}:
