@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -33,7 +34,30 @@ class OneLineErrors(click.Group):
             fail(ctx, exc)
 
 
-@click.group(cls=OneLineErrors)
+# Commands whose modules import the fetch clients or pandas, loaded when one of them is run or
+# listed: `awards build` starts its workers' server before importing them (see build below).
+LAZY_COMMANDS = {
+    "fetch": "ice_cbp_awards.fetch.cli:fetch",
+    "review": "ice_cbp_awards.curate.cli:review",
+    "companies-doc": "ice_cbp_awards.curate.cli:companies_doc",
+    "curate": "ice_cbp_awards.curate.cli:curate",
+}
+
+
+class Commands(OneLineErrors):
+    """The `awards` group: its own commands, and LAZY_COMMANDS imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            module, name = LAZY_COMMANDS[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=Commands)
 @click.option("--verbose", is_flag=True, help="Show full tracebacks and detail on errors.")
 @click.pass_context
 def main(ctx: click.Context, verbose: bool) -> None:
@@ -87,6 +111,11 @@ def build(
     allow: tuple[str, ...],
 ) -> None:
     """Build the package from the raw snapshots, validate it, and publish it into DATA_DIR."""
+    from .validate.workers import start_workers_early
+
+    # first, so that the workers' server imports the validators while this process imports
+    # and reads (build_package would start it too, after the build's own imports)
+    start_workers_early()
     from .build import BuildFailed, build_package
 
     try:
@@ -169,23 +198,6 @@ def validate(ctx: click.Context, data_dir: Path, fast: bool, expected_counts: Pa
 from .commands.serve import serve  # noqa: E402 - build if needed, compare, serve
 
 main.add_command(serve)
-
-from .fetch.cli import fetch  # noqa: E402 - the fetch layer's commands
-
-main.add_command(fetch)
-
-
-from .curate.cli import review  # noqa: E402 - the curation layer's command
-
-main.add_command(review)
-
-from .curate.cli import companies_doc  # noqa: E402 - generated list of companies and systems
-
-main.add_command(companies_doc)
-
-from .curate.cli import curate  # noqa: E402 - rule-effect and the attribution quality page
-
-main.add_command(curate)
 
 from .release.cli import register as register_release  # noqa: E402 - release, verify, diff
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import html
 import json
-import multiprocessing
 import os
 import select
 import signal
@@ -17,35 +16,12 @@ from pathlib import Path
 from typing import TypeVar
 
 from ..metadata import Resource, resources, table_resources
-from . import frictionless_check, gx_check, pandera_check
 from .result import ValidationResult
+from .workers import CONTEXT, WORKER_MODULES, start_workers_early  # noqa: F401 - runner's API
 
-# Workers start from a small server process rather than forking this one: a fork would carry
-# (and count) every frame of the build in each worker. The server imports what the workers run
-# (the validators, Great Expectations among them, and the database loader: some 5 s of imports)
-# once, so that each worker is a fork with nothing left to import.
-_CONTEXT = multiprocessing.get_context("forkserver")
-WORKER_MODULES = [
-    "ice_cbp_awards.validate.frictionless_check",
-    "frictionless",
-    "ice_cbp_awards.validate.pandera_check",
-    "ice_cbp_awards.validate.gx_check",
-    "great_expectations",
-    "ice_cbp_awards.publish.sqlite",
-    "ice_cbp_awards.publish.datasette_metadata",
-    "ice_cbp_awards.validate.server_exit",  # last: the server ends without tearing them down
-]
-_CONTEXT.set_forkserver_preload(WORKER_MODULES)
+_CONTEXT = CONTEXT
 
 T = TypeVar("T")
-
-
-def start_workers_early() -> None:
-    """Start the workers' server now, so that its imports run on the core the build leaves
-    idle while it reads, normalises and curates (one process), not when validation begins."""
-    from multiprocessing import forkserver
-
-    forkserver.ensure_running()
 
 
 class Submitted(Future):  # type: ignore[type-arg]
@@ -137,12 +113,20 @@ def _running(pid: int) -> bool:
 VALIDATORS = ("frictionless", "pandera", "great_expectations")
 
 
+# The validators' modules are imported where they run: in the workers, whose server has
+# imported them already (workers.WORKER_MODULES), not in the build's process.
+
+
 def _frictionless(data_dir: Path) -> ValidationResult:
+    from . import frictionless_check
+
     return frictionless_check.validate_package(data_dir / "datapackage.json")
 
 
 def _frictionless_values(data_dir: Path) -> ValidationResult:
     """The build's frictionless run: the descriptor, then every resource's distinct values."""
+    from . import frictionless_check
+
     start = time.perf_counter()
     package = frictionless_check.descriptor_errors(data_dir / "datapackage.json")
     return frictionless_check.collect(
@@ -152,6 +136,8 @@ def _frictionless_values(data_dir: Path) -> ValidationResult:
 
 def values_and_keys(data_dir: Path) -> list[tuple[str, int, list, str]]:
     """Frictionless on every resource's distinct values, then on its keys and foreign keys."""
+    from . import frictionless_check
+
     return frictionless_check.validate_resources(frictionless_check.jobs(data_dir))
 
 
@@ -222,6 +208,8 @@ def _pandera_and_gx(
     data_dir: Path, expected_counts: Path | None
 ) -> tuple[ValidationResult, ValidationResult]:
     """pandera, then Great Expectations, on one read of the CSVs."""
+    from . import gx_check, pandera_check
+
     res_list = built_resources(data_dir)
     frames = pandera_check.read_frames(data_dir, res_list)
     pan = pandera_check.validate_data_dir(data_dir, res_list, frames)
