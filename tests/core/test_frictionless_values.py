@@ -253,6 +253,9 @@ CERTAIN = {
         {"name": "count", "type": "integer", "constraints": {"minimum": 0, "maximum": 100}},
         {"name": "bounded", "type": "number", "constraints": {"minimum": 0}},
         {"name": "grouped", "type": "integer", "groupChar": ","},
+        {"name": "day", "type": "date"},
+        {"name": "page", "type": "string", "format": "uri"},
+        {"name": "since", "type": "date", "constraints": {"minimum": "2020-01-01"}},
     ]
 }
 # per field, values frictionless accepts and values it rejects, odd forms on both sides
@@ -265,6 +268,14 @@ CERTAIN_VALUES = {
               "99999999999999999999", "-0"],
     "bounded": ["1", "-1", "0.0", "-0.01", "1e3", "x"],
     "grouped": ["1,000", "1000", "1.000", "x"],
+    "day": ["2024-02-29", "2023-02-29", "0001-01-01", "0000-01-01", "2024-13-01", "2024-01-32",
+            "2024-2-5", "20240101", " 2024-01-01", "2024-01-01T00:00", "2024-01-01\n",
+            "\u0662\u0660\u0662\u0664-01-01", "2024/01/01"],
+    "page": ["https://www.usaspending.gov/award/CONT_AWD_X_7012_-NONE-_-NONE-/", "http://x",
+             "mailto:a@b.c", "1https://x", "https://a b", "https://\u00e9.example/",
+             "https://user:pw@host/", "www.usaspending.gov/award/1", "/award/1", ":x",
+             "https://x/\n", "HTTPS://X.ORG/"],
+    "since": ["2020-01-01", "2024-06-30", "2019-12-31", "x"],
 }  # fmt: skip
 
 
@@ -283,14 +294,15 @@ def test_values_frictionless_certainly_accepts_are_not_sent_and_findings_are_sto
         writer.writerow(names)
         for i, name in enumerate(names):
             for value in CERTAIN_VALUES[name]:
-                cells = ["tx-0000", "A", "1", "1", "1", "1"]
+                cells = ["tx-0000", "A", "1", "1", "1", "1", "2024-01-01", "http://x", "2020-01-01"]
                 cells[i] = value
                 writer.writerow(cells)
     _, _, fast, mode = fc.validate_resource_values(("c", str(path), CERTAIN))
     assert mode == "distinct values"
     stock_errs = fc.stock_rows(path, CERTAIN)[1]
     assert sorted((t, row) for t, _, row in fast) == sorted((t, row) for t, _, row in stock_errs)
-    assert len(stock_errs) == 23  # 5 tid, 3 either, 4 amount, 5 count, 3 bounded, 3 grouped
+    # 5 tid, 3 either, 4 amount, 5 count, 3 bounded, 3 grouped, 9 day, 4 page, 2 since
+    assert len(stock_errs) == 38
 
     import pyarrow as pa
 
@@ -304,3 +316,9 @@ def test_values_frictionless_certainly_accepts_are_not_sent_and_findings_are_sto
     assert sent("count", ["0", "100", "101", "-1", "5.0"]) == ["101", "-1", "5.0"]
     assert sent("bounded", ["1", "2"]) == ["1", "2"]  # number bounds: all sent
     assert sent("grouped", ["1000"]) == ["1000"]  # a number property: all sent
+    days = ["2024-02-29", "2023-02-29", "0000-01-01", "2024-2-5", "2024-01-01\n", "20240101"]
+    assert sent("day", days) == days[1:]
+    pages = ["https://www.usaspending.gov/award/A_1-B/", "HTTPS://X.ORG/", "mailto:a@b.c",
+             "https://user:pw@host/", "https://x/\n", "https://a b"]  # fmt: skip
+    assert sent("page", pages) == pages[2:]
+    assert sent("since", ["2024-06-30"]) == ["2024-06-30"]  # date bounds: all sent

@@ -26,10 +26,12 @@ Two ways to run it:
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +170,11 @@ PLAIN_DECIMAL = r"^-?[0-9]+(\.[0-9]+)?$"
 PLAIN_INTEGER = r"^-?[0-9]{1,18}$"  # within int64
 # field properties that change how frictionless reads a number
 NUMBER_PROPERTIES = {"bareNumber", "groupChar", "decimalChar", "floatNumber"}
+# A date in ISO form: frictionless reads it with `datetime.strptime`, run here on those values.
+ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# A web address its `uri` format certainly accepts: rfc3986's validator, as frictionless sets
+# it, asks for a scheme and nothing else, and this form has one.
+PLAIN_WEB_ADDRESS = r"^(?i:https?)://[A-Za-z0-9.-]+(/[A-Za-z0-9._~/-]*)?$"
 
 
 def could_reject(field: dict[str, Any], values: pa.Array) -> pa.Array:
@@ -179,7 +186,9 @@ def could_reject(field: dict[str, Any], values: pa.Array) -> pa.Array:
     check accepts, run here (`re.compile("^{pattern}$").match`, as frictionless compiles and
     applies it); in a number field with no constraint and no number property, a plain decimal;
     in an integer field whose only other constraints are integer bounds, a plain integer
-    within them. Everything else, odd forms included ("1e5", " 7", "NaN"), goes to
+    within them; in a date field with no constraint, an ISO date that `datetime.strptime`
+    reads with frictionless's pattern; in a `uri` string field with no constraint, a plain
+    http(s) address. Everything else, odd forms included ("1e5", " 7", "NaN"), goes to
     frictionless. tests/core/test_frictionless_values.py holds the findings to stock
     frictionless's."""
     if accepts_any_text(field):
@@ -192,8 +201,12 @@ def could_reject(field: dict[str, Any], values: pa.Array) -> pa.Array:
 
 def _certainly_accepted(field: dict[str, Any], values: pa.Array) -> pa.Array | None:
     kind, constraints = field.get("type", "any"), _value_constraints(field)
+    if kind == "string" and field.get("format") == "uri" and not constraints:
+        return pc.match_substring_regex(values, PLAIN_WEB_ADDRESS)
     if field.get("format", "default") != "default":
         return None
+    if kind == "date" and not constraints:
+        return _reads_as_date(values)
     if kind == "string" and set(constraints) == {"pattern"}:
         match = re.compile(f"^{constraints['pattern']}$").match  # as frictionless does
         return pa.array([match(v) is not None for v in values.to_pylist()], pa.bool_())
@@ -211,6 +224,27 @@ def _certainly_accepted(field: dict[str, Any], values: pa.Array) -> pa.Array | N
             plain = pc.and_(plain, bounds[name](numbers, limit))
         return plain
     return None
+
+
+def _reads_as_date(values: pa.Array) -> pa.Array:
+    """Whether each value is an ISO date frictionless's date reading accepts: the same call
+    with the same pattern, on the values of ISO form (at most one per day of the calendar)."""
+    iso = pc.fill_null(pc.match_substring_regex(values, ISO_DATE), False)
+    pairs = zip(iso.to_pylist(), values.to_pylist(), strict=True)
+    return pa.array([ok and _strptime_reads(v) for ok, v in pairs], pa.bool_())
+
+
+@functools.cache
+def _strptime_reads(value: str) -> bool:
+    """frictionless's reading of a date of the default format (fields/date.py), remembered:
+    the same days recur in every date column of every resource."""
+    from frictionless import settings
+
+    try:
+        datetime.strptime(value, settings.DEFAULT_DATE_PATTERN)
+    except ValueError:
+        return False
+    return True
 
 
 Distinct = tuple[int, dict[str, Any], pa.Array]  # field position, field, distinct values
