@@ -368,6 +368,59 @@ def test_a_database_begun_with_some_tables_is_the_database_written_whole(sample_
     assert finish_database(data_dir, begun) is True
     assert _contents(begun) == _contents(whole)
     assert not (data_dir / "begun.db.tmp").exists()
+    assert sorted(p.name for p in data_dir.glob("*-search")) == []
+
+
+def test_search_tables_filled_in_files_of_their_own_are_whole_and_searchable(
+    sample_data_dir, tmp_path
+):
+    """The first tables' search tables are filled by a thread in files of their own and copied
+    in: the shadow tables equal those filled in place (the test above), FTS5's own integrity
+    check passes against the table's rows, including a value over two lines, a non-ASCII
+    word and an empty (null) cell, and a search finds its rows."""
+    data_dir = _broken_copy(sample_data_dir, tmp_path)
+    path = data_dir / "transactions.csv"
+    desc = _column(path, "transaction_description")
+    psc = _column(path, "product_or_service_description")
+
+    def edit(rows: list[list[str]]) -> None:
+        rows[1][desc] = "Café licences\nsecond line: gotham"
+        rows[2][psc] = ""
+
+    _rewrite(path, edit)
+    db = data_dir / "begun.db"
+    start_database(data_dir, db, read_built_descriptor(data_dir), ("transactions", "awards"))
+    finish_database(data_dir, db)
+    conn = sqlite3.connect(db)
+    try:
+        for table in ("transactions_fts", "awards_fts"):
+            conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
+        found = conn.execute(
+            "SELECT t.transaction_description FROM transactions_fts f JOIN transactions t"
+            " ON t.rowid = f.rowid WHERE transactions_fts MATCH 'gotham AND café'"
+        ).fetchall()
+    finally:
+        conn.close()
+    assert found == [("Café licences\nsecond line: gotham",)]
+
+
+def test_a_search_file_that_fails_fails_the_database_and_leaves_no_file(
+    sample_data_dir, tmp_path, monkeypatch
+):
+    from ice_cbp_awards.publish import sqlite as publish_sqlite
+
+    def broken(plan, path):
+        path.write_bytes(b"partial")
+        raise OSError(f"{path}: disk full")
+
+    monkeypatch.setattr(publish_sqlite, "fill_search_file", broken)
+    data_dir = _broken_copy(sample_data_dir, tmp_path)
+    db = data_dir / "x.db"
+    start_database(data_dir, db, read_built_descriptor(data_dir), ("transactions",))
+    with pytest.raises(OSError, match="disk full"):
+        finish_database(data_dir, db)
+    assert not db.exists() and not (data_dir / "x.db.tmp").exists()
+    assert list(data_dir.glob("*-search")) == []
 
 
 def test_a_database_begun_from_other_tables_is_written_whole_again(sample_data_dir, tmp_path):
@@ -397,3 +450,4 @@ def test_a_bad_value_in_a_table_loaded_first_fails_the_database_when_it_is_compl
     assert str(last.value) == str(first.value)
     assert str(first.value).startswith(f"{path}: line 2")
     assert not db.exists() and not (data_dir / "x.db.tmp").exists()
+    assert list(data_dir.glob("*-search")) == []

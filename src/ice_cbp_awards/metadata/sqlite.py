@@ -117,3 +117,9 @@ def fts_sql(table: str, fts_table: str, columns: Sequence[str]) -> tuple[str, st
         f"INSERT INTO {quote(fts_table)} (rowid, {cols}) SELECT rowid, {cols} FROM {quote(table)}"
     )
     return create, fill
+
+
+def searched_columns_sql(table: str, columns: Sequence[str]) -> str:
+    """CREATE TABLE of a table holding only a table's searched (text) columns, under its name:
+    the content its search table is filled from in a file of its own (publish/sqlite.py)."""
+    return f"CREATE TABLE {quote(table)} ({', '.join(f'{quote(c)} TEXT' for c in columns)})"
