@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,11 @@ def among(values: pd.Series | pd.Index, many: pd.Series | pd.Index) -> np.ndarra
     return np.asarray(values.isin(found))
 
 
+# Arrow's filter and take run outside Python's lock: a frame's columns are filtered or taken
+# by this many threads at once, while the build's main process has the other core to itself.
+COLUMN_THREADS = 2
+
+
 def rows_where(values: pd.DataFrame | pd.Series, mask: pd.Series | np.ndarray) -> Any:
     """`values[mask]` for a boolean mask aligned with the rows: each column held in Arrow is
     filtered by Arrow, the others by NumPy. pandas takes Arrow text by row positions, four times
@@ -26,7 +32,31 @@ def rows_where(values: pd.DataFrame | pd.Series, mask: pd.Series | np.ndarray) -
     if isinstance(values, pd.Series):
         return _filtered(values, keep, values.index[keep])
     index = values.index[keep]
-    return pd.DataFrame({c: _filtered(values[c], keep, index) for c in values.columns}, index=index)
+    return _by_column(values, lambda column: _filtered(column, keep, index), index)
+
+
+def take_rows(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+    """`frame.take(positions)` with a fresh RangeIndex: each column held in Arrow taken by
+    Arrow, the others by pandas, COLUMN_THREADS columns at a time (reordering the million
+    transactions' columns by their key took 2.1 s in one thread)."""
+    indices = pa.array(np.asarray(positions, dtype=np.int64))
+    index = pd.RangeIndex(len(positions))
+
+    def taken(column: pd.Series) -> pd.Series:
+        dtype = column.dtype
+        if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+            values = pa.array(column.array).take(indices)
+            return pd.Series(pd.array(values, dtype=dtype), index=index, name=column.name)
+        return column.take(positions).set_axis(index)
+
+    return _by_column(frame, taken, index)
+
+
+def _by_column(frame: pd.DataFrame, each: Any, index: pd.Index) -> pd.DataFrame:
+    columns = [frame.iloc[:, i] for i in range(frame.shape[1])]
+    with ThreadPoolExecutor(COLUMN_THREADS) as pool:
+        out = list(pool.map(each, columns))
+    return pd.DataFrame(dict(zip(frame.columns, out, strict=True)), index=index)
 
 
 def _filtered(column: pd.Series, keep: np.ndarray, index: pd.Index) -> pd.Series:
