@@ -100,3 +100,23 @@ def test_published_rows_are_in_the_stable_order_of_their_key() -> None:
     expected = frame[["a", "b", "v"]].sort_values(["a", "b"], kind="stable")
     assert got.equals(expected.reset_index(drop=True))
     assert got["v"].tolist() == ["2", "6", "3", "4", "5", "1"]
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 7])
+def test_a_kernel_run_in_slices_gives_what_it_gives_on_the_whole(n: int) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ice_cbp_awards.transform.frames import in_slices
+
+    texts = [f"CONT_AWD_{i}_7012_-NONE-_-NONE-" if i % 3 else f"bad {i}" for i in range(n)]
+    pattern = r"^CONT_AWD_(?P<piid>.+)_(?P<agency>[0-9]{4})_"
+
+    def kernel(v):
+        return pc.extract_regex(v, pattern)
+
+    whole = pa.array(texts, pa.string())
+    for values in (whole, pa.chunked_array([texts[:1], texts[1:]], pa.string())):
+        got = in_slices(kernel, values)
+        assert got.to_pylist() == kernel(values).to_pylist()
+        assert got.type == kernel(values).type

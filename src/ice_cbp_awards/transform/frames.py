@@ -24,6 +24,19 @@ def among(values: pd.Series | pd.Index, many: pd.Series | pd.Index) -> np.ndarra
 COLUMN_THREADS = 2
 
 
+def in_slices(kernel: Any, values: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
+    """kernel(values) for an Arrow kernel that works value by value, run on COLUMN_THREADS
+    slices of the values at once (a regular expression over a million award keys took 1.4 s
+    in one thread); the results are chained in order."""
+    n = len(values)
+    step = -(-n // COLUMN_THREADS) or 1
+    slices = [values.slice(i, step) for i in range(0, n, step)] or [values]
+    with ThreadPoolExecutor(COLUMN_THREADS) as pool:
+        results = list(pool.map(kernel, slices))
+    chunks = [c for r in results for c in (r.chunks if isinstance(r, pa.ChunkedArray) else [r])]
+    return pa.chunked_array(chunks, type=results[0].type)
+
+
 def rows_where(values: pd.DataFrame | pd.Series, mask: pd.Series | np.ndarray) -> Any:
     """`values[mask]` for a boolean mask aligned with the rows: each column held in Arrow is
     filtered by Arrow, the others by NumPy. pandas takes Arrow text by row positions, four times

@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from ..paths import REFERENCE_DIR
 from ..tables import read_text_csv
+from .frames import in_slices
 
 AGENCIES = {
     "7012": ("7012", "ICE", "U.S. Immigration and Customs Enforcement"),
@@ -103,7 +104,8 @@ def parse_award_keys(keys: pd.Series) -> pd.DataFrame:
     Vectorised (one regular expression, run by Arrow): the PIID is everything between the
     prefix and the last three parts."""
     array = _arrow_strings(keys)
-    parts_of = pc.extract_regex(array, _KEY_NAMED)  # null where the key does not match
+    # null where the key does not match
+    parts_of = in_slices(lambda keys: pc.extract_regex(keys, _KEY_NAMED), array)
     valid = parts_of.is_valid().to_numpy(zero_copy_only=False)
     parts = pd.DataFrame(index=keys.index)
     for col in AWARD_KEY_PARTS:
