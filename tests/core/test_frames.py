@@ -1,4 +1,5 @@
-"""Frame helpers held to what pandas gives: membership, filtering and taking rows, key order."""
+"""Frame helpers held to what pandas gives: membership, filtered rows, kernels in slices; and
+the published order of rows."""
 
 from __future__ import annotations
 
@@ -49,33 +50,6 @@ def test_rows_where_equals_a_boolean_index_on_every_kind_of_column() -> None:
     assert got.index.tolist() == [10, 12, 13]
     assert rows_where(frame["text"], mask).equals(frame["text"][mask])
     assert rows_where(frame, np.zeros(5, dtype=bool)).equals(frame.iloc[0:0])
-
-
-def test_take_rows_equals_pandas_take_on_every_kind_of_column() -> None:
-    import pyarrow as pa
-
-    from ice_cbp_awards.transform.frames import take_rows
-
-    chunked = pa.chunked_array([["a", "b"], ["", "é"], ["x"]])
-    frame = pd.DataFrame(
-        {
-            "text": pd.Series(pd.array(chunked, dtype="str")),
-            "missing": pd.Series(["a", None, "c", None, "e"], dtype="str"),
-            "n": pd.array([1, None, 3, 4, 5], dtype="Int64"),
-            "x": [0.5, 1.5, np.nan, 3.5, 4.5],
-            "flag": pd.array([True, False, None, False, True], dtype="boolean"),
-            "day": pd.to_datetime(["2024-01-01", None, "2024-01-03", "2024-01-04", None]),
-            "obj": ["p", "q", "r", "s", "t"],
-        },
-        index=pd.Index([10, 11, 12, 13, 14]),
-    )
-    order = np.array([4, 0, 3, 1, 2])
-    got = take_rows(frame, order)
-    expected = frame.take(order).reset_index(drop=True)
-    assert got.equals(expected)
-    assert list(got.dtypes) == list(expected.dtypes)
-    assert isinstance(got.index, pd.RangeIndex)
-    assert take_rows(frame, np.array([], dtype=int)).equals(frame.iloc[0:0].reset_index(drop=True))
 
 
 def test_published_rows_are_in_the_stable_order_of_their_key() -> None:

@@ -6,30 +6,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ..metadata import Resource
 from ..metadata.types import DATE_FORMAT, pandas_dtype
-from ..transform.frames import take_rows
 
 
 def to_published(frame: pd.DataFrame, res: Resource) -> pd.DataFrame:
-    """The frame with exactly the schema's columns, in order, sorted by primary key (a stable
-    sort of the key columns alone, whose order then reorders every column at once)."""
+    """The frame with exactly the schema's columns, in order, sorted by primary key."""
     missing = [c for c in res.field_names if c not in frame.columns]
     if missing:
         raise ValueError(f"{res.name}: frame lacks schema fields {', '.join(missing)}")
-    out = frame[res.field_names].reset_index(drop=True)
-    if not res.primary_key:
-        return out
-    keys = out[list(res.primary_key)]
-    order = keys.sort_values(list(res.primary_key), kind="stable").index.to_numpy()
-    if (order == np.arange(len(order))).all():
-        return out
-    return take_rows(out, order)
+    out = frame[res.field_names]
+    if res.primary_key:
+        out = out.sort_values(res.primary_key, kind="stable")
+    return out.reset_index(drop=True)
 
 
 def write_csv(frame: pd.DataFrame, res: Resource, path: Path) -> None:
