@@ -227,3 +227,31 @@ def test_a_claim_drawing_on_a_truncated_slice_says_its_figure_is_an_upper_bound(
     assert out.loc["some-cut", "coverage_bias"] == "mixed"
     assert out.loc["none-cut", "coverage_bias"] == "minimum"
     assert out.loc["none-cut", "truncated_slice_ids"] == ""
+
+
+@pytest.mark.parametrize("storage", ["str", object])
+def test_claim_text_columns_compare_and_take_as_numpy_arrays_do(storage: object) -> None:
+    """The claims' text columns stay in their own storage: equal to a text, and the values of
+    some rows, exactly as the column made into a NumPy array gives them (a missing value equal
+    to nothing)."""
+    from ice_cbp_awards.curate.claims import claim_columns
+
+    tx = pd.DataFrame(
+        {
+            "action_date": pd.to_datetime(["2024-01-01"] * 5),
+            "agency_acronym": pd.array(["ICE", "CBP", None, "ICE", "ice"], dtype=storage),
+            "award_id_piid": pd.array(["P1", "P2", "P1", None, "P3"], dtype=storage),
+            "award_id_usaspending": pd.array(["A1", "A2", "A1", "A4", "A5"], dtype=storage),
+            "transaction_id": pd.array(["t1", "t2", "t3", "t4", "t5"], dtype=storage),
+            "federal_action_obligation_usd": [1.0, 2.0, 3.0, 4.0, 5.0],
+        },
+        index=[9, 8, 7, 6, 5],
+    )
+    cols = claim_columns(tx)
+    for name, column in (("agency", "agency_acronym"), ("piid", "award_id_piid")):
+        plain = tx[column].to_numpy()
+        for text in ("ICE", "P1", "missing"):
+            assert np.array_equal(cols[name] == text, plain == text)
+    rows = np.array([4, 0, 2])
+    assert cols["transaction"][rows].tolist() == ["t5", "t1", "t3"]
+    assert cols["award"][rows].tolist() == tx["award_id_usaspending"].to_numpy()[rows].tolist()

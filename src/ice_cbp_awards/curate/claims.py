@@ -19,7 +19,7 @@ import pandas as pd
 
 from .. import metadata
 from .attribute import company_groups
-from .columns import cents, isin, usd
+from .columns import TextColumn, cents, isin, usd
 from .coverage import figure_bias
 from .names import fold_name
 from .reference import Reference, split_list
@@ -48,7 +48,7 @@ def _fmt(x: float, measure: str) -> str:
     return f"{x:.3f}"
 
 
-def _coverage(dates: np.ndarray, agencies: np.ndarray, agency: str) -> Span | None:
+def _coverage(dates: np.ndarray, agencies: TextColumn, agency: str) -> Span | None:
     """First and last action date of the records (of one agency, or of all)."""
     if agency:
         dates = dates[agencies == agency]
@@ -74,15 +74,19 @@ def covered_part(claim: pd.Series, cover: Span | None) -> tuple[Span | None, str
     return part, f"{said}, so only {part[0]:%Y-%m-%d} to {part[1]:%Y-%m-%d} is tested"
 
 
-def claim_columns(tx: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The transaction columns every claim reads, as NumPy arrays made once for all claims: a
-    text column held by Arrow costs a Python object per value each time it becomes NumPy."""
+Columns = dict[str, "np.ndarray | TextColumn"]
+
+
+def claim_columns(tx: pd.DataFrame) -> Columns:
+    """The transaction columns every claim reads, made once for all claims: the numbers and
+    dates as NumPy arrays, the texts as TextColumns (compared whole, taken a few rows at a
+    time), so that no text column becomes a Python object per row."""
     return {
         "date": tx["action_date"].to_numpy(),
-        "agency": tx["agency_acronym"].to_numpy(),
-        "piid": tx["award_id_piid"].to_numpy(),
-        "award": tx["award_id_usaspending"].to_numpy(),
-        "transaction": tx["transaction_id"].to_numpy(),
+        "agency": TextColumn(tx["agency_acronym"]),
+        "piid": TextColumn(tx["award_id_piid"]),
+        "award": TextColumn(tx["award_id_usaspending"]),
+        "transaction": TextColumn(tx["transaction_id"]),
         "amount": tx["federal_action_obligation_usd"].to_numpy(),
     }
 
@@ -90,7 +94,7 @@ def claim_columns(tx: pd.DataFrame) -> dict[str, np.ndarray]:
 def select(
     claim: pd.Series,
     tx: pd.DataFrame,
-    cols: dict[str, np.ndarray],
+    cols: Columns,
     att: pd.DataFrame,
     mentions: pd.DataFrame,
     recipient_company: np.ndarray,
@@ -132,7 +136,7 @@ def past_scope(
     claim: pd.Series,
     tx: pd.DataFrame,
     counted: np.ndarray,
-    cols: dict[str, np.ndarray] | None = None,
+    cols: Columns | None = None,
 ) -> np.ndarray:
     """Row positions of the transactions of the counted records' awards dated after the claim's
     period (of the claim's agency): the records continue past the scope the claim speaks of."""
@@ -203,7 +207,7 @@ def _transaction_claim(
     recipient_company: np.ndarray,
     groups: dict[str, set[str]],
     slices: np.ndarray,
-    cols: dict[str, np.ndarray],
+    cols: Columns,
     amount_cents: np.ndarray,
 ) -> tuple[dict, pd.DataFrame | None]:
     """Computed fields and claim_records of a claim tested on the transactions.

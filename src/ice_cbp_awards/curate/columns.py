@@ -46,6 +46,24 @@ def take(series: pd.Series, rows: np.ndarray) -> np.ndarray:
     return series.iloc[np.asarray(rows, dtype=np.int64)].to_numpy()
 
 
+class TextColumn:
+    """A text column of many rows as the claims read it, with no Python object per row:
+    `column == text` is a NumPy mask compared in the column's own storage (Arrow's, for the
+    build's frames), `column[rows]` the values of the given rows as `take` gives them. As NumPy
+    object arrays, four such columns of a million transactions cost about 1.5 s."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, series: pd.Series) -> None:
+        self.series = series.reset_index(drop=True)
+
+    def __eq__(self, text: object) -> np.ndarray:  # type: ignore[override]
+        return np.asarray((self.series == text).fillna(False), dtype=bool)
+
+    def __getitem__(self, rows: np.ndarray) -> np.ndarray:
+        return take(self.series, rows)
+
+
 def cents(amounts: pd.Series | np.ndarray) -> np.ndarray:
     """USD amounts as integer cents: sums of cents are exact, so a total does not depend on the
     order of the rows (float sums do, in their last digits)."""
