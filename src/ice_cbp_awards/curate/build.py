@@ -66,7 +66,7 @@ def transactions_frame(transactions: pd.DataFrame) -> pd.DataFrame:
     # the parent vehicle decides parent-agreement attributions and the source slice the
     # coverage bias; frames without them have neither
     for c in ("parent_award_id_piid", "source_id"):
-        tx[c] = transactions[c].to_numpy() if c in transactions else ""
+        tx[c] = transactions.get(c, "")
     for c in (
         "parent_award_id_piid",
         "source_id",
