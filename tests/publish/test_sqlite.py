@@ -451,3 +451,28 @@ def test_a_bad_value_in_a_table_loaded_first_fails_the_database_when_it_is_compl
     assert str(first.value).startswith(f"{path}: line 2")
     assert not db.exists() and not (data_dir / "x.db.tmp").exists()
     assert list(data_dir.glob("*-search")) == []
+
+
+def test_a_search_file_that_cannot_be_copied_fails_the_database_and_leaves_no_file(
+    sample_data_dir, tmp_path, monkeypatch
+):
+    """A copy that fails half-way fails the database with SQLite's own message; the search
+    file and the unfinished database are removed."""
+    from ice_cbp_awards.publish import sqlite as publish_sqlite
+
+    def wrong_shape(plan, path):
+        conn = sqlite3.connect(path)
+        for suffix in ("data", "idx", "docsize", "config"):
+            conn.execute(f'CREATE TABLE "{plan.fts_table}_{suffix}" (only_one)')
+            conn.execute(f'INSERT INTO "{plan.fts_table}_{suffix}" VALUES (1)')
+        conn.commit()
+        conn.close()
+
+    monkeypatch.setattr(publish_sqlite, "fill_search_file", wrong_shape)
+    data_dir = _broken_copy(sample_data_dir, tmp_path)
+    db = data_dir / "x.db"
+    start_database(data_dir, db, read_built_descriptor(data_dir), ("transactions",))
+    with pytest.raises(sqlite3.OperationalError, match="columns"):
+        finish_database(data_dir, db)
+    assert not db.exists() and not (data_dir / "x.db.tmp").exists()
+    assert list(data_dir.glob("*-search")) == []

@@ -371,6 +371,8 @@ def _copy_shadow_tables(conn: sqlite3.Connection, plan: TablePlan, path: Path) -
             conn.execute(f"INSERT INTO main.{quote(name)} SELECT * FROM search_file.{quote(name)}")
         conn.execute("COMMIT")
     finally:
+        if conn.in_transaction:  # a failed copy: undone, so that the file can be let go
+            conn.execute("ROLLBACK")
         conn.execute("DETACH DATABASE search_file")
 
 
@@ -393,10 +395,6 @@ def _check_foreign_keys(conn: sqlite3.Connection, plans: list[TablePlan]) -> Non
         )
 
 
-# A database written in two steps by one worker process: `start_database` creates every table
-# and loads those whose CSVs are already written (the build's core tables, while it curates),
-# `finish_database` loads the others and completes the file. What the first step left open is
-# kept here, in the worker, by the path of the database it writes.
 # A database written in two steps by one worker process: `start_database` creates every table
 # and loads those whose CSVs are already written (the build's core tables, while it curates),
 # `finish_database` loads the others and completes the file. What the first step left open
