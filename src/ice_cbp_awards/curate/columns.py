@@ -49,8 +49,9 @@ def take(series: pd.Series, rows: np.ndarray) -> np.ndarray:
 class TextColumn:
     """A text column of many rows as the claims read it, with no Python object per row:
     `column == text` is a NumPy mask compared in the column's own storage (Arrow's, for the
-    build's frames), `column[rows]` the values of the given rows as `take` gives them. As NumPy
-    object arrays, four such columns of a million transactions cost about 1.5 s."""
+    build's frames), `column[rows]` the values of the given rows as `take` gives them. Made
+    NumPy object arrays and compared for the 26 claims, four such columns of a million
+    transactions took 1.07 s; compared in their own storage, 0.43 s."""
 
     __hash__ = None  # type: ignore[assignment]
 
