@@ -292,8 +292,10 @@ class SearchFiles:
     tests/publish/test_sqlite.py holds the copied tables equal to those filled in place."""
 
     def __init__(self, plans: list[TablePlan], db_tmp: Path) -> None:
-        self.paths = {p.name: db_tmp.with_name(f"{db_tmp.name}.{p.name}-search") for p in plans}
         self.plans = [p for p in plans if p.fts_table]
+        self.paths = {
+            p.name: db_tmp.with_name(f"{db_tmp.name}.{p.name}-search") for p in self.plans
+        }
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._fill_all, name="search-files", daemon=True)
         self.thread.start()

@@ -17,9 +17,7 @@ from typing import TypeVar
 
 from ..metadata import Resource, resources, table_resources
 from .result import ValidationResult
-from .workers import CONTEXT, WORKER_MODULES, start_workers_early  # noqa: F401 - runner's API
-
-_CONTEXT = CONTEXT
+from .workers import CONTEXT, start_workers_early  # noqa: F401 - the build calls it from here
 
 T = TypeVar("T")
 
@@ -70,7 +68,7 @@ def worker_pool(max_tasks_per_child: int | None = None) -> ProcessPoolExecutor:
     """
     return ProcessPoolExecutor(
         max_workers=1,
-        mp_context=_CONTEXT,
+        mp_context=CONTEXT,
         max_tasks_per_child=max_tasks_per_child,
         initializer=end_with,
         initargs=(os.getpid(),),

@@ -1,7 +1,7 @@
 """The validation workers' server ends at once when the build that started it has ended.
 
 The server is multiprocessing's fork server; it imports the validators, Great Expectations and
-the database loader (`runner.WORKER_MODULES`, this module last). When the build exits, the
+the database loader (`workers.WORKER_MODULES`, this module last). When the build exits, the
 server leaves through the interpreter's normal shutdown, which tears down every module it
 imported: 1.2 s during which it still held the build's standard output and error open, so that
 `awards build | tee build.log` (and any caller reading the output to its end) waited for it.
