@@ -14,7 +14,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -115,6 +115,20 @@ def sources_frame(batches: list[RawBatch]) -> pd.DataFrame:
 
 def core_tables(batches: list[RawBatch]) -> dict[str, pd.DataFrame]:
     """Normalise every batch; reconcile transactions across systems; derive awards and report."""
+    return with_awards(reconciled_tables(batches))
+
+
+def with_awards(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The reconciled tables and the awards derived from them, in the package's order."""
+    awards = awards_t.build_awards(tables["transactions"], tables["award_summaries"])
+    return {name: awards if name == "awards" else tables[name] for name in CORE}
+
+
+def reconciled_tables(batches: list[RawBatch]) -> dict[str, pd.DataFrame]:
+    """Every core table but the awards: every batch normalised, transactions and award
+    summaries reconciled across systems, the rows left out and the build report. The
+    transactions are final here, before the awards are derived from them, so that the build
+    can write and load them meanwhile. The raw rows are let go."""
     sources = sources_frame(batches)
     path_of = dict(zip(sources["source_id"], sources["path"], strict=True))
     by_source = {s.source_id: b for b in batches for s in b.sources}
@@ -198,7 +212,6 @@ def core_tables(batches: list[RawBatch]) -> dict[str, pd.DataFrame]:
             )
     for b in batches:  # the raw rows are read no more: their memory goes before the awards'
         b.frames.clear()
-    tables["awards"] = awards_t.build_awards(tables["transactions"], tables["award_summaries"])
     rej = (
         pd.concat([r for r in rejects if len(r)], ignore_index=True)
         if any(len(r) for r in rejects)
@@ -285,14 +298,15 @@ def build_package(
     bounds: Path | None = None
     side: ProcessPoolExecutor | None = None
     db_started: runner.Submitted | None = None
+    db_continued: Future[float] | None = None
     try:
         runner.start_workers_early()
         with steps.step("read raw files (checksums, headers, completeness)"):
             batches, snap = read_all(raw_root, snapshot, list(bulk_files or []), include_legacy)
             cov.check_files(batches, allowances)
         version = data_version_for_snapshot(snap, patch)
-        with steps.step("normalise, deduplicate, quarantine, derive awards"):
-            tables = core_tables(batches)
+        with steps.step("normalise, deduplicate, quarantine, check coverage"):
+            tables = reconciled_tables(batches)
             tables["build_report"] = check_coverage(
                 tables["build_report"], batches, counts, allowances, include_legacy
             )
@@ -301,14 +315,22 @@ def build_package(
             del batches
         extra = {"snapshot": snap}
         database = database_name() if write_db else None
-        with steps.step("write the core tables' CSVs"):
-            core = tuple(tables)
-            write_csvs(tables, tmp)
-        runner.release_memory()  # the raw rows' memory, freed, goes back before curation
-        if write_db:  # the database begins with them on the other core, while curation runs
+        first = ("sources", "transactions")  # final before the awards are derived
+        with steps.step("write the sources' and transactions' CSVs"):
+            write_csvs({name: tables[name] for name in first}, tmp)
+        if write_db:  # the database begins with them on the other core, while awards are derived
             side = runner.worker_pool()
             early = built_descriptor(version, extra, None, database)
-            db_started = runner.submit_soon(side, start_database, tmp, early, core)
+            db_started = runner.submit_soon(side, start_database, tmp, early, first)
+        with steps.step("derive awards"):
+            tables = with_awards(tables)
+        core = tuple(tables)
+        with steps.step("write the other core tables' CSVs"):
+            write_csvs({n: f for n, f in tables.items() if n not in first}, tmp)
+        runner.release_memory()  # the raw rows' memory, freed, goes back before curation
+        if db_started is not None and side is not None:  # the rest of the core tables, meanwhile
+            db_started.queued.wait()
+            db_continued = side.submit(continue_database, tmp, core)
         curated = curated_tables(tables, steps)
         if replaced := sorted(set(curated) & set(core)):  # they are written and loaded already
             raise RuntimeError(f"curation may not replace the core tables {replaced}")
@@ -332,8 +354,8 @@ def build_package(
                 tmp, expected_counts=bounds or expected_counts, meanwhile=db, side=side
             )
             runner.write_results(results, tmp / "validation", version)
-        if db_seconds is not None and db_started is not None:
-            db_seconds = round(db_seconds + db_started.result(), 3)
+        if db_seconds is not None and db_started is not None and db_continued is not None:
+            db_seconds = round(db_seconds + db_started.result() + db_continued.result(), 3)
             steps.timings["write SQLite database and Datasette metadata"] = db_seconds
         if not all(r.ok for r in results):
             raise BuildFailed(_failure_line(results), results)
@@ -441,6 +463,16 @@ def start_database(data_dir: Path, descriptor: dict[str, Any], names: tuple[str,
 
     start = time.perf_counter()
     start_db(data_dir, data_dir / database_name(), descriptor, names)
+    return round(time.perf_counter() - start, 3)
+
+
+def continue_database(data_dir: Path, names: tuple[str, ...]) -> float:
+    """More tables, written since, loaded into the database start_database began in this
+    worker; returns the seconds it took."""
+    from .publish.sqlite import continue_database as continue_db
+
+    start = time.perf_counter()
+    continue_db(data_dir, data_dir / database_name(), names)
     return round(time.perf_counter() - start, 3)
 
 

@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 
 from ice_cbp_awards.publish.plan import PublishError, read_built_descriptor, table_plans
-from ice_cbp_awards.publish.sqlite import finish_database, start_database, write_database
+from ice_cbp_awards.publish.sqlite import (
+    continue_database,
+    finish_database,
+    start_database,
+    write_database,
+)
 
 from .sample_package import PALANTIR_PIID, ROWS, write_sample_package
 
@@ -355,6 +360,14 @@ def _contents(db: Path) -> dict[str, list[tuple]]:
         conn.close()
 
 
+def _schema_order(db: Path) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT type, name FROM sqlite_master ORDER BY rowid").fetchall()
+    finally:
+        conn.close()
+
+
 def test_a_database_begun_with_some_tables_is_the_database_written_whole(sample_data_dir, tmp_path):
     """The build begins the database with its core tables while it curates, and completes it
     once every CSV is written: the same tables (in the same order), rows, indexes and search
@@ -369,6 +382,57 @@ def test_a_database_begun_with_some_tables_is_the_database_written_whole(sample_
     assert _contents(begun) == _contents(whole)
     assert not (data_dir / "begun.db.tmp").exists()
     assert sorted(p.name for p in data_dir.glob("*-search")) == []
+
+
+def test_a_database_loaded_in_three_steps_is_the_database_written_whole(sample_data_dir, tmp_path):
+    """The build begins the database with the transactions while it derives the awards, loads
+    the other core tables while it curates, and completes it at the end: the same database as
+    one written in one go, its schema objects made in the same order. A table named twice is
+    loaded once."""
+    data_dir = _broken_copy(sample_data_dir, tmp_path)
+    whole, begun = data_dir / "whole.db", data_dir / "begun.db"
+    write_database(data_dir, whole)
+    start_database(data_dir, begun, read_built_descriptor(data_dir), ("sources", "transactions"))
+    continue_database(data_dir, begun, ("transactions", "award_summaries", "awards"))
+    assert not begun.exists()
+    assert finish_database(data_dir, begun) is True
+    assert _contents(begun) == _contents(whole)
+    assert _schema_order(begun) == _schema_order(whole)
+    assert not (data_dir / "begun.db.tmp").exists()
+    assert list(data_dir.glob("*-search")) == []
+
+
+def test_continuing_a_database_not_begun_here_leaves_it_to_be_written_whole(
+    sample_data_dir, tmp_path
+):
+    data_dir = _broken_copy(sample_data_dir, tmp_path)
+    whole, db = data_dir / "whole.db", data_dir / "x.db"
+    write_database(data_dir, whole)
+    continue_database(data_dir, db, ("awards",))
+    assert not (data_dir / "x.db.tmp").exists()
+    assert finish_database(data_dir, db) is False
+    assert _contents(db) == _contents(whole)
+
+
+def test_a_bad_value_in_a_table_loaded_second_fails_the_database_and_leaves_no_file(
+    sample_data_dir, tmp_path
+):
+    """A failure while more tables are loaded removes the unfinished database and every search
+    file, the first step's included, and is raised again when the database is completed."""
+    data_dir = _broken_copy(sample_data_dir, tmp_path)
+    path = data_dir / "awards.csv"
+    _rewrite(path, lambda rows: rows[1].__setitem__(0, ""))
+    db = data_dir / "x.db"
+    start_database(data_dir, db, read_built_descriptor(data_dir), ("transactions",))
+    with pytest.raises(PublishError) as second:
+        continue_database(data_dir, db, ("awards",))
+    assert str(second.value).startswith(f"{path}: line 2")
+    assert not (data_dir / "x.db.tmp").exists()
+    assert list(data_dir.glob("*-search")) == []
+    with pytest.raises(PublishError) as last:
+        finish_database(data_dir, db)
+    assert str(last.value) == str(second.value)
+    assert not db.exists()
 
 
 def test_search_tables_filled_in_files_of_their_own_are_whole_and_searchable(

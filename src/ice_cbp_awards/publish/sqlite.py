@@ -23,6 +23,7 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -397,14 +398,28 @@ def _check_foreign_keys(conn: sqlite3.Connection, plans: list[TablePlan]) -> Non
         )
 
 
-# A database written in two steps by one worker process: `start_database` creates every table
-# and loads those whose CSVs are already written (the build's core tables, while it curates),
-# `finish_database` loads the others and completes the file. What the first step left open
-# (its connection, and the thread filling the first tables' search files) is kept here, in the
+# A database written in steps by one worker process: `start_database` creates every table and
+# loads those whose CSVs are already written (the build's transactions, while it derives the
+# awards), `continue_database` loads more (the other core tables, while it curates), and
+# `finish_database` loads the others and completes the file. What a step leaves open (the
+# connection, and the threads filling the loaded tables' search files) is kept here, in the
 # worker, by the path of the database it writes.
-_STARTED: dict[
-    Path, tuple[sqlite3.Connection, list[TablePlan], frozenset[str], SearchFiles] | BaseException
-] = {}
+@dataclass
+class _Begun:
+    conn: sqlite3.Connection
+    plans: list[TablePlan]
+    loaded: frozenset[str]
+    searches: list[SearchFiles]
+
+    def abandon(self, tmp_path: Path) -> None:
+        """Close the connection, end the search threads and remove every file."""
+        self.conn.close()
+        for search in self.searches:
+            search.remove()
+        tmp_path.unlink(missing_ok=True)
+
+
+_STARTED: dict[Path, _Begun | BaseException] = {}
 
 
 def _tmp_path(db_path: Path) -> Path:
@@ -423,30 +438,48 @@ def start_database(
     data_dir, db_path = Path(data_dir), Path(db_path)
     tmp_path = _tmp_path(db_path)
     tmp_path.unlink(missing_ok=True)
-    conn = sqlite3.connect(tmp_path, isolation_level=None)
-    search: SearchFiles | None = None
+    begun = _Begun(sqlite3.connect(tmp_path, isolation_level=None), [], frozenset(), [])
+    _STARTED[db_path] = begun
     try:
-        plans = table_plans(data_dir, descriptor)
+        conn = begun.conn
+        begun.plans = table_plans(data_dir, descriptor)
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
         # sorts for indexes spill to temporary files past the cache: the database is written
         # while the validators hold their reads, so its memory is kept to a few hundred MB
         conn.execute("PRAGMA temp_store = FILE")
         conn.execute("PRAGMA cache_size = -100000")
-        _create_tables(conn, plans)
-        first = [plan for plan in plans if plan.name in names]
-        search = SearchFiles(first, tmp_path)
-        insert_rows(tmp_path, first)
+        _create_tables(conn, begun.plans)
         conn.execute("BEGIN")
-        _index_and_search(conn, first, filled_apart=search.names)
     except BaseException as exc:
-        conn.close()
-        if search is not None:
-            search.remove()
-        tmp_path.unlink(missing_ok=True)
+        begun.abandon(tmp_path)
         _STARTED[db_path] = exc
         raise
-    _STARTED[db_path] = (conn, plans, frozenset(names), search)
+    continue_database(data_dir, db_path, names)
+
+
+def continue_database(data_dir: Path, db_path: Path, names: tuple[str, ...]) -> None:
+    """Load, index and make searchable the tables `names` (their CSVs written since) into the
+    database start_database began in this process. Nothing begun here: nothing to do, and
+    finish_database writes the database whole."""
+    db_path = Path(db_path)
+    begun = _STARTED.get(db_path)
+    if not isinstance(begun, _Begun):
+        return
+    tmp_path = _tmp_path(db_path)
+    more = [plan for plan in begun.plans if plan.name in names and plan.name not in begun.loaded]
+    try:
+        begun.conn.execute("COMMIT")  # the rows go in through a connection of their own
+        search = SearchFiles(more, tmp_path)
+        begun.searches.append(search)
+        insert_rows(tmp_path, more)
+        begun.conn.execute("BEGIN")
+        _index_and_search(begun.conn, more, filled_apart=search.names)
+    except BaseException as exc:
+        begun.abandon(tmp_path)
+        _STARTED[db_path] = exc
+        raise
+    begun.loaded |= {plan.name for plan in more}
 
 
 def finish_database(data_dir: Path, db_path: Path) -> bool:
@@ -456,19 +489,18 @@ def finish_database(data_dir: Path, db_path: Path) -> bool:
     nothing was begun here, the database is written whole instead. Returns whether the tables
     loaded first were kept."""
     data_dir, db_path = Path(data_dir), Path(db_path)
-    started = _STARTED.pop(db_path, None)
-    if isinstance(started, BaseException):
-        raise started
-    if started is not None and started[1] != table_plans(data_dir):
-        started[0].close()
-        started[3].remove()
-        started = None
-    if started is None:
+    tmp_path = _tmp_path(db_path)
+    begun = _STARTED.pop(db_path, None)
+    if isinstance(begun, BaseException):
+        raise begun
+    if begun is not None and begun.plans != table_plans(data_dir):
+        begun.abandon(tmp_path)
+        begun = None
+    if begun is None:
         start_database(data_dir, db_path)
         finish_database(data_dir, db_path)
         return False
-    conn, plans, loaded, search = started
-    tmp_path = _tmp_path(db_path)
+    conn, plans, loaded = begun.conn, begun.plans, begun.loaded
     try:
         conn.execute("COMMIT")
         rest = [plan for plan in plans if plan.name not in loaded]
@@ -477,7 +509,8 @@ def finish_database(data_dir: Path, db_path: Path) -> bool:
         _check_foreign_keys(conn, plans)
         _index_and_search(conn, rest)
         conn.execute("COMMIT")
-        search.copy_into(conn)  # before the statistics, which count the search tables' rows
+        for search in begun.searches:  # before the statistics, which count their rows
+            search.copy_into(conn)
         # Statistics from a sample of each index: as good for the planner here, and seconds
         # faster on a million rows than reading every index in full.
         conn.execute("PRAGMA analysis_limit = 10000")
@@ -488,9 +521,7 @@ def finish_database(data_dir: Path, db_path: Path) -> bool:
             conn.execute("VACUUM")
         conn.execute("PRAGMA journal_mode = DELETE")
     except BaseException:
-        conn.close()
-        search.remove()
-        tmp_path.unlink(missing_ok=True)
+        begun.abandon(tmp_path)
         raise
     conn.close()
     os.replace(tmp_path, db_path)
