@@ -14,7 +14,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -298,7 +298,7 @@ def build_package(
     bounds: Path | None = None
     side: ProcessPoolExecutor | None = None
     db_started: runner.Submitted | None = None
-    db_continued: Future[float] | None = None
+    db_continued: runner.Submitted | None = None
     try:
         runner.start_workers_early()
         with steps.step("read raw files (checksums, headers, completeness)"):
@@ -315,6 +315,7 @@ def build_package(
             del batches
         extra = {"snapshot": snap}
         database = database_name() if write_db else None
+        runner.release_memory()  # the raw rows' memory, freed, goes back before the database
         first = ("sources", "transactions")  # final before the awards are derived
         with steps.step("write the sources' and transactions' CSVs"):
             write_csvs({name: tables[name] for name in first}, tmp)
@@ -327,10 +328,9 @@ def build_package(
         core = tuple(tables)
         with steps.step("write the other core tables' CSVs"):
             write_csvs({n: f for n, f in tables.items() if n not in first}, tmp)
-        runner.release_memory()  # the raw rows' memory, freed, goes back before curation
+        runner.release_memory()  # and the CSVs' sorted copies, before curation
         if db_started is not None and side is not None:  # the rest of the core tables, meanwhile
-            db_started.queued.wait()
-            db_continued = side.submit(continue_database, tmp, core)
+            db_continued = runner.submit_soon(side, continue_database, tmp, core, after=db_started)
         curated = curated_tables(tables, steps)
         if replaced := sorted(set(curated) & set(core)):  # they are written and loaded already
             raise RuntimeError(f"curation may not replace the core tables {replaced}")
@@ -347,8 +347,8 @@ def build_package(
         del tables  # the validators read the published CSVs; the build's frames can go
         runner.release_memory()
         with steps.step(label):
-            if db_started is not None:  # the database's first step is queued before its last
-                db_started.queued.wait()
+            if db_continued is not None:  # the database's earlier steps are queued before its last
+                db_continued.queued.wait()
             db = partial(write_database, tmp, version) if write_db else None
             results, db_seconds = runner.run_with(
                 tmp, expected_counts=bounds or expected_counts, meanwhile=db, side=side

@@ -31,14 +31,22 @@ class Submitted(Future):  # type: ignore[type-arg]
         self.queued = threading.Event()
 
 
-def submit_soon(pool: ProcessPoolExecutor, fn: Callable[..., T], *args: object) -> Submitted:
+def submit_soon(
+    pool: ProcessPoolExecutor,
+    fn: Callable[..., T],
+    *args: object,
+    after: Submitted | None = None,
+) -> Submitted:
     """pool.submit(fn, *args) from a thread: the first submit to a pool waits for the workers'
     server to fork a worker, which waits for the server's imports; the caller goes on meanwhile.
-    The future is the task's."""
+    With `after`, it is submitted once that task is queued, so that it runs after it. The
+    future is the task's."""
     done = Submitted()
 
     def run() -> None:
         try:
+            if after is not None:
+                after.queued.wait()
             inner = pool.submit(fn, *args)
         except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on the future
             done.set_exception(exc)
