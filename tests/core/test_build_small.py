@@ -205,10 +205,62 @@ def test_a_build_failing_while_the_database_is_begun_keeps_the_previous_output(
     before = {p.name: p.read_bytes() for p in data.iterdir() if p.is_file()}
     assert "ice-cbp-tech-awards.db" in before
 
-    def replacing(core: dict[str, pd.DataFrame], steps: object) -> dict[str, pd.DataFrame]:
+    def replacing(core: dict[str, pd.DataFrame], *_: object) -> dict[str, pd.DataFrame]:
         return {"transactions": core["transactions"].head(1)}
 
     monkeypatch.setattr(build, "curated_tables", replacing)
     with pytest.raises(RuntimeError, match=r"curation may not replace the core tables"):
         build_package(root, data, include_legacy=False, expected_counts=counts)
     assert {p.name: p.read_bytes() for p in data.iterdir() if p.is_file()} == before
+
+
+def test_reviewed_tables_loaded_by_the_worker_give_the_same_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large build has the database's worker load and check the reviewed tables while it
+    normalises: the package is the one the build's own loading gives, byte for byte."""
+    import ice_cbp_awards.build as build
+
+    root = make_cbp_ice_root(tmp_path / "raw", {2022: ROWS})
+    counts = write_counts(tmp_path / "counts.csv", [("ICE", 2022, 1, 100)])
+    here, apart = tmp_path / "here", tmp_path / "apart"
+    build_package(root, here, include_legacy=False, write_db=False, expected_counts=counts)
+    loaded: list[Path] = []
+    monkeypatch.setattr(build, "REFERENCE_APART_FROM", 1)
+    monkeypatch.setattr(build.runner, "submit_soon", _recording(build.runner.submit_soon, loaded))
+    build_package(root, apart, include_legacy=False, write_db=False, expected_counts=counts)
+    assert loaded == [build.REFERENCE_DIR]
+    for path in here.glob("*.csv"):
+        assert (apart / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def _recording(submit_soon, loaded: list[Path]):  # noqa: ANN001, ANN202 - a test double
+    def record(pool, fn, *args, **kwargs):  # noqa: ANN001, ANN202
+        if getattr(fn, "__name__", "") == "load_reference":
+            loaded.append(args[0])
+        return submit_soon(pool, fn, *args, **kwargs)
+
+    return record
+
+
+def test_a_reviewed_table_error_found_by_the_worker_fails_the_build_with_its_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    import ice_cbp_awards.build as build
+    from ice_cbp_awards.curate.reference import ReferenceError as ReviewedTableError
+
+    reference = tmp_path / "reference"
+    shutil.copytree(build.REFERENCE_DIR, reference)
+    companies = reference / "companies.csv"
+    lines = companies.read_text(encoding="utf-8").splitlines(keepends=True)
+    companies.write_text(lines[0] + lines[1] + lines[1] + "".join(lines[2:]), encoding="utf-8")
+    monkeypatch.setattr(build, "REFERENCE_DIR", reference)
+    monkeypatch.setattr(build, "REFERENCE_APART_FROM", 1)
+    root = make_cbp_ice_root(tmp_path / "raw", {2022: ROWS})
+    counts = write_counts(tmp_path / "counts.csv", [("ICE", 2022, 1, 100)])
+    data = tmp_path / "data"
+    with pytest.raises(ReviewedTableError, match=r"companies\.csv"):
+        build_package(root, data, include_legacy=False, write_db=False, expected_counts=counts)
+    assert not data.exists() or not any(data.iterdir())
