@@ -336,8 +336,8 @@ def build_package(
         core = tuple(tables)
         with steps.step("write the other core tables' CSVs"):
             write_csvs({n: f for n, f in tables.items() if n not in first}, tmp)
-        runner.release_memory()  # and the CSVs' sorted copies, before curation
-        if db_started is not None and side is not None:  # the rest of the core tables, meanwhile
+        runner.release_memory()  # and what the awards and the CSVs freed, before curation
+        if db_started is not None:  # the rest of the core tables, meanwhile
             db_continued = runner.submit_soon(side, continue_database, tmp, core, after=db_started)
         curated = curated_tables(tables, steps, reference.result() if reference else None)
         if replaced := sorted(set(curated) & set(core)):  # they are written and loaded already

@@ -428,6 +428,9 @@ def _check_foreign_keys(conn: sqlite3.Connection, plans: list[TablePlan]) -> Non
 # worker, by the path of the database it writes.
 @dataclass
 class _Begun:
+    """A database begun in this worker: its connection (in a transaction), every table's plan,
+    the tables loaded so far and the search files being filled for them."""
+
     conn: sqlite3.Connection
     plans: list[TablePlan]
     loaded: frozenset[str]
