@@ -218,7 +218,8 @@ def test_reviewed_tables_loaded_by_the_worker_give_the_same_package(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A large build has the database's worker load and check the reviewed tables while it
-    normalises: the package is the one the build's own loading gives, byte for byte."""
+    normalises, then begin the database: the package is the one the build's own loading
+    gives, byte for byte."""
     import ice_cbp_awards.build as build
 
     root = make_cbp_ice_root(tmp_path / "raw", {2022: ROWS})
@@ -228,8 +229,9 @@ def test_reviewed_tables_loaded_by_the_worker_give_the_same_package(
     loaded: list[Path] = []
     monkeypatch.setattr(build, "REFERENCE_APART_FROM", 1)
     monkeypatch.setattr(build.runner, "submit_soon", _recording(build.runner.submit_soon, loaded))
-    build_package(root, apart, include_legacy=False, write_db=False, expected_counts=counts)
+    build_package(root, apart, include_legacy=False, expected_counts=counts)
     assert loaded == [build.REFERENCE_DIR]
+    assert (apart / "ice-cbp-tech-awards.db").exists()  # begun after the tables were loaded
     for path in here.glob("*.csv"):
         assert (apart / path.name).read_bytes() == path.read_bytes(), path.name
 
