@@ -263,7 +263,7 @@ def index_columns(plan: TablePlan, col: str) -> tuple[str, ...]:
 LOAD_CACHE_KIB = 100_000
 # CREATE INDEX sorts its keys in runs the size of the page cache, then merges them: runs of a
 # few MB sort in the processor's own cache. The million transactions' ten indexes took 8.0 s
-# with 4 MB against 11.6 s with the 100 MB above (docs/performance.md).
+# with 4 MB against 10.0 to 11.6 s with the 100 MB above (docs/performance.md).
 INDEX_SORT_CACHE_KIB = 4_000
 
 
