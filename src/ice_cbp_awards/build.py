@@ -13,7 +13,7 @@ import fcntl
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -487,9 +487,7 @@ def start_database(data_dir: Path, descriptor: dict[str, Any], names: tuple[str,
     returns the seconds it took."""
     from .publish.sqlite import start_database as start_db
 
-    start = time.perf_counter()
-    start_db(data_dir, data_dir / database_name(), descriptor, names)
-    return round(time.perf_counter() - start, 3)
+    return _seconds(start_db, data_dir, data_dir / database_name(), descriptor, names)
 
 
 def continue_database(data_dir: Path, names: tuple[str, ...]) -> float:
@@ -497,9 +495,7 @@ def continue_database(data_dir: Path, names: tuple[str, ...]) -> float:
     worker; returns the seconds it took."""
     from .publish.sqlite import continue_database as continue_db
 
-    start = time.perf_counter()
-    continue_db(data_dir, data_dir / database_name(), names)
-    return round(time.perf_counter() - start, 3)
+    return _seconds(continue_db, data_dir, data_dir / database_name(), names)
 
 
 def write_database(data_dir: Path, version: str) -> float:
@@ -508,9 +504,17 @@ def write_database(data_dir: Path, version: str) -> float:
     from .publish.datasette_metadata import write_datasette_metadata
     from .publish.sqlite import finish_database
 
+    def finish() -> None:
+        finish_database(data_dir, data_dir / database_name())
+        write_datasette_metadata(data_dir, data_dir / "metadata.json")
+
+    return _seconds(finish)
+
+
+def _seconds(step: Callable[..., object], *args: object) -> float:
+    """The seconds step(*args) took (the database's steps report theirs to the build)."""
     start = time.perf_counter()
-    finish_database(data_dir, data_dir / database_name())
-    write_datasette_metadata(data_dir, data_dir / "metadata.json")
+    step(*args)
     return round(time.perf_counter() - start, 3)
 
 

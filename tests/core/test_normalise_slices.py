@@ -13,8 +13,8 @@ import pytest
 from rawfactory import make_cbp_ice_root, tx_row
 
 from ice_cbp_awards.readers import cbp_ice
-from ice_cbp_awards.transform.frames import COLUMN_THREADS
-from ice_cbp_awards.transform.normalise import normalise, row_slices
+from ice_cbp_awards.transform.frames import COLUMN_THREADS, row_slices
+from ice_cbp_awards.transform.normalise import normalise
 
 FAILING = [
     tx_row(agency="FEMA"),  # unknown agency

@@ -19,20 +19,23 @@ def among(values: pd.Series | pd.Index, many: pd.Series | pd.Index) -> np.ndarra
     return np.asarray(values.isin(found))
 
 
-# Arrow's kernels (a filter, a regular expression) run outside Python's lock: this many threads
-# run them at once, while the build's main process has the other core to itself. (Taking every
-# column of the million transactions in key order two at a time, for their CSV, held 120 to
-# 160 MB more where the build's memory peaks, for 0.2 to 0.6 s: the writer takes them alone.)
+# Arrow's kernels (a filter, a regular expression, a take) run outside Python's lock: this many
+# threads run them at once, while the build's main process has the other core to itself.
 COLUMN_THREADS = 2
+
+
+def row_slices(rows: int, slices_from: int = 0) -> list[tuple[int, int]]:
+    """(start, end) of the slices of `rows` rows worked on at once: COLUMN_THREADS of them from
+    `slices_from` rows on, else one (threads cost more than they give on a few rows)."""
+    step = (-(-rows // COLUMN_THREADS) if rows >= slices_from else rows) or 1
+    return [(i, min(i + step, rows)) for i in range(0, rows, step)] or [(0, 0)]
 
 
 def in_slices(kernel: Any, values: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
     """kernel(values) for an Arrow kernel that works value by value, run on COLUMN_THREADS
     slices of the values at once (a regular expression over a million award keys took 1.4 s
     in one thread); the results are chained in order."""
-    n = len(values)
-    step = -(-n // COLUMN_THREADS) or 1
-    slices = [values.slice(i, step) for i in range(0, n, step)] or [values]
+    slices = [values.slice(start, end - start) for start, end in row_slices(len(values))]
     with ThreadPoolExecutor(COLUMN_THREADS) as pool:
         results = list(pool.map(kernel, slices))
     chunks = [c for r in results for c in (r.chunks if isinstance(r, pa.ChunkedArray) else [r])]

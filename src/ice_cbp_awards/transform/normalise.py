@@ -17,7 +17,7 @@ from ..metadata import resource
 from ..readers.batch import SUMMARY_COLUMNS, TRANSACTION_COLUMNS, RawBatch
 from . import amounts as amounts_t
 from . import parse
-from .frames import COLUMN_THREADS, rows_where
+from .frames import row_slices, rows_where
 
 AWARD_KEY_PARTS = parse.AWARD_KEY_PARTS
 SUMMARY_AMOUNTS = [
@@ -93,7 +93,7 @@ def _key_parts(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     return parts, bad
 
 
-# From this many raw rows on, the rows are checked and typed in COLUMN_THREADS slices at once.
+# From this many raw rows on, the rows are checked and typed in slices at once (frames.row_slices).
 # Every check and every derived value depends on its row alone (exact duplicates, which do not,
 # are found first over the whole batch), and much of the work is Arrow's, outside Python's lock:
 # the million transactions' normalise call took 4.3 to 4.6 s in two slices, 5.2 to 5.7 s in one.
@@ -127,13 +127,6 @@ def normalise(
     quarantined = [done[part][1][check] for check, part in found]
     rej = pd.concat(quarantined, ignore_index=True) if quarantined else _empty_rejects()
     return Normalised(records, rej, dups)
-
-
-def row_slices(rows: int, slices_from: int = SLICES_FROM) -> list[tuple[int, int]]:
-    """(start, end) of the slices of `rows` rows checked at once: COLUMN_THREADS of them from
-    `slices_from` rows on, else one (threads cost more than they give on a small batch)."""
-    step = -(-rows // COLUMN_THREADS) if rows >= slices_from else max(rows, 1)
-    return [(i, min(i + step, rows)) for i in range(0, rows, step)] or [(0, 0)]
 
 
 def _checked(

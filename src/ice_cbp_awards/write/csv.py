@@ -16,14 +16,14 @@ import pyarrow.csv as pacsv
 
 from ..metadata import Resource
 from ..metadata.types import DATE_FORMAT, pandas_dtype
+from ..transform.frames import COLUMN_THREADS
 
 # Rows taken in key order and written at a time: the rows of a table are never all copied at
-# once (the million transactions' sorted copy was 780 MB), and blocks are taken by threads while
-# the one before them is written, all in Arrow outside Python's lock. Taking rows in key order
-# waits on memory, not on the processor: at a million transactions the take took 1.7 s in one
-# thread and 1.3 s in two.
+# once (the million transactions' sorted copy was 780 MB), and blocks are taken by
+# COLUMN_THREADS threads while the one before them is written, all in Arrow outside Python's
+# lock. Taking rows in key order waits on memory, not on the processor: at a million
+# transactions the take took 1.7 s in one thread and 1.3 s in two.
 BLOCK_ROWS = 65_536
-TAKE_THREADS = 2
 
 
 def to_published(frame: pd.DataFrame, res: Resource) -> pd.DataFrame:
@@ -71,17 +71,17 @@ def write_csv(frame: pd.DataFrame, res: Resource, path: Path) -> None:
 
 def _blocks_in_order(table: pa.Table, order: np.ndarray) -> Iterator[pa.Table]:
     """The table's rows in `order`, BLOCK_ROWS at a time, the next blocks taken by
-    TAKE_THREADS threads while the caller writes this one (no more than TAKE_THREADS + 1
+    COLUMN_THREADS threads while the caller writes this one (no more than COLUMN_THREADS + 1
     blocks are held at once)."""
     if len(order) <= BLOCK_ROWS:
         yield table.take(order) if len(order) else table
         return
     starts = iter(range(0, len(order), BLOCK_ROWS))
-    with ThreadPoolExecutor(TAKE_THREADS) as pool:
+    with ThreadPoolExecutor(COLUMN_THREADS) as pool:
         pending: deque[Future[pa.Table]] = deque()
         for start in starts:
             pending.append(pool.submit(table.take, order[start : start + BLOCK_ROWS]))
-            if len(pending) > TAKE_THREADS:
+            if len(pending) > COLUMN_THREADS:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
