@@ -112,3 +112,28 @@ def test_summary_figures_stay_apart_from_the_transactions_sum() -> None:
     assert c["summary_current_total_value_of_award_usd"] == 20.0
     assert pd.isna(a.loc[KEY_A, "summary_current_total_value_of_award_usd"])
     assert a.loc[KEY_A, "award_summary_id"] == ""
+
+
+def test_an_awards_latest_row_is_by_date_then_modification_then_line_in_any_row_order() -> None:
+    """The latest transaction gives the award's description (and its other latest fields),
+    whatever order the rows come in and whatever their index."""
+    rows = [
+        tx(KEY_A, "P00002", 1.0, "2023-01-05", 9),  # latest: the latest date, the highest mod
+        tx(KEY_B, "P00001", 2.0, "2021-03-01", 7),  # latest of B: the later line of a tie
+        tx(KEY_A, "0", 3.0, "2022-05-01", 2),
+        tx(KEY_B, "P00001", 4.0, "2021-03-01", 3),
+        tx(KEY_A, "P00001", 5.0, "2023-01-05", 4),
+        tx(KEY_B, "0", 6.0, "2021-01-01", 8),
+    ]
+    t = pd.DataFrame(rows, index=[40, 7, 3, 12, 5, 30])  # a filtered frame's index has gaps
+    t.loc[7, "transaction_description"] = "B latest"
+    t.loc[12, "transaction_description"] = "B earlier line"
+    a = build_awards(t, t.iloc[0:0]).set_index("award_id_usaspending")
+    assert list(a.index) == [KEY_A, KEY_B]
+    assert a.loc[KEY_A, "latest_description"] == "mod P00002"
+    assert a.loc[KEY_A, "raw_line_number"] == 9
+    assert a.loc[KEY_B, "latest_description"] == "B latest"
+    assert (a.loc[KEY_B, "raw_line_number"], a.loc[KEY_B, "transaction_count"]) == (7, 3)
+    assert a.loc[KEY_B, "first_action_date"] == pd.Timestamp("2021-01-01")
+    assert a.loc[KEY_A, "last_action_date"] == pd.Timestamp("2023-01-05")
+    assert a.loc[KEY_B, "transactions_obligation_sum_usd"] == 12.0

@@ -266,3 +266,35 @@ def test_a_reviewed_table_error_found_by_the_worker_fails_the_build_with_its_mes
     with pytest.raises(ReviewedTableError, match=r"companies\.csv"):
         build_package(root, data, include_legacy=False, write_db=False, expected_counts=counts)
     assert not data.exists() or not any(data.iterdir())
+
+
+def test_validating_table_by_table_finds_what_all_tables_at_once_find(tmp_path: Path) -> None:
+    """pandera and Great Expectations read and check one table at a time in the build's
+    worker; their findings, counts and details are those of every table held at once."""
+    from ice_cbp_awards.tables import read_frame
+    from ice_cbp_awards.validate import gx_check, pandera_check
+
+    data = build_small(tmp_path, ROWS).data_dir
+    tx = read(data, "transactions")
+    tx.loc[0, "fiscal_year"] = "2030"  # contradicts its action date (pandera)
+    tx.to_csv(data / "transactions.csv", index=False)
+    awards = read(data, "awards")
+    awards["transaction_count"] = "7"  # not what the transactions give (pandera)
+    awards.to_csv(data / "awards.csv", index=False)
+    counts = write_counts(tmp_path / "more.csv", [("ICE", 2022, 5, 100)])  # too few rows (GX)
+
+    pan, gxr = runner._pandera_and_gx(data, counts)
+
+    res_list = runner.built_resources(data)
+    frames = {r.name: read_frame(data, r) for r in res_list}
+    whole_pan = pandera_check.validate_data_dir(data, res_list, frames)
+    whole_gx = gx_check.validate_data_dir(data, res_list, frames, counts)
+    assert {(f.resource, f.check) for f in pan.errors} == {
+        ("transactions", "fiscal_year must be the federal fiscal year of action_date"),
+        ("awards", "transaction_count_equals_transactions"),
+    }, pan.findings
+    assert [f.check for f in gxr.errors] == ["expect_column_pair_values_a_to_be_greater_than_b"]
+    for streamed, whole in [(pan, whole_pan), (gxr, whole_gx)]:
+        assert streamed.findings == whole.findings
+        assert streamed.checks_run == whole.checks_run
+        assert streamed.details == whole.details

@@ -53,30 +53,32 @@ def _day(retrieved_at: pd.Series) -> pd.Series:
 
 
 def _from_transactions(tx: pd.DataFrame) -> pd.DataFrame:
-    # sort only the columns an award takes: a sorted copy of all of them is the build's
-    # largest allocation at a million transactions
-    needed = [
-        *_SORT_TX,
-        *_FROM_LATEST,
-        "transaction_description",
-        "federal_action_obligation_usd",
-    ]
-    ordered = tx[list(dict.fromkeys(needed))].sort_values(_SORT_TX, kind="stable")
-    key = ordered["award_id_usaspending"]
-    g = ordered.groupby(key, sort=False)
-    latest = g.tail(1).set_index("award_id_usaspending")
-    out = latest[_FROM_LATEST].copy()
-    out["latest_description"] = latest["transaction_description"]
+    key = tx["award_id_usaspending"]
+    g = tx.groupby(key, sort=False)
+    out = _latest_transactions(tx)[_FROM_LATEST + ["transaction_description"]]
+    out = out.rename(columns={"transaction_description": "latest_description"})
     out["first_action_date"] = g["action_date"].min()
     out["last_action_date"] = g["action_date"].max()
     out["transaction_count"] = g.size().astype("int64")
     out["transactions_obligation_sum_usd"] = amounts.sum_usd_by(
-        ordered["federal_action_obligation_usd"], key
+        tx["federal_action_obligation_usd"], key
     )
-    is_base = ordered["modification_number"].str.strip() == BASE_MODIFICATION
+    is_base = tx["modification_number"].str.strip() == BASE_MODIFICATION
     out["has_base_action_in_package"] = is_base.groupby(key, sort=False).any()
     out["transactions_as_of_date"] = _day(g["retrieved_at"].max())
     return out
+
+
+def _latest_transactions(tx: pd.DataFrame) -> pd.DataFrame:
+    """Each award's latest transaction (by action date, modification number, then raw line),
+    indexed by award, in award order. Only the sort keys are sorted: a sorted copy of the
+    columns an award takes was the largest allocation of a million transactions' build (the
+    sums, counts and dates do not depend on the rows' order)."""
+    keys = tx[_SORT_TX].reset_index(drop=True).sort_values(_SORT_TX, kind="stable")
+    award = keys["award_id_usaspending"]
+    last = (award != award.shift(-1)) & award.notna()  # the last row of each award's run
+    rows = tx.iloc[keys.index[last.to_numpy()]]
+    return rows.set_index("award_id_usaspending")
 
 
 def _from_summaries(sm: pd.DataFrame) -> pd.DataFrame:

@@ -244,7 +244,7 @@ def _checked(
 
     typed = _typed(
         batch,
-        kept(frame),
+        _KeptColumns(frame, keep) if bad_any.any() else frame,
         kept(parts),
         kept(sub_code),
         kept(dates),
@@ -252,6 +252,23 @@ def _checked(
         {k: kept(v) for k, v in amounts.items()},
     )
     return typed, rejects
+
+
+class _KeptColumns:
+    """The kept rows of a raw frame, each column filtered when it is first read: the typed
+    rows copy through only some raw columns, and a filtered copy of them all (half a GB at a
+    million rows) would be held beside the raw rows while the typed ones are built."""
+
+    def __init__(self, frame: pd.DataFrame, keep: pd.Series) -> None:
+        self.frame = frame
+        self.keep = keep
+        self.index = frame.index[keep.to_numpy()]
+        self.columns: dict[str, pd.Series] = {}
+
+    def __getitem__(self, name: str) -> pd.Series:
+        if name not in self.columns:
+            self.columns[name] = rows_where(self.frame[name], self.keep)
+        return self.columns[name]
 
 
 @dataclass
@@ -340,7 +357,7 @@ def _empty_rejects() -> pd.DataFrame:
 
 def _typed(
     batch: RawBatch,
-    f: pd.DataFrame,
+    f: pd.DataFrame | _KeptColumns,
     parts: pd.DataFrame,
     sub: pd.Series,
     dates: pd.Series,

@@ -69,6 +69,10 @@ def expected_counts(path: Path = COUNTS_FILE) -> pd.DataFrame:
     return counts.astype({"fiscal_year": "int64", "min_rows": "int64", "max_rows": "int64"})
 
 
+# the tables counted per source family, agency and fiscal year, and their fiscal year column
+COUNTED = {"transactions": "fiscal_year", "award_summaries": "latest_action_fiscal_year"}
+
+
 def count_table(
     frames: dict[str, pd.DataFrame], sources: pd.DataFrame, bounds: pd.DataFrame
 ) -> pd.DataFrame:
@@ -77,9 +81,8 @@ def count_table(
     Only (family, fiscal year) pairs present in the build are checked: a build of a user's bulk
     file, or of a fetch of one year, is not held to the counts of the default snapshot."""
     family_of = dict(zip(sources["source_id"], sources["source_family"], strict=True))
-    fy_col = {"transactions": "fiscal_year", "award_summaries": "latest_action_fiscal_year"}
     counted = []
-    for name, col in fy_col.items():
+    for name, col in COUNTED.items():
         if name not in frames or frames[name].empty:
             continue
         f = frames[name]
@@ -108,6 +111,78 @@ def count_table(
     return merged[keys + ["rows", "min_rows", "max_rows"]]
 
 
+class TableExpectations:
+    """Great Expectations over a package's tables one at a time: `check` each table as it is
+    read (its profile suite runs then), then `done` (the row counts per resource, source
+    family, agency and fiscal year). Between tables only the sources and the counted tables'
+    three columns are kept, so that no more than one large table is held at once."""
+
+    def __init__(self, counts_path: Path | None = None, profile_path: Path | None = None) -> None:
+        self.result = ValidationResult("great_expectations")
+        self.ctx = quiet_context()
+        self.source = self.ctx.data_sources.add_pandas("package")
+        self.profile = expected_profile(profile_path or PROFILE_FILE)
+        self.counts_path = counts_path or COUNTS_FILE
+        self.counted: dict[str, pd.DataFrame] = {}
+        self.sources: pd.DataFrame | None = None
+        self.suites: list[dict[str, Any]] = []
+
+    def check(self, res: Resource, frame: pd.DataFrame) -> None:
+        """Profile expectations of one table; its text columns become categories in place
+        (the caller is done with the frame: pandera checks it first)."""
+        start = time.perf_counter()
+        to_categories({res.name: frame})
+        if res.name == "sources":
+            self.sources = frame
+        if res.name in COUNTED:
+            columns = ["source_id", "agency_acronym", COUNTED[res.name]]
+            self.counted[res.name] = frame[[c for c in columns if c in frame.columns]]
+        expectations = profile_expectations(self.profile, res.name)
+        if expectations and not frame.empty:
+            self._run(res.name, "warning", expectations, frame)
+        self.result.seconds += time.perf_counter() - start
+
+    def done(self) -> ValidationResult:
+        import great_expectations as gx
+
+        start = time.perf_counter()
+        if self.sources is not None:
+            table = count_table(self.counted, self.sources, expected_counts(self.counts_path))
+            e = gx.expectations
+            pair = e.ExpectColumnPairValuesAToBeGreaterThanB
+            self._run(
+                "row_counts",
+                "error",
+                [pair(column_A="rows", column_B="min_rows", or_equal=True)],
+                table,
+            )
+            self._run(
+                "row_counts_max",
+                "warning",
+                [pair(column_A="max_rows", column_B="rows", or_equal=True)],
+                table,
+            )
+            self.result.details["row_counts"] = table.to_dict(orient="records")
+        self.result.details["suites"] = self.suites
+        self.result.seconds += time.perf_counter() - start
+        return self.result
+
+    def _run(self, name: str, severity: str, expectations: list[Any], frame: pd.DataFrame) -> None:
+        suite_result = _run_suite(self.ctx, self.source, name, expectations, frame)
+        self.suites.append({"suite": name, "severity": severity, **suite_result})
+        for exp in suite_result["expectations"]:
+            self.result.checks_run += 1
+            if not exp["success"]:
+                message = (
+                    _describe_counts(frame, severity)
+                    if name.startswith("row_counts")
+                    else _describe(exp, frame)
+                )
+                self.result.findings.append(
+                    Finding(name, exp["expectation_type"], message, severity=severity)
+                )
+
+
 def validate_data_dir(
     data_dir: Path,
     res_list: list[Resource],
@@ -115,64 +190,14 @@ def validate_data_dir(
     counts_path: Path | None = None,
     profile_path: Path | None = None,
 ) -> ValidationResult:
-    import great_expectations as gx
-
+    """Every table's profile expectations, then the row counts. `frames`, when given, have
+    their text columns made categories in place; without them each CSV is read when its turn
+    comes and let go after."""
     start = time.perf_counter()
-    result = ValidationResult("great_expectations")
-    ctx = quiet_context()
-    source = ctx.data_sources.add_pandas("package")
-    frames = frames if frames is not None else {r.name: read_frame(data_dir, r) for r in res_list}
-    to_categories(frames)  # in place: the caller's frames are done with (pandera ran first)
-    runs: list[tuple[str, str, Any, pd.DataFrame]] = []
-    profile = expected_profile(profile_path or PROFILE_FILE)
+    run = TableExpectations(counts_path, profile_path)
     for res in res_list:
-        expectations = profile_expectations(profile, res.name)
-        if expectations and not frames[res.name].empty:
-            runs.append((res.name, "warning", expectations, frames[res.name]))
-    if "sources" in frames:
-        table = count_table(frames, frames["sources"], expected_counts(counts_path or COUNTS_FILE))
-        e = gx.expectations
-        runs.append(
-            (
-                "row_counts",
-                "error",
-                [
-                    e.ExpectColumnPairValuesAToBeGreaterThanB(
-                        column_A="rows", column_B="min_rows", or_equal=True
-                    )
-                ],
-                table,
-            )
-        )
-        runs.append(
-            (
-                "row_counts_max",
-                "warning",
-                [
-                    e.ExpectColumnPairValuesAToBeGreaterThanB(
-                        column_A="max_rows", column_B="rows", or_equal=True
-                    )
-                ],
-                table,
-            )
-        )
-        result.details["row_counts"] = table.to_dict(orient="records")
-    suites = []
-    for name, severity, expectations, frame in runs:
-        suite_result = _run_suite(ctx, source, name, expectations, frame)
-        suites.append({"suite": name, "severity": severity, **suite_result})
-        for exp in suite_result["expectations"]:
-            result.checks_run += 1
-            if not exp["success"]:
-                message = (
-                    _describe_counts(frame, severity)
-                    if name.startswith("row_counts")
-                    else _describe(exp, frame)
-                )
-                result.findings.append(
-                    Finding(name, exp["expectation_type"], message, severity=severity)
-                )
-    result.details["suites"] = suites
+        run.check(res, frames[res.name] if frames is not None else read_frame(data_dir, res))
+    result = run.done()
     result.seconds = time.perf_counter() - start
     return result
 

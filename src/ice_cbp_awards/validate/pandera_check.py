@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -209,13 +210,31 @@ def cross_field_checks(name: str, columns: list[str] | None = None) -> list[pa.C
     return out
 
 
-def awards_match_transactions(tx: pd.DataFrame) -> list[pa.Check]:
+@dataclass(frozen=True)
+class AwardFacts:
+    """What the published transactions give each award: its obligations' sum, its number of
+    transactions and whether its base action (modification 0) is among them. Taken while the
+    transactions are read, so that the awards are checked without holding them."""
+
+    sums: pd.Series
+    counts: pd.Series
+    base: pd.Series
+
+    @classmethod
+    def of(cls, tx: pd.DataFrame) -> AwardFacts:
+        key = tx["award_id_usaspending"]
+        return cls(
+            amounts.sum_usd_by(tx["federal_action_obligation_usd"], key),
+            tx.groupby(key).size(),
+            (tx["modification_number"].astype(str).str.strip() == "0").groupby(key).any(),
+        )
+
+
+def awards_match_transactions(tx: pd.DataFrame | AwardFacts) -> list[pa.Check]:
     """An award's transactions_obligation_sum_usd, transaction_count and
     has_base_action_in_package are exactly what its published transactions give."""
-    key = tx["award_id_usaspending"]
-    sums = amounts.sum_usd_by(tx["federal_action_obligation_usd"], key)
-    counts = tx.groupby(key).size()
-    base = (tx["modification_number"].astype(str).str.strip() == "0").groupby(key).any()
+    facts = tx if isinstance(tx, AwardFacts) else AwardFacts.of(tx)
+    sums, counts, base = facts.sums, facts.counts, facts.base
 
     def total(df: pd.DataFrame) -> pd.Series:
         expect = df["award_id_usaspending"].map(sums)
@@ -250,43 +269,74 @@ def read_frames(data_dir: Path, res_list: list[Resource]) -> dict[str, pd.DataFr
     return {r.name: read_frame(data_dir, r) for r in res_list}
 
 
+def checking_order(res_list: list[Resource]) -> list[Resource]:
+    """The resources in the order a table-by-table run checks them: the sources (which name
+    each row's raw file) and the transactions (which the awards are checked against) first,
+    the others in the package's order (the package lists them so already)."""
+    return sorted(res_list, key=lambda r: r.name not in ("sources", "transactions"))
+
+
+class TableChecks:
+    """pandera over a package's tables one at a time: `check` each table as it is read, then
+    `done`. Between tables only what later checks need is kept (the sources' paths, the
+    transactions' AwardFacts), so that no more than one large table is held at once."""
+
+    def __init__(self) -> None:
+        self.result = ValidationResult("pandera")
+        self.rows: dict[str, int] = {}
+        self.paths: pd.DataFrame | None = None
+        self.award_facts: AwardFacts | None = None
+
+    def check(self, res: Resource, frame: pd.DataFrame) -> None:
+        start = time.perf_counter()
+        if res.name == "sources" and {"source_id", "path"} <= set(frame.columns):
+            self.paths = frame[["source_id", "path"]]
+        if res.name == "transactions" and "modification_number" in frame:
+            self.award_facts = AwardFacts.of(frame)
+        extra = (
+            awards_match_transactions(self.award_facts)
+            if res.name == "awards" and self.award_facts is not None
+            else []
+        )
+        schema = model(res, extra)
+        self.result.checks_run += sum(len(c.checks) for c in schema.columns.values()) + len(
+            schema.checks
+        )
+        try:
+            schema.validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            place = _raw_places(frame, self.paths)
+            self.result.findings.extend(_findings(res.name, exc, place))
+        self.rows[res.name] = len(frame)
+        self.result.seconds += time.perf_counter() - start
+
+    def done(self) -> ValidationResult:
+        self.result.details = {"rows": dict(self.rows)}
+        return self.result
+
+
 def validate_data_dir(
     data_dir: Path, res_list: list[Resource], frames: dict[str, pd.DataFrame] | None = None
 ) -> ValidationResult:
     """Validate every published CSV of a data dir against its generated model, lazily, so
-    every failing check is reported and not only the first."""
+    every failing check is reported and not only the first. Without `frames` each CSV is read
+    when its turn comes and let go after."""
     start = time.perf_counter()
-    result = ValidationResult("pandera")
-    frames = frames if frames is not None else read_frames(data_dir, res_list)
-    for res in res_list:
-        extra = (
-            awards_match_transactions(frames["transactions"])
-            if (res.name == "awards" and "transactions" in frames)
-            and "modification_number" in frames["transactions"]
-            else []
-        )
-        schema = model(res, extra)
-        result.checks_run += sum(len(c.checks) for c in schema.columns.values()) + len(
-            schema.checks
-        )
-        try:
-            schema.validate(frames[res.name], lazy=True)
-        except pa.errors.SchemaErrors as exc:
-            place = _raw_places(frames[res.name], frames)
-            result.findings.extend(_findings(res.name, exc, place))
-    result.details = {"rows": {n: len(f) for n, f in frames.items()}}
+    checks = TableChecks()
+    for res in checking_order(res_list):
+        checks.check(res, frames[res.name] if frames is not None else read_frame(data_dir, res))
+    result = checks.done()
     result.seconds = time.perf_counter() - start
     return result
 
 
-def _raw_places(frame: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> Callable[[Any], str]:
+def _raw_places(frame: pd.DataFrame, paths: pd.DataFrame | None) -> Callable[[Any], str]:
     """Where a published row came from ("{raw path} line {n}"), for rows that carry their
     source_id and raw_line_number; "" otherwise. Messages name the raw file because the
-    published file of a failed build is never kept."""
-    sources = frames.get("sources")
-    if sources is None or not {"source_id", "raw_line_number"} <= set(frame.columns):
+    published file of a failed build is never kept. `paths`: the sources' source_id and path."""
+    if paths is None or not {"source_id", "raw_line_number"} <= set(frame.columns):
         return lambda i: ""
-    path_of = dict(zip(sources["source_id"], sources["path"], strict=False))
+    path_of = dict(zip(paths["source_id"], paths["path"], strict=False))
 
     def place(i: Any) -> str:
         try:
