@@ -95,19 +95,33 @@ def read_all(
     if not snaps and not snapshot:
         raise RawInputError(raw_root / cbp_ice.FAMILY / "manifest.csv", "lists no snapshot")
     snap = snapshot or snaps[-1]
-    batches = [cbp_ice.read(raw_root, snap)]
+    batches = [_rereadable(cbp_ice.read, raw_root, snap)]
     if include_legacy:
         if not (raw_root / ice_2018.FAMILY).exists():
             raise RawInputError(
                 raw_root / ice_2018.FAMILY,
                 "not found; pass --no-legacy to build without the FY2013-FY2018 summaries",
             )
-        batches.append(ice_2018.read(raw_root))
-    batches.extend(bulk.read_files(bulk_files, raw_root))
+        batches.append(_rereadable(ice_2018.read, raw_root))
+    for i, b in enumerate(bulk.read_files(bulk_files, raw_root)):
+        b.reread = partial(_nth, bulk.read_files, i, bulk_files, raw_root)
+        batches.append(b)
     fpds = bulk.read_fpds(raw_root, snap)
     if fpds is not None:
+        fpds.reread = partial(bulk.read_fpds, raw_root, snap)
         batches.append(fpds)
     return batches, snap
+
+
+def _rereadable(read: Callable[..., RawBatch], *args: object) -> RawBatch:
+    """A batch read, that can read itself again (RawBatch.reread)."""
+    batch = read(*args)
+    batch.reread = partial(read, *args)
+    return batch
+
+
+def _nth(read: Callable[..., list[RawBatch]], i: int, *args: object) -> RawBatch:
+    return read(*args)[i]
 
 
 def sources_frame(batches: list[RawBatch]) -> pd.DataFrame:
@@ -139,7 +153,7 @@ def reconciled_tables(batches: list[RawBatch]) -> dict[str, pd.DataFrame]:
     removed: dict[str, list[Any]] = {"transactions": [], "award_summaries": []}
     rejects = []
     for b in batches:
-        n = norm.normalise(b, path_of)
+        n = norm.normalise(b, path_of, let_go=b.reread is not None)
         out[b.kind].append(n.records)
         removed[b.kind].append((n.duplicates, n.rejects, b))
         rejects.append(n.rejects)

@@ -99,3 +99,40 @@ def test_no_rows(tmp_path: Path) -> None:
     path_of = {s.source_id: s.path for s in batch.sources}
     out = normalise(batch, path_of, slices_from=1)
     assert out.records.empty and out.rejects.empty
+
+
+def _three_files(root_dir: Path) -> Path:
+    """Three fiscal years' files, each with every check's failing case; the FY2023 file
+    repeats a row of the FY2022 file exactly (a duplicate across files)."""
+    first, second, third = _half(100), _half(300), _half(500)
+    second.append(first[0])
+    return make_cbp_ice_root(root_dir, {2022: first, 2023: second, 2024: third})
+
+
+def test_raw_rows_let_go_file_by_file_give_the_same_result(tmp_path: Path) -> None:
+    """With let_go the batch lets go of its raw rows and each file's slice is typed apart; the
+    result is the one in one piece, and the raw rows can be read again (for the collisions'
+    raw values)."""
+    root = _three_files(tmp_path / "raw")
+    whole_batch = cbp_ice.read(root)
+    path_of = {s.source_id: s.path for s in whole_batch.sources}
+    whole = normalise(whole_batch, path_of, slices_from=10**9)
+    batch = cbp_ice.read(root)
+    batch.reread = lambda: cbp_ice.read(root)
+    by_file = normalise(batch, path_of, slices_from=1, let_go=True)
+    assert batch.frames == [] and len(batch.file_rows) == 3
+    pd.testing.assert_frame_equal(by_file.records, whole.records)
+    pd.testing.assert_frame_equal(by_file.rejects, whole.rejects)
+    pd.testing.assert_frame_equal(by_file.duplicates, whole.duplicates)
+    assert len(set(whole.rejects["source_id"])) == 3 and len(whole.duplicates) == 1
+    pd.testing.assert_frame_equal(batch.raw_frame(), whole_batch.frame())
+
+
+def test_slices_follow_the_files_when_the_raw_rows_are_let_go() -> None:
+    from ice_cbp_awards.transform.normalise import _slices
+
+    assert _slices([3, 4, 5], 12, slices_from=1, by_file=True) == [(0, 3), (3, 7), (7, 12)]
+    assert _slices([3, 0, 5], 8, slices_from=1, by_file=True) == [(0, 3), (3, 8)]
+    assert _slices([3, 4, 5], 12, slices_from=1, by_file=False) == row_slices(12, 1)
+    assert _slices([12], 12, slices_from=1, by_file=True) == row_slices(12, 1)  # one file: halves
+    assert _slices([3, 4, 5], 12, slices_from=100, by_file=True) == [(0, 12)]  # small: one piece

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,6 +99,11 @@ class RawBatch:
     column_maps: dict[str, dict[str, str]] = field(default_factory=dict)
     date_formats: list[str] = field(default_factory=lambda: ["%Y-%m-%d"])
     problems: list[FileProblem] = field(default_factory=list)
+    # rows of each file, in the order of frame()'s rows (set by frame())
+    file_rows: list[int] = field(default_factory=list)
+    # reads the same batch again from its raw files: set by the build, so that the raw rows
+    # can be let go once typed and read again in the rare case they are needed after
+    reread: Callable[[], RawBatch | None] | None = None
 
     def add(
         self,
@@ -185,8 +191,19 @@ class RawBatch:
             return pd.DataFrame(columns=columns + extra)
         if len(self.frames) > 1 or not isinstance(self.frames[0].index, pd.RangeIndex):
             # joined once and kept: each call would otherwise copy every raw row again
+            self.file_rows = [len(f) for f in self.frames]
             self.frames = [pd.concat(self.frames, ignore_index=True)]
+        if not self.file_rows:
+            self.file_rows = [len(self.frames[0])]
         return self.frames[0]
+
+    def raw_frame(self) -> pd.DataFrame:
+        """frame(), read again from the raw files if the rows were let go (see reread)."""
+        if not self.frames and self.reread is not None and any(s.rows for s in self.sources):
+            again = self.reread()
+            self.frames = again.frames if again is not None else []
+            self.file_rows = []
+        return self.frame()
 
     def raw_values_json(self, rows: pd.DataFrame) -> pd.Series:
         """The raw values of some rows as JSON objects keyed by the file's own column names.

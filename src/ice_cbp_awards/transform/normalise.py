@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import accumulate
 
 import pandas as pd
 
@@ -17,7 +18,7 @@ from ..metadata import resource
 from ..readers.batch import SUMMARY_COLUMNS, TRANSACTION_COLUMNS, RawBatch
 from . import amounts as amounts_t
 from . import parse
-from .frames import row_slices, rows_where
+from .frames import COLUMN_THREADS, row_slices, rows_where
 
 AWARD_KEY_PARTS = parse.AWARD_KEY_PARTS
 SUMMARY_AMOUNTS = [
@@ -101,32 +102,54 @@ SLICES_FROM = 100_000
 
 
 def normalise(
-    batch: RawBatch, path_of: dict[str, str], slices_from: int = SLICES_FROM
+    batch: RawBatch, path_of: dict[str, str], slices_from: int = SLICES_FROM, let_go: bool = False
 ) -> Normalised:
     """Typed rows of a batch (transactions or award summaries).
 
     The rows are checked and typed slice by slice when there are at least `slices_from` of
     them; the result is the same as in one piece (tests/core/test_normalise_slices.py): the
     records keep the rows' order and index, and the rows quarantined are listed check by check,
-    each check's rows in row order."""
+    each check's rows in row order.
+
+    let_go: the batch lets go of its raw rows, and each file's slice is let go once typed, so
+    that the raw rows and the typed ones are not held whole at once (at a million transactions,
+    0.7 and 1 GB). The batch reads them again if they are needed after (RawBatch.raw_frame)."""
     is_tx = batch.kind == "transactions"
     frame = batch.frame()
     duplicate, dups = _exact_duplicates(frame, TRANSACTION_COLUMNS if is_tx else SUMMARY_COLUMNS)
-    bounds = row_slices(len(frame), slices_from)
-    with ThreadPoolExecutor(len(bounds)) as pool:
-        done = list(
-            pool.map(
-                lambda b: _checked(
-                    batch, frame.iloc[b[0] : b[1]], duplicate.iloc[b[0] : b[1]], path_of
-                ),
-                bounds,
-            )
-        )
+    bounds = _slices(batch.file_rows, len(frame), slices_from, let_go)
+    pending: list[tuple[pd.DataFrame, pd.Series] | None] = [
+        (frame.iloc[lo:hi], duplicate.iloc[lo:hi]) for lo, hi in bounds
+    ]
+    if let_go:
+        batch.frames.clear()
+    del frame
+
+    def typed(part: int) -> tuple[pd.DataFrame, dict[int, pd.DataFrame]]:
+        rows = pending[part]
+        pending[part] = None  # the slice's raw rows go once typed
+        assert rows is not None
+        return _checked(batch, *rows, path_of)
+
+    with ThreadPoolExecutor(min(len(bounds), COLUMN_THREADS)) as pool:
+        done = list(pool.map(typed, range(len(bounds))))
     records = done[0][0] if len(done) == 1 else pd.concat([d[0] for d in done])
     found = sorted(((check, part) for part, d in enumerate(done) for check in d[1]))
     quarantined = [done[part][1][check] for check, part in found]
     rej = pd.concat(quarantined, ignore_index=True) if quarantined else _empty_rejects()
     return Normalised(records, rej, dups)
+
+
+def _slices(
+    file_rows: list[int], rows: int, slices_from: int, by_file: bool
+) -> list[tuple[int, int]]:
+    """The slices worked on at once: one per file when the raw rows are let go file by file
+    (and there are files enough to keep the threads busy), else row_slices'."""
+    halves = row_slices(rows, slices_from)
+    if not by_file or rows < slices_from or len(file_rows) < len(halves) or sum(file_rows) != rows:
+        return halves
+    ends = list(accumulate(file_rows))
+    return [(start, end) for start, end in zip([0, *ends], ends, strict=False) if end > start]
 
 
 def _checked(
@@ -464,7 +487,7 @@ def collision_rejects(
     raws = []
     for source_id, rows in coll.groupby("source_id", sort=False):
         batch = batch_by_source[str(source_id)]
-        original = batch.frame().set_index(["source_id", "raw_line_number"])
+        original = batch.raw_frame().set_index(["source_id", "raw_line_number"])
         idx = pd.MultiIndex.from_frame(rows[["source_id", "raw_line_number"]])
         raws.append(batch.raw_values_json(original.loc[idx].reset_index()).set_axis(rows.index))
     out["raw_values_json"] = pd.concat(raws)
