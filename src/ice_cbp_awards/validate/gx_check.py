@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from ..metadata import Resource
 from ..paths import REFERENCE_DIR
@@ -207,11 +208,15 @@ def to_categories(frames: dict[str, pd.DataFrame]) -> None:
 
     Great Expectations filters the whole frame for many of its metrics; on text columns that
     copies every string each time (most of its time at a million rows), on categories only
-    the codes. Memory falls to about a quarter too."""
+    the codes. Memory falls to about a quarter too. Arrow's pool gets back each text column's
+    memory as the column is replaced: the codes are NumPy's, and would otherwise be allocated
+    beside text memory freed but kept (150 MB of the million transactions)."""
+    pool = pa.default_memory_pool()
     for frame in frames.values():
         for name in frame.columns:
             if isinstance(frame[name].dtype, pd.StringDtype) or frame[name].dtype == object:
                 frame[name] = frame[name].astype("category")
+                pool.release_unused()
 
 
 def quiet_context() -> Any:
