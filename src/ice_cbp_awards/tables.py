@@ -271,15 +271,44 @@ _PANDAS_OF_ARROW = {
 }
 
 
-def _arrow_read(path: Path, types: dict[str, Any]) -> pd.DataFrame:
-    options = pacsv.ConvertOptions(
+def _typed_options(types: dict[str, Any]) -> pacsv.ConvertOptions:
+    return pacsv.ConvertOptions(
         column_types=types,
         null_values=[""],
         strings_can_be_null=True,
         quoted_strings_can_be_null=True,
     )
-    table = pacsv.read_csv(path, convert_options=options)
+
+
+def _arrow_read(path: Path, types: dict[str, Any]) -> pd.DataFrame:
+    table = pacsv.read_csv(path, convert_options=_typed_options(types))
     return table.to_pandas(types_mapper=_PANDAS_OF_ARROW.get)
+
+
+def _dates_typed(frame: pd.DataFrame, res: Resource) -> pd.DataFrame:
+    for f in res.fields:
+        if value_kind(f) == "date" and f["name"] in frame:
+            frame[f["name"]] = pd.to_datetime(frame[f["name"]], format=DATE_FORMAT, errors="coerce")
+    return frame
+
+
+def read_frame_parts(data_dir: Path, res: Resource, part_bytes: int) -> Iterator[pd.DataFrame]:
+    """read_frame's frame in parts of about part_bytes of CSV each, each part indexed by its
+    rows' positions in the whole file: for checks of one row at a time over a file too large
+    to hold whole. Raises pyarrow.ArrowInvalid where a value does not convert to its type
+    (read_frame then reads the file as text)."""
+    types = {f["name"]: arrow_read_type(f) for f in res.fields}
+    reader = pacsv.open_csv(
+        data_dir / f"{res.name}.csv",
+        read_options=pacsv.ReadOptions(block_size=part_bytes),
+        convert_options=_typed_options(types),
+    )
+    start = 0
+    for batch in reader:
+        frame = pa.Table.from_batches([batch]).to_pandas(types_mapper=_PANDAS_OF_ARROW.get)
+        frame.index = pd.RangeIndex(start, start + len(frame))
+        start += len(frame)
+        yield _dates_typed(frame, res)
 
 
 def read_frame(data_dir: Path, res: Resource) -> pd.DataFrame:
@@ -299,10 +328,7 @@ def read_frame(data_dir: Path, res: Resource) -> pd.DataFrame:
             if dtype not in ("str", "datetime64[ns]") and f["name"] in frame:
                 with contextlib.suppress(TypeError, ValueError):  # left as text: reported
                     frame[f["name"]] = frame[f["name"]].astype(dtype)
-    for f in res.fields:
-        if value_kind(f) == "date" and f["name"] in frame:
-            frame[f["name"]] = pd.to_datetime(frame[f["name"]], format=DATE_FORMAT, errors="coerce")
-    return frame
+    return _dates_typed(frame, res)
 
 
 # ---- checked typed pandas (reviewed tables) ----------------------------------------------

@@ -268,31 +268,48 @@ def test_a_reviewed_table_error_found_by_the_worker_fails_the_build_with_its_mes
     assert not data.exists() or not any(data.iterdir())
 
 
-def test_validating_table_by_table_finds_what_all_tables_at_once_find(tmp_path: Path) -> None:
+@pytest.mark.parametrize("in_parts", [False, True])
+def test_validating_table_by_table_finds_what_all_tables_at_once_find(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_parts: bool
+) -> None:
     """pandera and Great Expectations read and check one table at a time in the build's
-    worker; their findings, counts and details are those of every table held at once."""
-    from ice_cbp_awards.tables import read_frame
+    worker, a large table in parts (here every table but the sources, in parts of 2 KB);
+    their findings, counts and details are those of every table held at once."""
+    from ice_cbp_awards import tables
     from ice_cbp_awards.validate import gx_check, pandera_check
 
-    data = build_small(tmp_path, ROWS).data_dir
+    rows = [tx_row(mod=f"P{i:05d}", amount=f"{i}.50") for i in range(1, 12)]
+    data = build_small(tmp_path, ROWS + rows).data_dir
     tx = read(data, "transactions")
-    tx.loc[0, "fiscal_year"] = "2030"  # contradicts its action date (pandera)
+    tx.loc[[0, len(tx) - 1], "fiscal_year"] = "2030"  # contradicts its action date, twice
     tx.to_csv(data / "transactions.csv", index=False)
     awards = read(data, "awards")
     awards["transaction_count"] = "7"  # not what the transactions give (pandera)
     awards.to_csv(data / "awards.csv", index=False)
-    counts = write_counts(tmp_path / "more.csv", [("ICE", 2022, 5, 100)])  # too few rows (GX)
+    counts = write_counts(tmp_path / "more.csv", [("ICE", 2022, 50, 100)])  # too few rows (GX)
+    parts_read: list[str] = []
 
-    pan, gxr = runner._pandera_and_gx(data, counts)
+    def counted_parts(data_dir, res, part_bytes):  # noqa: ANN001, ANN202 - a test double
+        for part in tables.read_frame_parts(data_dir, res, part_bytes):
+            parts_read.append(res.name)
+            yield part
+
+    monkeypatch.setattr(runner, "read_frame_parts", counted_parts)
+    pan, gxr = runner._pandera_and_gx(
+        data, counts, parts_from=0 if in_parts else 10**12, part_bytes=2048
+    )
 
     res_list = runner.built_resources(data)
-    frames = {r.name: read_frame(data, r) for r in res_list}
+    frames = {r.name: tables.read_frame(data, r) for r in res_list}
     whole_pan = pandera_check.validate_data_dir(data, res_list, frames)
     whole_gx = gx_check.validate_data_dir(data, res_list, frames, counts)
+    assert (parts_read.count("transactions") > 2) == in_parts
+    assert "sources" not in parts_read
     assert {(f.resource, f.check) for f in pan.errors} == {
         ("transactions", "fiscal_year must be the federal fiscal year of action_date"),
         ("awards", "transaction_count_equals_transactions"),
     }, pan.findings
+    assert "2 failing rows" in pan.errors[0].message
     assert [f.check for f in gxr.errors] == ["expect_column_pair_values_a_to_be_greater_than_b"]
     for streamed, whole in [(pan, whole_pan), (gxr, whole_gx)]:
         assert streamed.findings == whole.findings

@@ -11,6 +11,7 @@ sits in a field a reader could take for the award's value.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..metadata import resource
@@ -53,32 +54,37 @@ def _day(retrieved_at: pd.Series) -> pd.Series:
 
 
 def _from_transactions(tx: pd.DataFrame) -> pd.DataFrame:
-    key = tx["award_id_usaspending"]
-    g = tx.groupby(key, sort=False)
-    out = _latest_transactions(tx)[_FROM_LATEST + ["transaction_description"]]
+    tx = tx[tx["award_id_usaspending"].notna()]  # as a groupby would: no award, no row of one
+    order, first = _award_order(tx)
+    latest = np.append(first[1:], len(order)) - 1  # the last row of each award's run
+    out = tx.iloc[order[latest]].set_index("award_id_usaspending")
+    out = out[_FROM_LATEST + ["transaction_description"]]
     out = out.rename(columns={"transaction_description": "latest_description"})
-    out["first_action_date"] = g["action_date"].min()
-    out["last_action_date"] = g["action_date"].max()
-    out["transaction_count"] = g.size().astype("int64")
-    out["transactions_obligation_sum_usd"] = amounts.sum_usd_by(
-        tx["federal_action_obligation_usd"], key
-    )
+    # each row's award as a number, in award order: grouped by it, no text is hashed again
+    award = np.empty(len(order), dtype=np.int64)
+    award[order] = np.repeat(np.arange(len(first)), np.diff(np.append(first, len(order))))
+    by = pd.Series(award, index=tx.index)
+    g = tx.groupby(by)
+    out["first_action_date"] = g["action_date"].min().to_numpy()
+    out["last_action_date"] = g["action_date"].max().to_numpy()
+    out["transaction_count"] = g.size().to_numpy().astype("int64")
+    sums = amounts.sum_usd_by(tx["federal_action_obligation_usd"], by)
+    out["transactions_obligation_sum_usd"] = sums.sort_index().to_numpy()
     is_base = tx["modification_number"].str.strip() == BASE_MODIFICATION
-    out["has_base_action_in_package"] = is_base.groupby(key, sort=False).any()
-    out["transactions_as_of_date"] = _day(g["retrieved_at"].max())
+    out["has_base_action_in_package"] = is_base.groupby(by).any().to_numpy()
+    out["transactions_as_of_date"] = _day(g["retrieved_at"].max()).to_numpy()
     return out
 
 
-def _latest_transactions(tx: pd.DataFrame) -> pd.DataFrame:
-    """Each award's latest transaction (by action date, modification number, then raw line),
-    indexed by award, in award order. Only the sort keys are sorted: a sorted copy of the
-    columns an award takes was the largest allocation of a million transactions' build (the
-    sums, counts and dates do not depend on the rows' order)."""
+def _award_order(tx: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The rows' positions in the order of award, action date, modification number and raw
+    line, and where each award's run begins in it. Only the sort keys are sorted: a sorted copy
+    of the columns an award takes was the largest allocation of a million transactions' build,
+    and the figures summed, counted and dated do not depend on the rows' order."""
     keys = tx[_SORT_TX].reset_index(drop=True).sort_values(_SORT_TX, kind="stable")
     award = keys["award_id_usaspending"]
-    last = (award != award.shift(-1)) & award.notna()  # the last row of each award's run
-    rows = tx.iloc[keys.index[last.to_numpy()]]
-    return rows.set_index("award_id_usaspending")
+    begins = (award != award.shift(1)).to_numpy()
+    return keys.index.to_numpy(), np.flatnonzero(begins)
 
 
 def _from_summaries(sm: pd.DataFrame) -> pd.DataFrame:

@@ -143,6 +143,13 @@ class TableExpectations:
             self._run(res.name, "warning", expectations, frame)
         self.result.seconds += time.perf_counter() - start
 
+    def columns_read(self, res: Resource) -> list[str]:
+        """The columns of a resource its expectations and the row counts read (all that a
+        table read in parts need keep for them)."""
+        profiled = self.profile.loc[self.profile["resource"] == res.name, "column_name"]
+        counted = ["source_id", "agency_acronym", COUNTED[res.name]] if res.name in COUNTED else []
+        return list(dict.fromkeys([*profiled, *counted]))
+
     def done(self) -> ValidationResult:
         import great_expectations as gx
 

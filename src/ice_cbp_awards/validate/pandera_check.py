@@ -8,7 +8,7 @@ columns and their in-memory dtypes (metadata.types), so that the rules below rea
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -276,10 +276,17 @@ def checking_order(res_list: list[Resource]) -> list[Resource]:
     return sorted(res_list, key=lambda r: r.name not in ("sources", "transactions"))
 
 
+# the columns a table checked in parts keeps of every row: where each row came from (for the
+# findings' raw places), and what the awards are checked against (AwardFacts)
+PLACE_COLUMNS = ["source_id", "raw_line_number"]
+FACT_COLUMNS = ["award_id_usaspending", "federal_action_obligation_usd", "modification_number"]
+
+
 class TableChecks:
-    """pandera over a package's tables one at a time: `check` each table as it is read, then
-    `done`. Between tables only what later checks need is kept (the sources' paths, the
-    transactions' AwardFacts), so that no more than one large table is held at once."""
+    """pandera over a package's tables one at a time: `check` each table as it is read (or
+    `check_parts`, a large one in parts), then `done`. Between tables only what later checks
+    need is kept (the sources' paths, the transactions' AwardFacts), so that no more than one
+    large table is held at once."""
 
     def __init__(self) -> None:
         self.result = ValidationResult("pandera")
@@ -293,22 +300,66 @@ class TableChecks:
             self.paths = frame[["source_id", "path"]]
         if res.name == "transactions" and "modification_number" in frame:
             self.award_facts = AwardFacts.of(frame)
+        schema = self._model(res)
+        try:
+            schema.validate(frame, lazy=True)
+            cases = None
+        except pa.errors.SchemaErrors as exc:
+            cases = exc.failure_cases
+        self._record(res, schema, cases, frame)
+        self.result.seconds += time.perf_counter() - start
+
+    def check_parts(
+        self, res: Resource, parts: Iterable[pd.DataFrame], also: Iterable[str] = ()
+    ) -> pd.DataFrame | None:
+        """check() over a table read in parts, each indexed by its rows' positions in the whole
+        table: every rule of a model is a rule of one row at a time (the keys, across rows, are
+        frictionless's), so the failing rows of the parts are the failing rows of the whole.
+        Returns every row's columns the checks keep (PLACE_COLUMNS, FACT_COLUMNS) and those
+        `also` named, or None for a table of no rows; nothing is recorded when a part cannot
+        be read (the reader's exception is raised)."""
+        schema = self._model(res)
+        wanted = list(dict.fromkeys([*PLACE_COLUMNS, *FACT_COLUMNS, *also]))
+        cases, kept, seconds = [], [], 0.0
+        for part in parts:
+            start = time.perf_counter()
+            try:
+                schema.validate(part, lazy=True)
+            except pa.errors.SchemaErrors as exc:
+                cases.append(exc.failure_cases)
+            kept.append(part[[c for c in wanted if c in part.columns]])
+            seconds += time.perf_counter() - start
+        if not kept:
+            return None
+        start = time.perf_counter()
+        rows = pd.concat(kept)
+        if res.name == "transactions" and "modification_number" in rows:
+            self.award_facts = AwardFacts.of(rows)
+        self._record(res, schema, pd.concat(cases, ignore_index=True) if cases else None, rows)
+        self.result.seconds += seconds + time.perf_counter() - start
+        return rows
+
+    def _model(self, res: Resource) -> pa.DataFrameSchema:
         extra = (
             awards_match_transactions(self.award_facts)
             if res.name == "awards" and self.award_facts is not None
             else []
         )
-        schema = model(res, extra)
+        return model(res, extra)
+
+    def _record(
+        self,
+        res: Resource,
+        schema: pa.DataFrameSchema,
+        cases: pd.DataFrame | None,
+        frame: pd.DataFrame,
+    ) -> None:
         self.result.checks_run += sum(len(c.checks) for c in schema.columns.values()) + len(
             schema.checks
         )
-        try:
-            schema.validate(frame, lazy=True)
-        except pa.errors.SchemaErrors as exc:
-            place = _raw_places(frame, self.paths)
-            self.result.findings.extend(_findings(res.name, exc, place))
+        if cases is not None:
+            self.result.findings.extend(_findings(res.name, cases, _raw_places(frame, self.paths)))
         self.rows[res.name] = len(frame)
-        self.result.seconds += time.perf_counter() - start
 
     def done(self) -> ValidationResult:
         self.result.details = {"rows": dict(self.rows)}
@@ -350,9 +401,10 @@ def _raw_places(frame: pd.DataFrame, paths: pd.DataFrame | None) -> Callable[[An
 
 
 def _findings(
-    name: str, exc: pa.errors.SchemaErrors, place: Callable[[Any], str] = lambda i: ""
+    name: str, cases: pd.DataFrame, place: Callable[[Any], str] = lambda i: ""
 ) -> list[Finding]:
-    cases = exc.failure_cases
+    """Findings of pandera's failure cases (SchemaErrors.failure_cases), one per column and
+    check, with its number of failing rows and the first three."""
     out = []
     # a dataframe-wide check is reported once per column by pandera: report it once
     wide = cases["schema_context"] == "DataFrameSchema"

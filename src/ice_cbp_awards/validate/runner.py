@@ -13,12 +13,18 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ..metadata import Resource, resources, table_resources
-from ..tables import read_frame
+from ..tables import read_frame, read_frame_parts
 from .result import ValidationResult
 from .workers import CONTEXT, start_workers_early  # noqa: F401 - the build calls it from here
+
+if TYPE_CHECKING:  # imported where they run, in the workers (see below)
+    import pandas as pd
+
+    from .gx_check import TableExpectations
+    from .pandera_check import TableChecks
 
 T = TypeVar("T")
 
@@ -214,26 +220,59 @@ def fits_three_reads(data_dir: Path) -> bool:
 # A table of this many rows or more has its memory handed back once checked, before the next
 # is read (a collection and a trim cost tens of milliseconds: not worth it for small tables).
 RELEASE_AFTER_ROWS = 100_000
+# A published CSV this large or larger is read and checked by pandera in parts of PART_BYTES;
+# only the columns Great Expectations and the later checks read are kept of it whole (the
+# million transactions are 680 MB of CSV and a gigabyte read whole).
+PARTS_FROM_BYTES = 64 << 20
+PART_BYTES = 32 << 20
 
 
 def _pandera_and_gx(
-    data_dir: Path, expected_counts: Path | None
+    data_dir: Path,
+    expected_counts: Path | None,
+    parts_from: int = PARTS_FROM_BYTES,
+    part_bytes: int = PART_BYTES,
 ) -> tuple[ValidationResult, ValidationResult]:
     """pandera, then Great Expectations, on one read of each CSV: table by table, each let go
-    before the next is read (the million transactions alone are a gigabyte as read)."""
+    before the next is read, and a large one read in parts (pandera_check.check_parts)."""
     from . import gx_check, pandera_check
 
     pan = pandera_check.TableChecks()
     gxr = gx_check.TableExpectations(expected_counts)
     for res in pandera_check.checking_order(built_resources(data_dir)):
-        frame = read_frame(data_dir, res)
-        pan.check(res, frame)
+        frame = None
+        if _large(data_dir, res, parts_from):
+            frame = _in_parts(data_dir, res, pan, gxr, part_bytes)
+        if frame is None:
+            frame = read_frame(data_dir, res)
+            pan.check(res, frame)
         gxr.check(res, frame)
         large = len(frame) >= RELEASE_AFTER_ROWS
         del frame
         if large:
             release_memory()
     return pan.done(), gxr.done()
+
+
+def _large(data_dir: Path, res: Resource, parts_from: int) -> bool:
+    """Whether a resource is read in parts (never the sources, which the checks keep whole)."""
+    path = data_dir / f"{res.name}.csv"
+    return res.name != "sources" and path.exists() and path.stat().st_size >= parts_from
+
+
+def _in_parts(
+    data_dir: Path, res: Resource, pan: TableChecks, gxr: TableExpectations, part_bytes: int
+) -> pd.DataFrame | None:
+    """pandera on a large table in parts; the columns Great Expectations reads, of every row.
+    None when the table cannot be read so (a value of the wrong type: read_frame then reads it
+    as text, so that the wrong type is reported) or has no rows."""
+    import pyarrow as pa
+
+    try:
+        parts = read_frame_parts(data_dir, res, part_bytes)
+        return pan.check_parts(res, parts, also=gxr.columns_read(res))
+    except pa.ArrowInvalid:
+        return None
 
 
 def release_memory() -> None:
