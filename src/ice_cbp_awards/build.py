@@ -34,6 +34,7 @@ from .tables import read_text_csv
 from .transform import awards as awards_t
 from .transform import normalise as norm
 from .transform import report as report_t
+from .transform.frames import in_one_chunk
 from .validate import runner
 from .validate.gx_check import COUNTS_FILE
 from .validate.result import ValidationResult
@@ -183,7 +184,7 @@ def reconciled_tables(batches: list[RawBatch]) -> dict[str, pd.DataFrame]:
         del recs
         coll_rej = norm.collision_rejects(by_source, coll, kept, id_col, path_of)
         rejects.append(coll_rej)
-        tables[kind] = kept
+        tables[kind] = in_one_chunk(kept)
         # only the columns the report reads: a filtered copy of every column of a million
         # transactions cost seconds and half a GB per batch
         report_cols = kept[["source_id", "agency_acronym", fy_col, amt, OUTSIDE]]
@@ -350,6 +351,7 @@ def build_package(
         core = tuple(tables)
         with steps.step("write the other core tables' CSVs"):
             write_csvs({n: f for n, f in tables.items() if n not in first}, tmp)
+        tables = for_curation(tables)
         runner.release_memory()  # and what the awards and the CSVs freed, before curation
         if db_started is not None:  # the rest of the core tables, meanwhile
             db_continued = runner.submit_soon(side, continue_database, tmp, core, after=db_started)
@@ -475,6 +477,15 @@ def curated_tables(
             award_summaries=core["award_summaries"],
             reference=reference,
         )
+
+
+def for_curation(core: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The core tables, written: the transactions keep only the columns curation reads (the
+    others are a third of the million transactions' memory); the build counts their rows."""
+    from .curate.build import TX_READ
+
+    tx = core["transactions"]
+    return {**core, "transactions": tx[[c for c in TX_READ if c in tx.columns]]}
 
 
 # From this many raw rows on, the reviewed tables are loaded and checked (1.4 s, whatever the

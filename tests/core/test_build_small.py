@@ -295,7 +295,7 @@ def test_validating_table_by_table_finds_what_all_tables_at_once_find(
             yield part
 
     monkeypatch.setattr(runner, "read_frame_parts", counted_parts)
-    pan, gxr = runner._pandera_and_gx(
+    pan, gxr = runner.pandera_and_gx(
         data, counts, parts_from=0 if in_parts else 10**12, part_bytes=2048
     )
 

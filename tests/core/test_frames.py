@@ -94,3 +94,25 @@ def test_a_kernel_run_in_slices_gives_what_it_gives_on_the_whole(n: int) -> None
         got = in_slices(kernel, values)
         assert got.to_pylist() == kernel(values).to_pylist()
         assert got.type == kernel(values).type
+
+
+def test_text_columns_of_many_chunks_are_joined_into_one() -> None:
+    import pyarrow as pa
+
+    from ice_cbp_awards.transform.frames import in_one_chunk
+
+    dtype = pd.StringDtype("pyarrow", na_value=float("nan"))
+    chunks = pa.chunked_array([["a", None], ["b"], ["c", "d"]])
+    frame = pd.DataFrame(
+        {"text": pd.array(chunks, dtype=dtype), "number": [1, 2, 3, 4, 5]}, index=[9, 7, 5, 3, 1]
+    )
+    before = frame.copy()
+
+    def chunks(column: pd.Series) -> int:
+        return getattr(pa.array(column.array), "num_chunks", 1)
+
+    assert chunks(frame["text"]) == 3
+    out = in_one_chunk(frame)
+    assert out is frame
+    assert chunks(frame["text"]) == 1
+    pd.testing.assert_frame_equal(frame, before)

@@ -129,10 +129,11 @@ def test_raw_rows_let_go_file_by_file_give_the_same_result(tmp_path: Path) -> No
 
 
 def test_slices_follow_the_files_when_the_raw_rows_are_let_go() -> None:
-    from ice_cbp_awards.transform.normalise import _slices
+    """A slice per file (none for an empty file); halves for one file; one piece if small."""
+    from ice_cbp_awards.transform.normalise import work_slices
 
-    assert _slices([3, 4, 5], 12, slices_from=1, by_file=True) == [(0, 3), (3, 7), (7, 12)]
-    assert _slices([3, 0, 5], 8, slices_from=1, by_file=True) == [(0, 3), (3, 8)]
-    assert _slices([3, 4, 5], 12, slices_from=1, by_file=False) == row_slices(12, 1)
-    assert _slices([12], 12, slices_from=1, by_file=True) == row_slices(12, 1)  # one file: halves
-    assert _slices([3, 4, 5], 12, slices_from=100, by_file=True) == [(0, 12)]  # small: one piece
+    assert work_slices([3, 4, 5], 12, slices_from=1, by_file=True) == [(0, 3), (3, 7), (7, 12)]
+    assert work_slices([3, 0, 5], 8, slices_from=1, by_file=True) == [(0, 3), (3, 8)]
+    assert work_slices([3, 4, 5], 12, slices_from=1, by_file=False) == row_slices(12, 1)
+    assert work_slices([12], 12, slices_from=1, by_file=True) == row_slices(12, 1)
+    assert work_slices([3, 4, 5], 12, slices_from=100, by_file=True) == [(0, 12)]

@@ -49,6 +49,11 @@ TX_COLUMNS = (
 )
 
 
+# every transaction column curation reads (transactions_frame): the build lets go of the others
+# once the transactions are written
+TX_READ = (*TX_COLUMNS, "parent_award_id_piid", "source_id")
+
+
 def rule_set_version(ref: Reference) -> str:
     """Version of everything that decides attributions and mentions."""
     names = ("companies", "attribution_rules", "systems", "parent_agreements")

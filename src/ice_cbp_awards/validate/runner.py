@@ -199,7 +199,7 @@ def run_with(
         if not fits_three_reads(data_dir):
             first = [f for f in (side_future, fl_future) if f is not None]
             wait(first, return_when=FIRST_COMPLETED)
-        frames_future = frames_pool.submit(_pandera_and_gx, data_dir, expected_counts)
+        frames_future = frames_pool.submit(pandera_and_gx, data_dir, expected_counts)
         fri = fl_future.result()
         pan, gxr = frames_future.result()
         side_result = side_future.result() if side_future is not None else None
@@ -227,7 +227,7 @@ PARTS_FROM_BYTES = 64 << 20
 PART_BYTES = 32 << 20
 
 
-def _pandera_and_gx(
+def pandera_and_gx(
     data_dir: Path,
     expected_counts: Path | None,
     parts_from: int = PARTS_FROM_BYTES,
