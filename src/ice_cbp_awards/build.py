@@ -341,6 +341,7 @@ def build_package(
         first = ("sources", "transactions")  # final before the awards are derived
         with steps.step("write the sources' and transactions' CSVs"):
             write_csvs({name: tables[name] for name in first}, tmp)
+        tables = with_columns_read(tables, awards_t.TX_READ)
         if write_db:  # the database begins with them on the other core, while awards are derived
             early = built_descriptor(version, extra, None, database)
             db_started = runner.submit_soon(
@@ -351,7 +352,7 @@ def build_package(
         core = tuple(tables)
         with steps.step("write the other core tables' CSVs"):
             write_csvs({n: f for n, f in tables.items() if n not in first}, tmp)
-        tables = for_curation(tables)
+        tables = with_columns_read(tables)
         runner.release_memory()  # and what the awards and the CSVs freed, before curation
         if db_started is not None:  # the rest of the core tables, meanwhile
             db_continued = runner.submit_soon(side, continue_database, tmp, core, after=db_started)
@@ -479,13 +480,17 @@ def curated_tables(
         )
 
 
-def for_curation(core: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """The core tables, written: the transactions keep only the columns curation reads (the
-    others are a third of the million transactions' memory); the build counts their rows."""
+def with_columns_read(
+    core: dict[str, pd.DataFrame], also: tuple[str, ...] = ()
+) -> dict[str, pd.DataFrame]:
+    """The core tables once their CSVs are written: the transactions keep only the columns
+    curation reads, and those `also` named (the awards', until they are derived). The others
+    are a third of the million transactions' memory; the build only counts their rows."""
     from .curate.build import TX_READ
 
     tx = core["transactions"]
-    return {**core, "transactions": tx[[c for c in TX_READ if c in tx.columns]]}
+    kept = dict.fromkeys([*TX_READ, *also])
+    return {**core, "transactions": tx[[c for c in tx.columns if c in kept]]}
 
 
 # From this many raw rows on, the reviewed tables are loaded and checked (1.4 s, whatever the

@@ -137,3 +137,19 @@ def test_an_awards_latest_row_is_by_date_then_modification_then_line_in_any_row_
     assert a.loc[KEY_B, "first_action_date"] == pd.Timestamp("2021-01-01")
     assert a.loc[KEY_A, "last_action_date"] == pd.Timestamp("2023-01-05")
     assert a.loc[KEY_B, "transactions_obligation_sum_usd"] == 12.0
+
+
+def test_the_awards_read_only_the_transaction_columns_they_declare() -> None:
+    """The build lets go of the other columns before the awards are derived (TX_READ)."""
+    from ice_cbp_awards.transform.awards import TX_READ
+
+    t = pd.DataFrame(
+        [
+            tx(KEY_A, "0", 1000.0, "2022-05-01", 2),
+            tx(KEY_A, "P00001", -250.5, "2022-10-03", 3),
+            tx(KEY_B, "P00007", 0.1, "2021-01-05", 4),
+        ]
+    ).assign(unread="x")
+    s = pd.DataFrame([summary(KEY_B, "2018-06-01", 5000.0, 9_000_000.0, 2)])
+    assert set(TX_READ) < set(t.columns)
+    pd.testing.assert_frame_equal(build_awards(t[list(TX_READ)], s), build_awards(t, s))

@@ -53,12 +53,27 @@ def _day(retrieved_at: pd.Series) -> pd.Series:
     return pd.to_datetime(retrieved_at.str[:10], format="%Y-%m-%d")
 
 
+# every transaction column build_awards reads: the build lets go of the others once the
+# transactions are written
+TX_READ = tuple(
+    dict.fromkeys(
+        [
+            *_SORT_TX,
+            *_FROM_LATEST,
+            "transaction_description",
+            "federal_action_obligation_usd",
+        ]
+    )
+)
+
+
 def _from_transactions(tx: pd.DataFrame) -> pd.DataFrame:
-    tx = tx[tx["award_id_usaspending"].notna()]  # as a groupby would: no award, no row of one
+    if tx["award_id_usaspending"].isna().any():  # as a groupby would: no award, no row of one
+        tx = tx[tx["award_id_usaspending"].notna()]
     order, first = _award_order(tx)
     latest = np.append(first[1:], len(order)) - 1  # the last row of each award's run
-    out = tx.iloc[order[latest]].set_index("award_id_usaspending")
-    out = out[_FROM_LATEST + ["transaction_description"]]
+    taken = ["award_id_usaspending", *_FROM_LATEST, "transaction_description"]
+    out = tx[taken].iloc[order[latest]].set_index("award_id_usaspending")
     out = out.rename(columns={"transaction_description": "latest_description"})
     # each row's award as a number, in award order: grouped by it, no text is hashed again
     award = np.empty(len(order), dtype=np.int64)

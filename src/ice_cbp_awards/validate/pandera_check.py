@@ -265,10 +265,6 @@ def awards_match_transactions(tx: pd.DataFrame | AwardFacts) -> list[pa.Check]:
 # ---- running -----------------------------------------------------------------------------
 
 
-def read_frames(data_dir: Path, res_list: list[Resource]) -> dict[str, pd.DataFrame]:
-    return {r.name: read_frame(data_dir, r) for r in res_list}
-
-
 def checking_order(res_list: list[Resource]) -> list[Resource]:
     """The resources in the order a table-by-table run checks them: the sources (which name
     each row's raw file) and the transactions (which the awards are checked against) first,
