@@ -322,3 +322,39 @@ def test_values_frictionless_certainly_accepts_are_not_sent_and_findings_are_sto
              "https://user:pw@host/", "https://x/\n", "https://a b"]  # fmt: skip
     assert sent("page", pages) == pages[2:]
     assert sent("since", ["2024-06-30"]) == ["2024-06-30"]  # date bounds: all sent
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_a_large_file_read_in_parts_gives_the_findings_of_one_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: bool
+) -> None:
+    """A CSV of PARTS_FROM_BYTES or more is read in parts (here every file, in parts of 64
+    bytes); its values, keys and foreign keys give the same findings, placed at the same rows
+    with the same cells, as the file read whole."""
+    parent, child = tmp_path / "k.csv", tmp_path / "c.csv"
+    keyed = ["id,parent_id,code", *(f"k{i},,{i}" for i in range(30))]
+    children = ["cid,id", *(f"c{i},k{i % 30}" for i in range(60))]
+    if broken:
+        keyed += ["k3,k1,300", "k31,zz,7", "k32,,x", "k33,zz,33"]  # key, unique, fk, type
+        children += ["c7,k1", "c99,nope", "", "c100,"]  # key, fk, blank row, missing value
+    parent.write_text("\n".join(keyed) + "\n", encoding="utf-8")
+    child.write_text("\n".join(children) + "\n", encoding="utf-8")
+    job_list = [("c", str(child), CHILD), ("k", str(parent), KEYED)]
+    opened: list[str] = []
+    real = fc.pacsv.open_csv
+
+    def counted(path, *args, **kwargs):  # noqa: ANN001, ANN202 - pyarrow's own signature
+        opened.append(Path(path).name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(fc.pacsv, "open_csv", counted)
+    whole = fc.validate_resources(job_list, parts_from=10**12)
+    assert opened == []
+    in_parts = fc.validate_resources(job_list, parts_from=0, part_bytes=64)
+    assert sorted(opened) == ["c.csv", "k.csv"]
+    assert in_parts == whole
+    errors = [e for _, _, errs, _ in whole for e in errs]
+    assert bool(errors) == broken
+    if broken:
+        kinds = {t for t, _, _ in errors}
+        assert kinds >= {"primary-key", "unique-error", "foreign-key", "type-error", "blank-row"}

@@ -31,6 +31,7 @@ import json
 import re
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -121,7 +122,20 @@ def _values(
     if table is None:  # header or structure off: stock frictionless, row by row
         rows, errs = stock_rows(path, schema)
         return name, rows, errs, "stock"
-    blank = _blank_rows(table)
+    uniques = {f["name"]: pc.unique(table.column(f["name"])) for f in schema["fields"]}
+    return _distinct_values(name, schema, table.num_rows, _blank_rows(table), uniques, table)
+
+
+def _distinct_values(
+    name: str,
+    schema: dict[str, Any],
+    rows: int,
+    blank: list[int],
+    uniques: dict[str, pa.Array],
+    table: Any,
+) -> tuple[str, int, list[ErrorTuple], str]:
+    """The value pass on each column's distinct values (`uniques`, in the order they first
+    appear); `table` (a pa.Table, or _WholeText) places an error at its first row."""
     errs: list[ErrorTuple] = [
         ("blank-row", f'Row at position "{r}" is completely blank', r) for r in blank
     ]
@@ -129,7 +143,7 @@ def _values(
     missing_array = pa.array(sorted(missing_values), pa.string())
     distinct, with_missing = [], []
     for pos, field in enumerate(schema["fields"], start=1):
-        uniq = pc.unique(table.column(field["name"]))
+        uniq = uniques[field["name"]]
         values = uniq.filter(pc.invert(pc.is_in(uniq, missing_array)))
         if len(sent := could_reject(field, values)):
             distinct.append((pos, field, sent))
@@ -141,7 +155,91 @@ def _values(
             if len(errs) >= MAX_FINDINGS:
                 break
     errs.extend(_missing_errors(schema, with_missing, table, missing_values))
-    return name, table.num_rows, errs[:MAX_FINDINGS], "distinct values"
+    return name, rows, errs[:MAX_FINDINGS], "distinct values"
+
+
+# A published CSV this large or larger is read in parts of PART_BYTES (the million
+# transactions are 680 MB of CSV, a gigabyte of text read whole): each column's distinct values
+# and the key columns are kept of it; the whole text is read only to place an error at its row.
+PARTS_FROM_BYTES = 64 << 20
+PART_BYTES = 32 << 20
+
+
+class _WholeText:
+    """A published CSV's text table, read whole the first time anything of it is read: only
+    an error to place at its row (its first row holding a value, that row's cells) needs it."""
+
+    def __init__(self, path: Path, names: list[str]) -> None:
+        self.path, self.names = path, names
+        self.table: pa.Table | None = None
+
+    def __getattr__(self, attr: str) -> Any:
+        if self.table is None:
+            self.table = read_text_table(self.path, self.names)
+        return getattr(self.table, attr)
+
+
+@dataclass
+class _Parts:
+    """What one reading of a CSV in parts gives the value pass and the key checks."""
+
+    rows: int
+    blank: list[int]
+    uniques: dict[str, pa.Array]
+    keys: pa.Table
+
+
+def _read_parts(job: Job, key_columns: list[str], part_bytes: int) -> _Parts | None:
+    """Each column's distinct values (in the order they first appear), the blank rows and
+    the key columns of a published CSV read in parts, or None when its header or a row's
+    cell count is off (the whole reading then validates it stock)."""
+    _, path_str, schema = job
+    path, names = Path(path_str), [f["name"] for f in schema["fields"]]
+    if not path.exists() or read_header(path) != names:
+        return None
+    invalid: list[int] = []
+
+    def on_invalid(row: Any) -> str:
+        invalid.append(row.number)
+        return "skip"
+
+    reader = pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(block_size=part_bytes),
+        parse_options=pacsv.ParseOptions(
+            newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names},
+            null_values=[],
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    rows, blank, keys = 0, [], []
+    uniques: dict[str, list[pa.Array]] = {n: [] for n in names}
+    pool = pa.default_memory_pool()
+    for batch in reader:
+        part = pa.Table.from_batches([batch])
+        blank += [r + rows for r in _blank_rows(part)]
+        for n in names:
+            uniques[n].append(pc.unique(part.column(n)))
+        keys.append(part.select(key_columns))
+        rows += part.num_rows
+        del batch, part
+        pool.release_unused()  # the part's text goes back, not kept beside the next one's
+    if invalid:
+        return None
+    distinct = {
+        n: pc.unique(pa.concat_arrays(u)) if u else pa.array([], pa.string())
+        for n, u in uniques.items()
+    }
+    kept = (
+        pa.concat_tables(keys)
+        if keys
+        else pa.table({n: pa.array([], pa.string()) for n in key_columns})
+    )
+    return _Parts(rows, blank[:MAX_FINDINGS], distinct, kept)
 
 
 def _value_constraints(field: dict[str, Any]) -> dict[str, Any]:
@@ -417,7 +515,7 @@ def _key_candidates(keys: pa.Table) -> pa.Array:
 
 
 def _unique_errors(
-    schema: dict[str, Any], key: list[str], unique: bool, table: pa.Table
+    schema: dict[str, Any], key: list[str], unique: bool, table: pa.Table, cells: Any
 ) -> list[ErrorTuple]:
     """Frictionless's primary-key (or unique) check on the rows that can break it."""
     import frictionless
@@ -445,7 +543,7 @@ def _unique_errors(
             return f"row at position {rows[int(m.group(1)) - 2].as_py() + 2}"
 
         note = _OTHER_ROW.sub(published, getattr(err, "note", ""))
-        out.append((err.type, _at_row(err, row, table, note=note), row))
+        out.append((err.type, _at_row(err, row, cells, note=note), row))
     return out
 
 
@@ -545,13 +643,22 @@ def _key_text(job: Job, whole: pa.Table | None) -> pa.Table | None:
     return read_text_columns(Path(path_str), [f["name"] for f in schema["fields"]])
 
 
-def _own_key_errors(schema: dict[str, Any], table: pa.Table) -> list[ErrorTuple]:
-    """The primary key and the unique fields of one resource."""
+def _own_keys(schema: dict[str, Any]) -> list[tuple[list[str], bool]]:
+    """The primary key and the unique fields of one resource (True: a unique field)."""
     keys = [(_as_list(schema["primaryKey"]), False)] if schema.get("primaryKey") else []
-    keys += [
+    return keys + [
         ([f["name"]], True) for f in schema["fields"] if f.get("constraints", {}).get("unique")
     ]
-    return [e for key, unique in keys for e in _unique_errors(schema, key, unique, table)]
+
+
+def _own_key_errors(schema: dict[str, Any], table: Any, cells: Any = None) -> list[ErrorTuple]:
+    """The primary key and the unique fields of one resource, from `table`'s key columns;
+    `cells` (by default `table`) gives an error's row."""
+    return [
+        e
+        for key, unique in _own_keys(schema)
+        for e in _unique_errors(schema, key, unique, table, table if cells is None else cells)
+    ]
 
 
 def _kept_columns(job_list: list[Job]) -> dict[str, set[str]]:
@@ -565,18 +672,36 @@ def _kept_columns(job_list: list[Job]) -> dict[str, set[str]]:
     return kept
 
 
-def validate_resources(job_list: list[Job]) -> list[tuple[str, int, list[ErrorTuple], str]]:
+def validate_resources(
+    job_list: list[Job], parts_from: int = PARTS_FROM_BYTES, part_bytes: int = PART_BYTES
+) -> list[tuple[str, int, list[ErrorTuple], str]]:
     """Frictionless on every resource: its distinct values, its primary key and unique fields,
     then the foreign keys between resources. Each CSV is parsed once: the value pass and the
     key checks share its text, and only the columns foreign keys read are kept for the last
-    step."""
+    step. A CSV of `parts_from` bytes or more is read in parts of `part_bytes` (_read_parts),
+    and whole again only if an error is to be placed at its row."""
     kept_columns = _kept_columns(job_list)
     kept: dict[str, pa.Table | None] = {}
     results = []
     for job in job_list:
         name, path_str, schema = job
+        path = Path(path_str)
+        key_columns = sorted({c for k, _ in _own_keys(schema) for c in k} | kept_columns[name])
+        parts = None
+        if path.exists() and path.stat().st_size >= parts_from:
+            parts = _read_parts(job, key_columns, part_bytes)
+        if parts is not None:
+            whole = _WholeText(path, [f["name"] for f in schema["fields"]])
+            name, rows, errs, mode = _distinct_values(
+                name, row_schema(schema), parts.rows, parts.blank, parts.uniques, whole
+            )
+            keys = _own_key_errors(schema, parts.keys, whole)
+            kept[name] = parts.keys.select(sorted(kept_columns[name]))
+            results.append((name, rows, errs, mode, keys))
+            del parts, whole
+            continue
         whole = _whole_text(job)
-        name, rows, errs, mode = _values(name, Path(path_str), row_schema(schema), whole)
+        name, rows, errs, mode = _values(name, path, row_schema(schema), whole)
         table = _key_text(job, whole)
         keys = _own_key_errors(schema, table) if table is not None else []
         kept[name] = table.select(sorted(kept_columns[name])) if table is not None else None
