@@ -369,7 +369,7 @@ def build_package(
         if write_db:
             label += "; meanwhile the SQLite database"
         summary = build_summary(tables, version, snap, steps.timings)
-        del tables  # the validators read the published CSVs; the build's frames can go
+        del tables, curated  # the validators read the published CSVs; the frames can go
         runner.release_memory()
         with steps.step(label):
             if db_continued is not None:  # the database's earlier steps are queued before its last
