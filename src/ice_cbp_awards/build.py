@@ -342,6 +342,8 @@ def build_package(
         with steps.step("write the sources' and transactions' CSVs"):
             write_csvs({name: tables[name] for name in first}, tmp)
         tables = with_columns_read(tables, awards_t.TX_READ)
+        runner.release_memory()  # the CSV writer's blocks and the columns let go, as the
+        # database's worker begins beside the awards
         if write_db:  # the database begins with them on the other core, while awards are derived
             early = built_descriptor(version, extra, None, database)
             db_started = runner.submit_soon(

@@ -70,14 +70,12 @@ TX_READ = tuple(
 def _from_transactions(tx: pd.DataFrame) -> pd.DataFrame:
     if tx["award_id_usaspending"].isna().any():  # as a groupby would: no award, no row of one
         tx = tx[tx["award_id_usaspending"].notna()]
-    order, first = _award_order(tx)
-    latest = np.append(first[1:], len(order)) - 1  # the last row of each award's run
+    order, award = _award_order(tx)
+    last = np.flatnonzero(np.append(np.diff(award[order]) != 0, True))  # each award's last row
     taken = ["award_id_usaspending", *_FROM_LATEST, "transaction_description"]
-    out = tx[taken].iloc[order[latest]].set_index("award_id_usaspending")
+    out = tx[taken].iloc[order[last]].set_index("award_id_usaspending")
     out = out.rename(columns={"transaction_description": "latest_description"})
-    # each row's award as a number, in award order: grouped by it, no text is hashed again
-    award = np.empty(len(order), dtype=np.int64)
-    award[order] = np.repeat(np.arange(len(first)), np.diff(np.append(first, len(order))))
+    # grouped by each row's award as a number, in award order: no text is hashed again
     by = pd.Series(award, index=tx.index)
     g = tx.groupby(by)
     out["first_action_date"] = g["action_date"].min().to_numpy()
@@ -87,19 +85,30 @@ def _from_transactions(tx: pd.DataFrame) -> pd.DataFrame:
     out["transactions_obligation_sum_usd"] = sums.sort_index().to_numpy()
     is_base = tx["modification_number"].str.strip() == BASE_MODIFICATION
     out["has_base_action_in_package"] = is_base.groupby(by).any().to_numpy()
-    out["transactions_as_of_date"] = _day(g["retrieved_at"].max()).to_numpy()
+    # the latest retrieval is the highest of the texts' ranks (-1, missing, only if all are)
+    retrieved, texts = pd.factorize(tx["retrieved_at"], sort=True)
+    latest = pd.Series(retrieved, index=tx.index).groupby(by).max().to_numpy()
+    as_of = pd.Series(texts.take(np.maximum(latest, 0)), dtype=object).where(latest >= 0)
+    out["transactions_as_of_date"] = _day(as_of).to_numpy()
     return out
 
 
 def _award_order(tx: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """The rows' positions in the order of award, action date, modification number and raw
-    line, and where each award's run begins in it. Only the sort keys are sorted: a sorted copy
-    of the columns an award takes was the largest allocation of a million transactions' build,
-    and the figures summed, counted and dated do not depend on the rows' order."""
-    keys = tx[_SORT_TX].reset_index(drop=True).sort_values(_SORT_TX, kind="stable")
-    award = keys["award_id_usaspending"]
-    begins = (award != award.shift(1)).to_numpy()
-    return keys.index.to_numpy(), np.flatnonzero(begins)
+    line (a stable sort, missing values last), and each row's award as its rank among the
+    awards. Only the keys' ranks are sorted: a sorted copy of the columns an award takes was
+    the largest allocation of a million transactions' build, and the figures summed, counted
+    and dated do not depend on the rows' order."""
+    ranks = [_ranks(tx[c])[0] for c in _SORT_TX]
+    order = np.lexsort(ranks[::-1])  # numpy's lexsort: stable, its last key first
+    return order, ranks[0]
+
+
+def _ranks(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Each value's rank among the distinct values in ascending order, missing values after
+    all others (as pandas sorts them), and the distinct values."""
+    codes, uniques = pd.factorize(values, sort=True)
+    return np.where(codes < 0, len(uniques), codes), uniques
 
 
 def _from_summaries(sm: pd.DataFrame) -> pd.DataFrame:
