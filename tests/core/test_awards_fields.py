@@ -153,3 +153,44 @@ def test_the_awards_read_only_the_transaction_columns_they_declare() -> None:
     s = pd.DataFrame([summary(KEY_B, "2018-06-01", 5000.0, 9_000_000.0, 2)])
     assert set(TX_READ) < set(t.columns)
     pd.testing.assert_frame_equal(build_awards(t[list(TX_READ)], s), build_awards(t, s))
+
+
+def test_awards_agree_with_a_plain_sort_and_group_on_ties_and_missing_values() -> None:
+    """The awards' order of rows (ranks and a stable lexsort) against pandas' own stable sort,
+    missing dates and retrieval times included: the latest row, first and last dates, counts,
+    sums and as-of dates of every award."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    keys = [f"CONT_AWD_70CTD022FR{i:07d}_7012_-NONE-_-NONE-" for i in range(12)]
+    rows = []
+    for line in rng.permutation(300):
+        key = keys[int(rng.integers(len(keys)))]
+        day = "NaT" if rng.random() < 0.1 else f"2022-0{int(rng.integers(1, 4))}-01"
+        row = tx(key, f"P{int(rng.integers(3)):05d}", float(rng.integers(-5, 9)), day, int(line))
+        row["retrieved_at"] = None if rng.random() < 0.1 else f"2026-0{int(rng.integers(1, 9))}-02"
+        row["transaction_description"] = f"line {line}"
+        rows.append(row)
+    t = pd.DataFrame(rows)
+    got = build_awards(t, t.iloc[0:0]).set_index("award_id_usaspending")
+    ordered = t.sort_values(
+        ["award_id_usaspending", "action_date", "modification_number", "raw_line_number"],
+        kind="stable",
+    )
+    g = ordered.groupby("award_id_usaspending", sort=True)
+    latest = g.tail(1).set_index("award_id_usaspending")
+    assert list(got.index) == sorted(set(t["award_id_usaspending"]))
+    assert list(got["latest_description"]) == list(latest["transaction_description"])
+    assert list(got["raw_line_number"]) == list(latest["raw_line_number"])
+    pd.testing.assert_series_equal(
+        got["first_action_date"], g["action_date"].min(), check_names=False
+    )
+    pd.testing.assert_series_equal(
+        got["last_action_date"], g["action_date"].max(), check_names=False
+    )
+    assert list(got["transaction_count"]) == list(g.size())
+    assert list(got["transactions_obligation_sum_usd"]) == list(
+        g["federal_action_obligation_usd"].sum()
+    )
+    as_of = pd.to_datetime(g["retrieved_at"].max().str[:10], format="%Y-%m-%d")
+    pd.testing.assert_series_equal(got["transactions_as_of_date"], as_of, check_names=False)
