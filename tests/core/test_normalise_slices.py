@@ -129,7 +129,8 @@ def test_raw_rows_let_go_file_by_file_give_the_same_result(tmp_path: Path) -> No
 
 
 def test_slices_follow_the_files_when_the_raw_rows_are_let_go() -> None:
-    """A slice per file (none for an empty file); halves for one file; one piece if small."""
+    """Whole files, joined until a slice holds half the threshold; halves for one file (or
+    too few slices); one piece when small."""
     from ice_cbp_awards.transform.normalise import work_slices
 
     assert work_slices([3, 4, 5], 12, slices_from=1, by_file=True) == [(0, 3), (3, 7), (7, 12)]
@@ -137,3 +138,10 @@ def test_slices_follow_the_files_when_the_raw_rows_are_let_go() -> None:
     assert work_slices([3, 4, 5], 12, slices_from=1, by_file=False) == row_slices(12, 1)
     assert work_slices([12], 12, slices_from=1, by_file=True) == row_slices(12, 1)
     assert work_slices([3, 4, 5], 12, slices_from=100, by_file=True) == [(0, 12)]
+    many = [1_000] * 300  # a bulk input of many small files: slices of at least 50,000 rows
+    slices = work_slices(many, 300_000, slices_from=100_000, by_file=True)
+    assert len(slices) == 6 and all(b - a == 50_000 for a, b in slices)
+    assert work_slices([60_000, 1_000], 61_000, slices_from=100, by_file=True) == [
+        (0, 60_000),
+        (60_000, 61_000),
+    ]
