@@ -115,25 +115,48 @@ def text_batches(
 def read_text_table(path: Path, names: list[str]) -> pa.Table | None:
     """Every cell as text ("" where empty), or None when a row's cell count is off."""
     invalid: list[int] = []
+    table = pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(use_threads=True),
+        parse_options=_text_parsing(invalid),
+        convert_options=_text_conversion(names),
+    )
+    return None if invalid else table
 
+
+def text_table_parts(
+    path: Path, names: list[str], part_bytes: int, invalid: list[int]
+) -> Iterator[pa.Table]:
+    """read_text_table's table in parts of about part_bytes of CSV each. The line numbers of
+    rows whose cell count is off are added to `invalid` (and the rows left out) as they are
+    met: the whole is read_text_table's only if `invalid` is empty once every part is read."""
+    reader = pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(block_size=part_bytes),
+        parse_options=_text_parsing(invalid),
+        convert_options=_text_conversion(names),
+    )
+    for batch in reader:
+        yield pa.Table.from_batches([batch])
+
+
+def _text_parsing(invalid: list[int]) -> pacsv.ParseOptions:
     def on_invalid(row: Any) -> str:
         invalid.append(row.number)
         return "skip"
 
-    table = pacsv.read_csv(
-        path,
-        read_options=pacsv.ReadOptions(use_threads=True),
-        parse_options=pacsv.ParseOptions(
-            newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
-        ),
-        convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names},
-            null_values=[],
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
+    return pacsv.ParseOptions(
+        newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
     )
-    return None if invalid else table
+
+
+def _text_conversion(names: list[str]) -> pacsv.ConvertOptions:
+    return pacsv.ConvertOptions(
+        column_types={n: pa.string() for n in names},
+        null_values=[],
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
 
 
 def read_text_columns(path: Path, columns: list[str]) -> pa.Table | None:

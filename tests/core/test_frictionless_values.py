@@ -122,6 +122,19 @@ CHILD = {
 }
 
 
+def _opened(monkeypatch: pytest.MonkeyPatch, reader: str) -> list[str]:
+    """The names of the files Arrow's CSV `reader` (read_csv, open_csv) is called on."""
+    names: list[str] = []
+    real = getattr(fc.pacsv, reader)
+
+    def counted(path, *args, **kwargs):  # noqa: ANN001, ANN202 - pyarrow's own signature
+        names.append(Path(path).name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(fc.pacsv, reader, counted)
+    return names
+
+
 def test_each_file_is_parsed_once_for_its_values_and_its_keys(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -130,14 +143,7 @@ def test_each_file_is_parsed_once_for_its_values_and_its_keys(
     parent, child = tmp_path / "k.csv", tmp_path / "c.csv"
     parent.write_text("id,parent_id,code\na,,1\nb,a,2\n", encoding="utf-8")
     child.write_text("cid,id\nc1,a\nc2,zz\n", encoding="utf-8")
-    reads: list[str] = []
-    real = fc.pacsv.read_csv
-
-    def counted(path, *args, **kwargs):  # noqa: ANN001, ANN202 - pyarrow's own signature
-        reads.append(Path(path).name)
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(fc.pacsv, "read_csv", counted)
+    reads = _opened(monkeypatch, "read_csv")
     found = keys_of([("c", str(child), CHILD), ("k", str(parent), KEYED)])
     assert sorted(reads) == ["c.csv", "k.csv"]
     assert found["k"] == []
@@ -340,14 +346,7 @@ def test_a_large_file_read_in_parts_gives_the_findings_of_one_read_whole(
     parent.write_text("\n".join(keyed) + "\n", encoding="utf-8")
     child.write_text("\n".join(children) + "\n", encoding="utf-8")
     job_list = [("c", str(child), CHILD), ("k", str(parent), KEYED)]
-    opened: list[str] = []
-    real = fc.pacsv.open_csv
-
-    def counted(path, *args, **kwargs):  # noqa: ANN001, ANN202 - pyarrow's own signature
-        opened.append(Path(path).name)
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(fc.pacsv, "open_csv", counted)
+    opened = _opened(monkeypatch, "open_csv")
     whole = fc.validate_resources(job_list, parts_from=10**12)
     assert opened == []
     in_parts = fc.validate_resources(job_list, parts_from=0, part_bytes=64)

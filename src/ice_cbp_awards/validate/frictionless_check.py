@@ -43,7 +43,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..metadata import table_resources
-from ..tables import read_header, read_text_columns, read_text_table
+from ..tables import read_header, read_text_columns, read_text_table, text_table_parts
 from .result import Finding, ValidationResult
 
 MAX_FINDINGS = 200
@@ -198,35 +198,16 @@ def _read_parts(job: Job, key_columns: list[str], part_bytes: int) -> _Parts | N
     if not path.exists() or read_header(path) != names:
         return None
     invalid: list[int] = []
-
-    def on_invalid(row: Any) -> str:
-        invalid.append(row.number)
-        return "skip"
-
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(block_size=part_bytes),
-        parse_options=pacsv.ParseOptions(
-            newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
-        ),
-        convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names},
-            null_values=[],
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
     rows, blank, keys = 0, [], []
     uniques: dict[str, list[pa.Array]] = {n: [] for n in names}
     pool = pa.default_memory_pool()
-    for batch in reader:
-        part = pa.Table.from_batches([batch])
+    for part in text_table_parts(path, names, part_bytes, invalid):
         blank += [r + rows for r in _blank_rows(part)]
         for n in names:
             uniques[n].append(pc.unique(part.column(n)))
         keys.append(part.select(key_columns))
         rows += part.num_rows
-        del batch, part
+        del part
         pool.release_unused()  # the part's text goes back, not kept beside the next one's
     if invalid:
         return None
