@@ -154,7 +154,7 @@ def reconciled_tables(batches: list[RawBatch]) -> dict[str, pd.DataFrame]:
     removed: dict[str, list[Any]] = {"transactions": [], "award_summaries": []}
     rejects = []
     for b in batches:
-        n = norm.normalise(b, path_of, let_go=b.reread is not None)
+        n = norm.normalise(b, path_of)
         out[b.kind].append(n.records)
         removed[b.kind].append((n.duplicates, n.rejects, b))
         rejects.append(n.rejects)

@@ -41,6 +41,23 @@ from .metadata.types import (
     value_kind,
 )
 
+# Text as the package holds it in pandas: the "str" dtype (what `dtype=str` gives), in Arrow,
+# missing as NaN. Readers, transforms and validators ask here.
+TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=float("nan"))
+
+# A published CSV this large or larger is read by the validators in parts of PART_BYTES
+# (read_frame_parts, text_table_parts): the million transactions are 680 MB of CSV and a
+# gigabyte read whole. Each validator keeps of it only what its later checks read.
+PARTS_FROM_BYTES = 64 << 20
+PART_BYTES = 32 << 20
+
+
+def read_in_parts(path: Path, parts_from: int = PARTS_FROM_BYTES) -> bool:
+    """Whether a published CSV is large enough to be read in parts (it exists, of
+    `parts_from` bytes or more)."""
+    return path.exists() and path.stat().st_size >= parts_from
+
+
 SCHEMA_METADATA_KEY = b"frictionless:schema"
 
 
@@ -289,7 +306,7 @@ def read_csv_table(csv_path: Path, schema: Mapping[str, Any]) -> pa.Table:
 
 _PANDAS_OF_ARROW = {
     pa.int64(): pd.Int64Dtype(),
-    pa.string(): pd.StringDtype("pyarrow", na_value=float("nan")),
+    pa.string(): TEXT_DTYPE,
     pa.bool_(): pd.BooleanDtype(),
 }
 

@@ -110,16 +110,16 @@ def _three_files(root_dir: Path) -> Path:
 
 
 def test_raw_rows_let_go_file_by_file_give_the_same_result(tmp_path: Path) -> None:
-    """With let_go the batch lets go of its raw rows and each file's slice is typed apart; the
-    result is the one in one piece, and the raw rows can be read again (for the collisions'
-    raw values)."""
+    """A batch that can read itself again (reread) lets go of its raw rows, and each file's
+    slice is typed apart; the result is the one in one piece, and the raw rows can be read
+    again (for the collisions' raw values)."""
     root = _three_files(tmp_path / "raw")
     whole_batch = cbp_ice.read(root)
     path_of = {s.source_id: s.path for s in whole_batch.sources}
     whole = normalise(whole_batch, path_of, slices_from=10**9)
     batch = cbp_ice.read(root)
     batch.reread = lambda: cbp_ice.read(root)
-    by_file = normalise(batch, path_of, slices_from=1, let_go=True)
+    by_file = normalise(batch, path_of, slices_from=1)
     assert batch.frames == [] and len(batch.file_rows) == 3
     pd.testing.assert_frame_equal(by_file.records, whole.records)
     pd.testing.assert_frame_equal(by_file.rejects, whole.rejects)

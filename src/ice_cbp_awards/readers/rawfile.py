@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ..hashing import sha256_file as sha256_of
+from ..tables import TEXT_DTYPE
 from .errors import ChecksumMismatch, HeaderMismatch, RawInputError
 
 
@@ -161,7 +162,6 @@ def read_raw_csv(
 
 
 BOM = b"\xef\xbb\xbf"
-TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)  # what pandas' `dtype=str` gives
 
 
 def arrow_read(

@@ -101,7 +101,7 @@ SLICES_FROM = 100_000
 
 
 def normalise(
-    batch: RawBatch, path_of: dict[str, str], slices_from: int = SLICES_FROM, let_go: bool = False
+    batch: RawBatch, path_of: dict[str, str], slices_from: int = SLICES_FROM
 ) -> Normalised:
     """Typed rows of a batch (transactions or award summaries).
 
@@ -110,10 +110,12 @@ def normalise(
     records keep the rows' order and index, and the rows quarantined are listed check by check,
     each check's rows in row order.
 
-    let_go: the batch lets go of its raw rows, and each file's slice is let go once typed, so
-    that the raw rows and the typed ones are not held whole at once (at a million transactions,
-    0.7 and 1 GB). The batch reads them again if they are needed after (RawBatch.raw_frame)."""
+    A batch that can read itself again (RawBatch.reread, set by the build) lets go of its raw
+    rows, each file's slice once typed, so that the raw rows and the typed ones are not held
+    whole at once (at a million transactions, 0.7 and 1 GB); it reads them again if they are
+    needed after (RawBatch.raw_frame)."""
     is_tx = batch.kind == "transactions"
+    let_go = batch.reread is not None
     frame = batch.frame()
     duplicate, dups = _exact_duplicates(frame, TRANSACTION_COLUMNS if is_tx else SUMMARY_COLUMNS)
     bounds = work_slices(batch.file_rows, len(frame), slices_from, let_go)

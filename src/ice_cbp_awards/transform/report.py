@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..metadata import resource
+from ..tables import TEXT_DTYPE
 from . import amounts as amounts_t
 from . import parse
 
@@ -53,18 +54,15 @@ def _slice(
     return out
 
 
-# text in Arrow, as the published frames hold it: a row per raw row, a million rows of Python
-# strings took 0.3 GB more memory to count (and pandas groups Arrow text without hashing it)
-TEXT = pd.StringDtype("pyarrow", na_value=float("nan"))
-
-
+# Events hold text in Arrow, as the published frames do: a row per raw row, a million rows of
+# Python strings took 0.3 GB more memory to count (and pandas groups Arrow text unhashed).
 def _text(values: pd.Series) -> pd.api.extensions.ExtensionArray:
     """The values as Arrow text, without their index (not copied when they are already)."""
-    return values.astype(TEXT).array
+    return values.astype(TEXT_DTYPE).array
 
 
 def _repeated(text: str, rows: int) -> pd.api.extensions.ExtensionArray:
-    return pd.array(pa.repeat(pa.scalar(text, pa.large_string()), rows), dtype=TEXT)
+    return pd.array(pa.repeat(pa.scalar(text, pa.large_string()), rows), dtype=TEXT_DTYPE)
 
 
 def _agency_of(raw: pd.Series) -> pd.Series:

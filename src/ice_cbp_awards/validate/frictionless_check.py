@@ -43,7 +43,15 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..metadata import table_resources
-from ..tables import read_header, read_text_columns, read_text_table, text_table_parts
+from ..tables import (
+    PART_BYTES,
+    PARTS_FROM_BYTES,
+    read_header,
+    read_in_parts,
+    read_text_columns,
+    read_text_table,
+    text_table_parts,
+)
 from .result import Finding, ValidationResult
 
 MAX_FINDINGS = 200
@@ -156,13 +164,6 @@ def _distinct_values(
                 break
     errs.extend(_missing_errors(schema, with_missing, table, missing_values))
     return name, rows, errs[:MAX_FINDINGS], "distinct values"
-
-
-# A published CSV this large or larger is read in parts of PART_BYTES (the million
-# transactions are 680 MB of CSV, a gigabyte of text read whole): each column's distinct values
-# and the key columns are kept of it; the whole text is read only to place an error at its row.
-PARTS_FROM_BYTES = 64 << 20
-PART_BYTES = 32 << 20
 
 
 class _WholeText:
@@ -669,7 +670,7 @@ def validate_resources(
         path = Path(path_str)
         key_columns = sorted({c for k, _ in _own_keys(schema) for c in k} | kept_columns[name])
         parts = None
-        if path.exists() and path.stat().st_size >= parts_from:
+        if read_in_parts(path, parts_from):
             parts = _read_parts(job, key_columns, part_bytes)
         if parts is not None:
             whole = _WholeText(path, [f["name"] for f in schema["fields"]])

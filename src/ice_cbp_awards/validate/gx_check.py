@@ -74,6 +74,11 @@ def expected_counts(path: Path = COUNTS_FILE) -> pd.DataFrame:
 COUNTED = {"transactions": "fiscal_year", "award_summaries": "latest_action_fiscal_year"}
 
 
+def _counted(name: str) -> list[str]:
+    """The columns the row counts group a resource's rows by (none if it is not counted)."""
+    return ["source_id", "agency_acronym", COUNTED[name]] if name in COUNTED else []
+
+
 def count_table(
     frames: dict[str, pd.DataFrame], sources: pd.DataFrame, bounds: pd.DataFrame
 ) -> pd.DataFrame:
@@ -136,8 +141,7 @@ class TableExpectations:
         if res.name == "sources":
             self.sources = frame
         if res.name in COUNTED:
-            columns = ["source_id", "agency_acronym", COUNTED[res.name]]
-            self.counted[res.name] = frame[[c for c in columns if c in frame.columns]]
+            self.counted[res.name] = frame[[c for c in _counted(res.name) if c in frame.columns]]
         expectations = profile_expectations(self.profile, res.name)
         if expectations and not frame.empty:
             self._run(res.name, "warning", expectations, frame)
@@ -147,8 +151,7 @@ class TableExpectations:
         """The columns of a resource its expectations and the row counts read (all that a
         table read in parts need keep for them)."""
         profiled = self.profile.loc[self.profile["resource"] == res.name, "column_name"]
-        counted = ["source_id", "agency_acronym", COUNTED[res.name]] if res.name in COUNTED else []
-        return list(dict.fromkeys([*profiled, *counted]))
+        return list(dict.fromkeys([*profiled, *_counted(res.name)]))
 
     def done(self) -> ValidationResult:
         import great_expectations as gx

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from ..metadata import Resource, resources, table_resources
-from ..tables import read_frame, read_frame_parts
+from ..tables import PART_BYTES, PARTS_FROM_BYTES, read_frame, read_frame_parts, read_in_parts
 from .result import ValidationResult
 from .workers import CONTEXT, start_workers_early  # noqa: F401 - the build calls it from here
 
@@ -220,11 +220,6 @@ def fits_three_reads(data_dir: Path) -> bool:
 # A table of this many rows or more has its memory handed back once checked, before the next
 # is read (a collection and a trim cost tens of milliseconds: not worth it for small tables).
 RELEASE_AFTER_ROWS = 100_000
-# A published CSV this large or larger is read and checked by pandera in parts of PART_BYTES;
-# only the columns Great Expectations and the later checks read are kept of it whole (the
-# million transactions are 680 MB of CSV and a gigabyte read whole).
-PARTS_FROM_BYTES = 64 << 20
-PART_BYTES = 32 << 20
 
 
 def pandera_and_gx(
@@ -256,8 +251,7 @@ def pandera_and_gx(
 
 def _large(data_dir: Path, res: Resource, parts_from: int) -> bool:
     """Whether a resource is read in parts (never the sources, which the checks keep whole)."""
-    path = data_dir / f"{res.name}.csv"
-    return res.name != "sources" and path.exists() and path.stat().st_size >= parts_from
+    return res.name != "sources" and read_in_parts(data_dir / f"{res.name}.csv", parts_from)
 
 
 def _in_parts(

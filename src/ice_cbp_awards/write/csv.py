@@ -76,10 +76,9 @@ def _blocks_in_order(table: pa.Table, order: np.ndarray) -> Iterator[pa.Table]:
     if len(order) <= BLOCK_ROWS:
         yield table.take(order) if len(order) else table
         return
-    starts = iter(range(0, len(order), BLOCK_ROWS))
     with ThreadPoolExecutor(COLUMN_THREADS) as pool:
         pending: deque[Future[pa.Table]] = deque()
-        for start in starts:
+        for start in range(0, len(order), BLOCK_ROWS):
             pending.append(pool.submit(table.take, order[start : start + BLOCK_ROWS]))
             if len(pending) > COLUMN_THREADS:
                 yield pending.popleft().result()
