@@ -268,15 +268,18 @@ def test_a_reviewed_table_error_found_by_the_worker_fails_the_build_with_its_mes
     assert not data.exists() or not any(data.iterdir())
 
 
-@pytest.mark.parametrize("in_parts", [False, True])
+@pytest.mark.parametrize(("in_parts", "block_bytes"), [(False, 2048), (True, 2048), (True, 1024)])
 def test_validating_table_by_table_finds_what_all_tables_at_once_find(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_parts: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_parts: bool, block_bytes: int
 ) -> None:
     """pandera and Great Expectations read and check one table at a time in the build's
-    worker, a large table in parts (here every table but the sources, in parts of 2 KB);
-    their findings, counts and details are those of every table held at once."""
+    worker, a large table in parts (here every table but the sources, in parts of 2 KB, read
+    a block of 2 KB or 1 KB at a time); their findings, counts and details are those of
+    every table held at once."""
     from ice_cbp_awards import tables
     from ice_cbp_awards.validate import gx_check, pandera_check
+
+    monkeypatch.setattr(tables, "READ_BLOCK_BYTES", block_bytes)
 
     rows = [tx_row(mod=f"P{i:05d}", amount=f"{i}.50") for i in range(1, 12)]
     data = build_small(tmp_path, ROWS + rows).data_dir

@@ -330,18 +330,24 @@ def test_values_frictionless_certainly_accepts_are_not_sent_and_findings_are_sto
     assert sent("since", ["2024-06-30"]) == ["2024-06-30"]  # date bounds: all sent
 
 
+@pytest.mark.parametrize("block_bytes", [64, 32])
 @pytest.mark.parametrize("broken", [False, True])
 def test_a_large_file_read_in_parts_gives_the_findings_of_one_read_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: bool, block_bytes: int
 ) -> None:
     """A CSV of PARTS_FROM_BYTES or more is read in parts (here every file, in parts of 64
-    bytes); its values, keys and foreign keys give the same findings, placed at the same rows
-    with the same cells, as the file read whole."""
+    bytes, read a block of 64 or 32 bytes at a time: one block a part, or two joined); its
+    values, keys and foreign keys give the same findings, placed at the same rows with the
+    same cells, as the file read whole."""
+    from ice_cbp_awards import tables
+
+    monkeypatch.setattr(tables, "READ_BLOCK_BYTES", block_bytes)
     parent, child = tmp_path / "k.csv", tmp_path / "c.csv"
     keyed = ["id,parent_id,code", *(f"k{i},,{i}" for i in range(30))]
     children = ["cid,id", *(f"c{i},k{i % 30}" for i in range(60))]
     if broken:
         keyed += ["k3,k1,300", "k31,zz,7", "k32,,x", "k33,zz,33"]  # key, unique, fk, type
+        keyed.insert(1, "k40,,y")  # a wrong type in the first part too: found first
         children += ["c7,k1", "c99,nope", "", "c100,"]  # key, fk, blank row, missing value
     parent.write_text("\n".join(keyed) + "\n", encoding="utf-8")
     child.write_text("\n".join(children) + "\n", encoding="utf-8")

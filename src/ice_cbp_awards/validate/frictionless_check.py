@@ -205,7 +205,7 @@ def _read_parts(job: Job, key_columns: list[str], part_bytes: int) -> _Parts | N
     for part in text_table_parts(path, names, part_bytes, invalid):
         blank += [r + rows for r in _blank_rows(part)]
         for n in names:
-            uniques[n].append(pc.unique(part.column(n)))
+            uniques[n] = _merged_uniques([*uniques[n], pc.unique(part.column(n))])
         keys.append(part.select(key_columns))
         rows += part.num_rows
         del part
@@ -222,6 +222,17 @@ def _read_parts(job: Job, key_columns: list[str], part_bytes: int) -> _Parts | N
         else pa.table({n: pa.array([], pa.string()) for n in key_columns})
     )
     return _Parts(rows, blank[:MAX_FINDINGS], distinct, kept)
+
+
+def _merged_uniques(uniques: list[pa.Array]) -> list[pa.Array]:
+    """Distinct values of successive parts, in the order they first appear, merged into one
+    array once the later parts' hold as many values as the first: held apart, a column's
+    values recurring in every part were held once per part (0.2 GB of the million
+    transactions), and merged at every part, the first part's values were hashed again each
+    time."""
+    if len(uniques) > 1 and sum(len(u) for u in uniques[1:]) >= len(uniques[0]):
+        return [pc.unique(pa.concat_arrays(uniques))]
+    return uniques
 
 
 def _value_constraints(field: dict[str, Any]) -> dict[str, Any]:

@@ -264,9 +264,11 @@ def _in_parts(
 
     try:
         parts = read_frame_parts(data_dir, res, part_bytes)
-        return pan.check_parts(res, parts, also=gxr.columns_read(res))
+        kept = pan.check_parts(res, parts, also=gxr.columns_read(res))
     except pa.ArrowInvalid:
         return None
+    release_memory()  # the parts' and the checks' working memory, before the expectations
+    return kept
 
 
 def release_memory() -> None:
