@@ -350,12 +350,13 @@ def build_package(
                 side, start_database, tmp, early, first, after=reference
             )
         with steps.step("derive awards"):
-            tables = with_awards(tables)
+            tables = with_columns_read(with_awards(tables))
+        runner.release_memory()  # what the awards freed, before their CSV is written
         core = tuple(tables)
         with steps.step("write the other core tables' CSVs"):
             write_csvs({n: f for n, f in tables.items() if n not in first}, tmp)
-        tables = with_columns_read(tables)
-        runner.release_memory()  # and what the awards and the CSVs freed, before curation
+        tables = counted_only(tables, ("awards",))
+        runner.release_memory()  # and what the CSVs freed, before curation
         if db_started is not None:  # the rest of the core tables, meanwhile
             db_continued = runner.submit_soon(side, continue_database, tmp, core, after=db_started)
         curated = curated_tables(tables, steps, reference.result() if reference else None)
@@ -493,6 +494,13 @@ def with_columns_read(
     tx = core["transactions"]
     kept = dict.fromkeys([*TX_READ, *also])
     return {**core, "transactions": tx[[c for c in tx.columns if c in kept]]}
+
+
+def counted_only(core: dict[str, pd.DataFrame], names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """The tables `names`, once their CSVs are written, as frames of their rows without
+    columns: the build counts their rows, and curation reads none of their columns (the
+    awards are 0.13 GB of the million transactions' build)."""
+    return {n: frame.iloc[:, :0] if n in names else frame for n, frame in core.items()}
 
 
 # From this many raw rows on, the reviewed tables are loaded and checked (1.4 s, whatever the

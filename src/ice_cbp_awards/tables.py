@@ -52,9 +52,9 @@ PARTS_FROM_BYTES = 64 << 20
 PART_BYTES = 32 << 20
 # The block Arrow's streaming reader parses at a time. Parsing blocks ahead, it holds many times
 # its block: reading the million transactions and letting each block go, it held 0.8 GB with
-# 32 MB blocks, 0.4 GB with 8 MB blocks, 0.13 GB with 2 MB blocks, in the same time. A part is
-# the blocks read since the last one (_joined_blocks).
-READ_BLOCK_BYTES = 2 << 20
+# 32 MB blocks, 0.4 GB with 8 MB blocks, 0.15 GB with 2 MB blocks and 0.06 GB with 512 KB
+# blocks, in the same time. A part is the blocks read since the last one (_joined_blocks).
+READ_BLOCK_BYTES = 512 << 10
 
 
 def read_in_parts(path: Path, parts_from: int = PARTS_FROM_BYTES) -> bool:
@@ -113,16 +113,13 @@ def text_records(path: Path) -> Iterator[tuple[int, list[str]]]:
             yield reader.line_num, row
 
 
-def text_batches(
-    path: Path, names: list[str], block_bytes: int = 2 << 20, columns: list[str] | None = None
-) -> Any:
-    """The data rows a block at a time (an Arrow RecordBatch reader), every cell text and null
-    where empty (only `columns` of them when given): bounded memory whatever the file's size.
-    The reader parses blocks ahead on every core: with 16 MB blocks it held 630 MB reading a
-    million transactions, with 2 MB blocks 300 MB, at the same speed."""
+def text_batches(path: Path, names: list[str], columns: list[str] | None = None) -> Any:
+    """The data rows a block of READ_BLOCK_BYTES at a time (an Arrow RecordBatch reader), every
+    cell text and null where empty (only `columns` of them when given): bounded memory whatever
+    the file's size."""
     return pacsv.open_csv(
         path,
-        read_options=pacsv.ReadOptions(block_size=block_bytes),
+        read_options=pacsv.ReadOptions(block_size=READ_BLOCK_BYTES),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             include_columns=columns,

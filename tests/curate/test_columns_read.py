@@ -24,3 +24,14 @@ def test_curation_reads_only_the_transaction_columns_it_declares() -> None:
     narrowed = transactions_frame(tx[list(TX_READ)])
     pd.testing.assert_frame_equal(narrowed, transactions_frame(tx))
     assert narrowed.loc[0, "parent_award_id_piid"] == "HSHQDC13D00024"
+
+
+def test_tables_counted_only_keep_their_rows_and_no_column() -> None:
+    """Once written, the awards are held for their row count only; the others are unchanged."""
+    from ice_cbp_awards.build import counted_only
+
+    core = {"awards": pd.DataFrame({"a": [1, 2, 3]}), "transactions": pd.DataFrame({"b": [4]})}
+    out = counted_only(core, ("awards",))
+    assert len(out["awards"]) == 3
+    assert list(out["awards"].columns) == []
+    assert out["transactions"] is core["transactions"]

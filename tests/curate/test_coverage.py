@@ -49,3 +49,24 @@ def test_truncated_slices_per_transaction() -> None:
     )
     assert truncated_slices(tx, report).tolist() == ["s/fy22 ICE", "", "", ""]
     assert truncated_slices(tx, None).tolist() == ["", "", "", ""]
+
+
+def test_truncated_slices_match_all_three_keys_of_each_flagged_slice() -> None:
+    """Every flagged slice labels exactly its rows: same source, agency and fiscal year; a
+    missing agency matches no slice."""
+    tx = pd.DataFrame(
+        {
+            "source_id": ["a", "a", "b", "b", "a", "b"],
+            "agency_acronym": pd.array(["ICE", "CBP", "CBP", None, "ICE", "CBP"], dtype="str"),
+            "fiscal_year": [2021, 2021, 2021, 2021, 2022, 2022],
+        }
+    )
+    report = pd.DataFrame(
+        {
+            "source_id": ["a", "b", "b", "a"],
+            "agency_acronym": ["ICE", "CBP", "ICE", "CBP"],
+            "fiscal_year": ["2021", "2021", "2021", "2022"],
+            "coverage_flags": ["suspected_truncation"] * 3 + [""],
+        }
+    )
+    assert truncated_slices(tx, report).tolist() == ["a ICE", "", "b CBP", "", "", ""]

@@ -34,17 +34,16 @@ def truncated_slices(tx: pd.DataFrame, build_report: pd.DataFrame | None) -> np.
     cut = build_report.loc[is_truncated(build_report["coverage_flags"]), SLICE_KEYS]
     if cut.empty:
         return out
-    cut = cut.assign(_label=cut["source_id"] + " " + cut["agency_acronym"])
-    probe = pd.DataFrame(
-        {
-            "source_id": tx["source_id"].astype(str).to_numpy(),
-            "agency_acronym": tx["agency_acronym"].astype(str).to_numpy(),
-            "fiscal_year": tx["fiscal_year"].astype("int64").to_numpy(),
-        }
-    )
-    cut = cut.astype({"fiscal_year": "int64"})
-    label = probe.merge(cut, on=SLICE_KEYS, how="left")["_label"]
-    return label.fillna("").to_numpy(dtype=object)
+    # a few flagged slices, each matched by comparing columns: a join of every transaction
+    # on the slice's keys held two columns of a million Python strings (0.25 GB)
+    for source_id, agency, fiscal_year in cut.itertuples(index=False):
+        hit = (
+            tx["source_id"].eq(source_id)
+            & tx["agency_acronym"].eq(agency)
+            & tx["fiscal_year"].eq(int(fiscal_year))
+        )
+        out[hit.fillna(False).to_numpy(dtype=bool)] = f"{source_id} {agency}"
+    return out
 
 
 def figure_bias(labels: Iterable[str]) -> tuple[str, str]:

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
 
 from ..ids import stable_ids
 from ..metadata import resource
@@ -130,7 +131,10 @@ def normalise(
         rows = pending[part]
         pending[part] = None  # the slice's raw rows go once typed
         assert rows is not None
-        return _checked(batch, *rows, path_of)
+        out = _checked(batch, *rows, path_of)
+        del rows
+        pa.default_memory_pool().release_unused()
+        return out
 
     with ThreadPoolExecutor(min(len(bounds), COLUMN_THREADS)) as pool:
         done = list(pool.map(typed, range(len(bounds))))
