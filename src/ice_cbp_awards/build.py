@@ -25,6 +25,7 @@ import pandas as pd
 from rich.console import Console
 
 from . import metadata
+from .memory import release_memory
 from .paths import DEFAULT_DATA_DIR, REFERENCE_DIR, default_raw_root, raw_root_problem
 from .readers import bulk, cbp_ice, ice_2018
 from .readers import coverage as cov
@@ -318,15 +319,13 @@ def build_package(
     db_started: runner.Submitted | None = None
     db_continued: runner.Submitted | None = None
     try:
-        runner.start_workers_early()
         with steps.step("read raw files (checksums, headers, completeness)"):
             batches, snap = read_all(raw_root, snapshot, list(bulk_files or []), include_legacy)
             cov.check_files(batches, allowances)
         version = data_version_for_snapshot(snap, patch)
-        side = runner.worker_pool()  # the database's worker (and the reviewed tables' loader)
-        reference: runner.Submitted | None = None
-        if sum(s.rows for b in batches for s in b.sources) >= REFERENCE_APART_FROM:
-            reference = runner.submit_soon(side, load_reference, REFERENCE_DIR)
+        large = sum(s.rows for b in batches for s in b.sources) >= LARGE_FROM_ROWS
+        if not large:  # its workers' imports beside the build's normalisation and curation
+            runner.start_workers_early()
         with steps.step("normalise, deduplicate, quarantine, check coverage"):
             tables = reconciled_tables(batches)
             tables["build_report"] = check_coverage(
@@ -335,14 +334,20 @@ def build_package(
             allowances.check_all_used()
             bounds = effective_bounds(counts, allowances, data_dir)
             del batches
+        reference: runner.Submitted | None = None
+        if large:  # not beside normalisation, the build's largest step (LARGE_FROM_ROWS)
+            runner.start_workers_early(expectations=False)
+        side = runner.worker_pool()  # the database's worker (and the reviewed tables' loader)
+        if large:
+            reference = runner.submit_soon(side, load_reference, REFERENCE_DIR)
         extra = {"snapshot": snap}
         database = database_name() if write_db else None
-        runner.release_memory()  # the raw rows' memory, freed, goes back before the database
+        release_memory()  # the raw rows' memory, freed, goes back before the database
         first = ("sources", "transactions")  # final before the awards are derived
         with steps.step("write the sources' and transactions' CSVs"):
             write_csvs({name: tables[name] for name in first}, tmp)
         tables = with_columns_read(tables, awards_t.TX_READ)
-        runner.release_memory()  # the CSV writer's blocks and the columns let go, as the
+        release_memory()  # the CSV writer's blocks and the columns let go, as the
         # database's worker begins beside the awards
         if write_db:  # the database begins with them on the other core, while awards are derived
             early = built_descriptor(version, extra, None, database)
@@ -351,12 +356,12 @@ def build_package(
             )
         with steps.step("derive awards"):
             tables = with_columns_read(with_awards(tables))
-        runner.release_memory()  # what the awards freed, before their CSV is written
+        release_memory()  # what the awards freed, before their CSV is written
         core = tuple(tables)
         with steps.step("write the other core tables' CSVs"):
             write_csvs({n: f for n, f in tables.items() if n not in first}, tmp)
         tables = counted_only(tables, ("awards",))
-        runner.release_memory()  # and what the CSVs freed, before curation
+        release_memory()  # and what the CSVs freed, before curation
         if db_started is not None:  # the rest of the core tables, meanwhile
             db_continued = runner.submit_soon(side, continue_database, tmp, core, after=db_started)
         curated = curated_tables(tables, steps, reference.result() if reference else None)
@@ -373,7 +378,7 @@ def build_package(
             label += "; meanwhile the SQLite database"
         summary = build_summary(tables, version, snap, steps.timings)
         del tables, curated  # the validators read the published CSVs; the frames can go
-        runner.release_memory()
+        release_memory()
         with steps.step(label):
             if db_continued is not None:  # the database's earlier steps are queued before its last
                 db_continued.queued.wait()
@@ -503,11 +508,13 @@ def counted_only(core: dict[str, pd.DataFrame], names: tuple[str, ...]) -> dict[
     return {n: frame.iloc[:, :0] if n in names else frame for n, frame in core.items()}
 
 
-# From this many raw rows on, the reviewed tables are loaded and checked (1.4 s, whatever the
-# input's size) by the database's worker while the build normalises, with a core to spare;
-# below it, by the build's own process when it curates: a small build curates while the
-# workers' server is still importing.
-REFERENCE_APART_FROM = 100_000
+# A build of this many raw rows or more starts its workers' server once it has normalised
+# them, and the reviewed tables are loaded and checked (1.4 s, whatever the input's size) by the
+# database's worker while it writes the transactions and derives the awards. Beside the
+# normalisation of a million transactions (1.3 GB), the server and that worker held 0.34 GB.
+# A smaller build starts the server as soon as it has read its input, and loads the reviewed
+# tables itself when it curates, while the server may still be importing.
+LARGE_FROM_ROWS = 100_000
 
 
 def load_reference(reference_dir: Path) -> Reference:

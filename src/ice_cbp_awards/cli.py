@@ -35,7 +35,7 @@ class OneLineErrors(click.Group):
 
 
 # Commands whose modules import the fetch clients or pandas, loaded when one of them is run or
-# listed: `awards build` starts its workers' server before importing them (see build below).
+# listed.
 LAZY_COMMANDS = {
     "fetch": "ice_cbp_awards.fetch.cli:fetch",
     "review": "ice_cbp_awards.curate.cli:review",
@@ -111,12 +111,7 @@ def build(
     allow: tuple[str, ...],
 ) -> None:
     """Build the package from the raw snapshots, validate it, and publish it into DATA_DIR."""
-    from .validate.workers import start_workers_early
-
-    # first, so that the workers' server imports the validators while this process imports
-    # and reads (build_package would start it too, after the build's own imports)
-    start_workers_early()
-    from .build import BuildFailed, build_package
+    from .build import BuildFailed, build_package  # it starts the workers' server (LARGE_FROM_ROWS)
 
     try:
         result = build_package(

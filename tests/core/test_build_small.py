@@ -217,19 +217,35 @@ def test_a_build_failing_while_the_database_is_begun_keeps_the_previous_output(
 def test_reviewed_tables_loaded_by_the_worker_give_the_same_package(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A large build has the database's worker load and check the reviewed tables while it
-    normalises, then begin the database: the package is the one the build's own loading
-    gives, byte for byte."""
+    """A large build starts its workers' server, without Great Expectations, once it has
+    normalised its input, and has the database's worker load and check the reviewed tables
+    while it writes the transactions, then begin the database: the package is the one the
+    build's own loading gives, byte for byte. A small build starts the server once it has
+    read its input."""
     import ice_cbp_awards.build as build
 
     root = make_cbp_ice_root(tmp_path / "raw", {2022: ROWS})
     counts = write_counts(tmp_path / "counts.csv", [("ICE", 2022, 1, 100)])
     here, apart = tmp_path / "here", tmp_path / "apart"
+    steps: list[str] = []
+    started = build.runner.start_workers_early
+    normalised = build.reconciled_tables
+    monkeypatch.setattr(
+        build.runner,
+        "start_workers_early",
+        lambda **kw: steps.append(f"server {kw}") or started(**kw),
+    )
+    monkeypatch.setattr(
+        build, "reconciled_tables", lambda b: steps.append("normalise") or normalised(b)
+    )
     build_package(root, here, include_legacy=False, write_db=False, expected_counts=counts)
+    assert steps == ["server {}", "normalise"]
     loaded: list[Path] = []
-    monkeypatch.setattr(build, "REFERENCE_APART_FROM", 1)
+    steps.clear()
+    monkeypatch.setattr(build, "LARGE_FROM_ROWS", 1)
     monkeypatch.setattr(build.runner, "submit_soon", _recording(build.runner.submit_soon, loaded))
     build_package(root, apart, include_legacy=False, expected_counts=counts)
+    assert steps == ["normalise", "server {'expectations': False}"]
     assert loaded == [build.REFERENCE_DIR]
     assert (apart / "ice-cbp-tech-awards.db").exists()  # begun after the tables were loaded
     for path in here.glob("*.csv"):
@@ -259,7 +275,7 @@ def test_a_reviewed_table_error_found_by_the_worker_fails_the_build_with_its_mes
     lines = companies.read_text(encoding="utf-8").splitlines(keepends=True)
     companies.write_text(lines[0] + lines[1] + lines[1] + "".join(lines[2:]), encoding="utf-8")
     monkeypatch.setattr(build, "REFERENCE_DIR", reference)
-    monkeypatch.setattr(build, "REFERENCE_APART_FROM", 1)
+    monkeypatch.setattr(build, "LARGE_FROM_ROWS", 1)
     root = make_cbp_ice_root(tmp_path / "raw", {2022: ROWS})
     counts = write_counts(tmp_path / "counts.csv", [("ICE", 2022, 1, 100)])
     data = tmp_path / "data"

@@ -16,7 +16,7 @@ RANKS = {
     # the foundation every layer uses: paths, contracts and the metadata
     "__init__": 0, "__version__": 0, "paths": 0, "ids": 0, "hashing": 0, "versioning": 0,
     "terminal": 0, "options": 0, "jsonfiles": 0,
-    "tables": 1, "metadata": 1, "fields": 1, "citation": 1,
+    "memory": 0, "tables": 1, "metadata": 1, "fields": 1, "citation": 1,
     "readers": 2, "fetch": 3, "rawarchive": 3, "transform": 3,
     "curate": 4, "validate": 5, "write": 5, "export": 5, "docs": 5,
     "publish": 6, "release": 7, "build": 8, "pipeline": 9, "commands": 10, "cli": 11,

@@ -6,6 +6,7 @@ every number traces to rows that are published, quarantined or counted as duplic
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -139,23 +140,32 @@ def summarise(
     keys = ["source_id", "agency_acronym", "fiscal_year"]
     g = ev.groupby(keys, sort=True)
     out = g.size().rename("rows_read").to_frame()
-    for name, outcome in [
+    # every count and amount from each row's group number: a copy of the published events
+    # per group (0.3 GB at a million rows) is not made
+    numbered = g.ngroup()  # missing (NaN) for a row with a missing key: in no group, as in g.size()
+    counted = numbered.notna().to_numpy()
+    group = numbered.fillna(-1).to_numpy(dtype=np.int64)
+    outcome = ev["outcome"]
+    for name, kind in [
         ("duplicate_rows_removed", "duplicate"),
         ("rows_quarantined", "quarantined"),
         ("rows_reconciled", "reconciled"),
         ("rows_published", "published"),
     ]:
-        out[name] = g["outcome"].apply(lambda s, o=outcome: int((s == o).sum()))
-    published = ev[ev["outcome"] == "published"]
-    pub = published.groupby(keys)["amount"]
-    out["rows_fiscal_year_outside_file"] = published.groupby(keys)["outside"].sum()
-    out["negative_amount_count"] = pub.apply(lambda s: int((s < 0).sum()))
-    out["zero_amount_count"] = pub.apply(lambda s: int((s == 0).sum()))
-    out["min_amount_usd"] = pub.min()
-    out["max_amount_usd"] = pub.max()
-    out["total_obligation_usd"] = amounts_t.sum_usd_by(
-        published["amount"], [published[k] for k in keys]
+        out[name] = _per_group(group, counted & _is(outcome, kind), len(out))
+    published = counted & _is(outcome, "published")
+    pub_group = pd.Series(group[published])
+    amount = pd.Series(ev["amount"].to_numpy()[published])
+    out["rows_fiscal_year_outside_file"] = _per_group(
+        group, published & ev["outside"].to_numpy(dtype=bool), len(out)
     )
+    out["negative_amount_count"] = _per_group(pub_group.to_numpy(), amount.to_numpy() < 0, len(out))
+    out["zero_amount_count"] = _per_group(pub_group.to_numpy(), amount.to_numpy() == 0, len(out))
+    rows = pd.RangeIndex(len(out))
+    by_group = amount.groupby(pub_group)
+    out["min_amount_usd"] = by_group.min().reindex(rows).to_numpy()
+    out["max_amount_usd"] = by_group.max().reindex(rows).to_numpy()
+    out["total_obligation_usd"] = amounts_t.sum_usd_by(amount, pub_group).reindex(rows).to_numpy()
     q = ev[ev["outcome"] == "quarantined"].groupby(keys)["reason_code"]
     out["quarantine_reasons"] = q.apply(
         lambda s: "; ".join(f"{k}:{v}" for k, v in sorted(s.value_counts().items()))
@@ -174,6 +184,16 @@ def summarise(
     out["coverage_note"] = [f[1] for f in flags]
     out["coverage_bias"] = out["coverage_flags"].map(bias_of_flags)
     return out[resource("build_report").field_names]
+
+
+def _is(values: pd.Series, value: str) -> np.ndarray:
+    """Where a text column holds `value` (compared in Arrow: no Python string per row)."""
+    return values.eq(value).to_numpy(dtype=bool, na_value=False)
+
+
+def _per_group(group: np.ndarray, hit: np.ndarray, groups: int) -> np.ndarray:
+    """How many rows of each group number (0 to groups - 1) `hit` marks."""
+    return np.bincount(group[hit], minlength=groups).astype("int64")
 
 
 def coverage_flags(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import html
 import json
 import os
@@ -15,6 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from ..memory import release_memory
 from ..metadata import Resource, resources, table_resources
 from ..tables import PART_BYTES, PARTS_FROM_BYTES, read_frame, read_frame_parts, read_in_parts
 from .result import ValidationResult
@@ -269,22 +269,6 @@ def _in_parts(
         return None
     release_memory()  # the parts' and the checks' working memory, before the expectations
     return kept
-
-
-def release_memory() -> None:
-    """Hand freed memory back to the system (Arrow's pool and the C allocator keep it)."""
-    import ctypes
-    import ctypes.util
-    import gc
-
-    import pyarrow as pa
-
-    gc.collect()
-    pa.default_memory_pool().release_unused()
-    libc = ctypes.util.find_library("c")
-    if libc:
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(libc).malloc_trim(0)
 
 
 def write_results(results: list[ValidationResult], out_dir: Path, version: str) -> None:
