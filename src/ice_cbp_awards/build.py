@@ -334,18 +334,18 @@ def build_package(
             allowances.check_all_used()
             bounds = effective_bounds(counts, allowances, data_dir)
             del batches
-        reference: runner.Submitted | None = None
-        if large:  # not beside normalisation, the build's largest step (LARGE_FROM_ROWS)
-            runner.start_workers_early(expectations=False)
-        side = runner.worker_pool()  # the database's worker (and the reviewed tables' loader)
-        if large:
-            reference = runner.submit_soon(side, load_reference, REFERENCE_DIR)
         extra = {"snapshot": snap}
         database = database_name() if write_db else None
         release_memory()  # the raw rows' memory, freed, goes back before the database
         first = ("sources", "transactions")  # final before the awards are derived
         with steps.step("write the sources' and transactions' CSVs"):
             write_csvs({name: tables[name] for name in first}, tmp)
+        reference: runner.Submitted | None = None
+        if large:  # not beside the build's largest steps (LARGE_FROM_ROWS)
+            runner.start_workers_early(expectations=False)
+        side = runner.worker_pool()  # the database's worker (and the reviewed tables' loader)
+        if large:
+            reference = runner.submit_soon(side, load_reference, REFERENCE_DIR)
         tables = with_columns_read(tables, awards_t.TX_READ)
         release_memory()  # the CSV writer's blocks and the columns let go, as the
         # database's worker begins beside the awards
@@ -509,11 +509,12 @@ def counted_only(core: dict[str, pd.DataFrame], names: tuple[str, ...]) -> dict[
 
 
 # A build of this many raw rows or more starts its workers' server once it has normalised
-# them, and the reviewed tables are loaded and checked (1.4 s, whatever the input's size) by the
-# database's worker while it writes the transactions and derives the awards. Beside the
-# normalisation of a million transactions (1.3 GB), the server and that worker held 0.34 GB.
-# A smaller build starts the server as soon as it has read its input, and loads the reviewed
-# tables itself when it curates, while the server may still be importing.
+# them and written the transactions, its two largest steps, and the reviewed tables are loaded
+# and checked (1.4 s, whatever the input's size) by the database's worker while it derives the
+# awards. Beside those steps at a million transactions (the build's process at 1.3 GB), the
+# server and that worker held 0.2 to 0.34 GB. A smaller build starts the server as soon as it
+# has read its input, and loads the reviewed tables itself when it curates, while the server
+# may still be importing.
 LARGE_FROM_ROWS = 100_000
 
 

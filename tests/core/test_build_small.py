@@ -218,10 +218,10 @@ def test_reviewed_tables_loaded_by_the_worker_give_the_same_package(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A large build starts its workers' server, without Great Expectations, once it has
-    normalised its input, and has the database's worker load and check the reviewed tables
-    while it writes the transactions, then begin the database: the package is the one the
-    build's own loading gives, byte for byte. A small build starts the server once it has
-    read its input."""
+    normalised its input and written the transactions, and has the database's worker load and
+    check the reviewed tables while it derives the awards, then begin the database: the
+    package is the one the build's own loading gives, byte for byte. A small build starts the
+    server once it has read its input."""
     import ice_cbp_awards.build as build
 
     root = make_cbp_ice_root(tmp_path / "raw", {2022: ROWS})
@@ -235,17 +235,25 @@ def test_reviewed_tables_loaded_by_the_worker_give_the_same_package(
         "start_workers_early",
         lambda **kw: steps.append(f"server {kw}") or started(**kw),
     )
+    written = build.write_csvs
     monkeypatch.setattr(
         build, "reconciled_tables", lambda b: steps.append("normalise") or normalised(b)
     )
+    monkeypatch.setattr(
+        build, "write_csvs", lambda t, d: steps.append(f"csv {sorted(t)}") or written(t, d)
+    )
     build_package(root, here, include_legacy=False, write_db=False, expected_counts=counts)
-    assert steps == ["server {}", "normalise"]
+    assert steps[:3] == ["server {}", "normalise", "csv ['sources', 'transactions']"]
     loaded: list[Path] = []
     steps.clear()
     monkeypatch.setattr(build, "LARGE_FROM_ROWS", 1)
     monkeypatch.setattr(build.runner, "submit_soon", _recording(build.runner.submit_soon, loaded))
     build_package(root, apart, include_legacy=False, expected_counts=counts)
-    assert steps == ["normalise", "server {'expectations': False}"]
+    assert steps[:3] == [
+        "normalise",
+        "csv ['sources', 'transactions']",
+        "server {'expectations': False}",
+    ]
     assert loaded == [build.REFERENCE_DIR]
     assert (apart / "ice-cbp-tech-awards.db").exists()  # begun after the tables were loaded
     for path in here.glob("*.csv"):
@@ -334,3 +342,32 @@ def test_validating_table_by_table_finds_what_all_tables_at_once_find(
         assert streamed.findings == whole.findings
         assert streamed.checks_run == whole.checks_run
         assert streamed.details == whole.details
+
+
+def test_columns_kept_for_the_expectations_are_the_whole_columns_as_categories(
+    tmp_path: Path,
+) -> None:
+    """pandera, reading a table in parts, keeps the text columns only the expectations read as
+    categories: the values, and the categories, of the whole column read at once; its own
+    columns stay text."""
+    from ice_cbp_awards import metadata, tables
+    from ice_cbp_awards.validate import pandera_check
+
+    agencies = ["ICE", "CBP", "ICE", "CBP", "ICE", "CBP"]
+    rows = [
+        tx_row(agency=a, mod=f"P{i:05d}", piid=f"70B04C22F0000000{i}")
+        for i, a in enumerate(agencies)
+    ]
+    data = build_small(tmp_path, ROWS + rows).data_dir
+    res = metadata.resource("transactions")
+    whole = tables.read_frame(data, res)
+    also = ["agency_acronym", "naics_description", "fiscal_year"]
+    parts = list(tables.read_frame_parts(data, res, 1024))
+    assert len(parts) > 2
+    kept = pandera_check.TableChecks().check_parts(res, parts, also=also)
+    assert kept is not None and len(kept) == len(whole) >= 6
+    for name in ("agency_acronym", "naics_description"):
+        pd.testing.assert_series_equal(kept[name], whole[name].astype("category"))
+    assert kept["agency_acronym"].cat.categories.tolist() == ["CBP", "ICE"]
+    assert isinstance(kept["source_id"].dtype, pd.StringDtype)
+    pd.testing.assert_series_equal(kept["fiscal_year"], whole["fiscal_year"])

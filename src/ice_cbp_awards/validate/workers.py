@@ -32,8 +32,9 @@ def start_workers_early(expectations: bool = True) -> None:
 
     expectations=False leaves Great Expectations out of the server's imports: the one worker
     that runs it imports it when it begins. A large build starts the server so, once it has
-    normalised its input (build_package): the server's memory is then held only beside the
-    build's smaller steps, and 0.14 GB less of it until validation."""
+    normalised its input and written the transactions (build_package): the server's memory
+    is then held only beside the build's smaller steps, and 0.14 GB less of it until
+    validation."""
     from multiprocessing import forkserver
 
     if not expectations:
