@@ -522,7 +522,9 @@ def load_reference(reference_dir: Path) -> Reference:
     """The reviewed tables of reference_dir, loaded and checked (in a worker)."""
     from .curate.reference import load_reference as load
 
-    return load(reference_dir)
+    reference = load(reference_dir)
+    release_memory()  # the worker's memory of checking them, before it begins the database
+    return reference
 
 
 def database_name() -> str:
@@ -563,7 +565,9 @@ def _seconds(step: Callable[..., object], *args: object) -> float:
     """The seconds step(*args) took (the database's steps report theirs to the build)."""
     start = time.perf_counter()
     step(*args)
-    return round(time.perf_counter() - start, 3)
+    seconds = round(time.perf_counter() - start, 3)
+    release_memory()  # what the step freed, held by the worker beside the build's next steps
+    return seconds
 
 
 def build_summary(

@@ -194,3 +194,31 @@ def test_awards_agree_with_a_plain_sort_and_group_on_ties_and_missing_values() -
     )
     as_of = pd.to_datetime(g["retrieved_at"].max().str[:10], format="%Y-%m-%d")
     pd.testing.assert_series_equal(got["transactions_as_of_date"], as_of, check_names=False)
+
+
+def test_sorted_a_column_at_a_time_is_pandas_stable_sort() -> None:
+    """The awards sorted by key a column at a time are the frame pandas' stable sort gives:
+    ties keep their order, missing keys go last, every dtype is kept."""
+    import numpy as np
+
+    from ice_cbp_awards.tables import TEXT_DTYPE
+    from ice_cbp_awards.transform.awards import sorted_by
+
+    rng = np.random.default_rng(7)
+    n = 500
+    keys = pd.Series(rng.choice(["b", "a", "c", None], n), dtype=TEXT_DTYPE)
+    frame = pd.DataFrame(
+        {
+            "key": keys,
+            "n": pd.array(rng.integers(0, 5, n), dtype="Int64"),
+            "x": rng.normal(size=n),
+            "d": pd.to_datetime("2022-01-01") + pd.to_timedelta(rng.integers(0, 9, n), "D"),
+            "flag": rng.integers(0, 2, n).astype(bool),
+            "row": np.arange(n),
+        },
+        index=pd.RangeIndex(n),
+    )
+    expected = frame.sort_values("key", kind="stable").reset_index(drop=True)
+    got = sorted_by(frame.copy(), "key")
+    pd.testing.assert_frame_equal(got, expected)
+    assert got["key"].isna().tail(1).all()

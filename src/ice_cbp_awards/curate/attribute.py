@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..transform.parse import award_page_urls
 from .columns import codes_only, take
 from .ids import stable_ids
 from .recipients import RecipientLinks
@@ -290,7 +291,11 @@ def attributions_frame(
             "action_date": take(tx["action_date"], rows),
             "fiscal_year": take(tx["fiscal_year"], rows),
             "federal_action_obligation_usd": take(tx["federal_action_obligation_usd"], rows),
-            "award_page_url": take(tx["award_page_url"], rows),
+            # the award's page, as normalisation made every transaction's from its award id
+            # (the build lets go of the transactions' own column before curation: 0.1 GB)
+            "award_page_url": award_page_urls(
+                pd.Series(take(tx["award_id_usaspending"], rows))
+            ).to_numpy(),
         }
     )
     out.insert(0, "attribution_id", stable_ids("at", out["transaction_id"], out["company_id"]))

@@ -45,7 +45,6 @@ TX_COLUMNS = (
     "product_or_service_description",
     "naics_description",
     "agency_acronym",
-    "award_page_url",
 )
 
 

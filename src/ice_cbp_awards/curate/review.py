@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .. import metadata
+from ..transform.parse import award_page_urls
 from .columns import encode, isin, take
 from .textmatch import Pattern, any_match_each, find_matches
 
@@ -193,4 +194,5 @@ def review_candidates(
     cand["expected_value_usd"] = top["ev"].to_numpy()
     cand["candidate_rank"] = np.arange(1, len(cand) + 1, dtype="int64")
     cand["rule_set_version"] = version
+    cand["award_page_url"] = award_page_urls(cand["award_id_usaspending"])  # as attribute.py
     return cand[res.field_names].reset_index(drop=True)
