@@ -371,3 +371,28 @@ def test_columns_kept_for_the_expectations_are_the_whole_columns_as_categories(
     assert kept["agency_acronym"].cat.categories.tolist() == ["CBP", "ICE"]
     assert isinstance(kept["source_id"].dtype, pd.StringDtype)
     pd.testing.assert_series_equal(kept["fiscal_year"], whole["fiscal_year"])
+
+
+def test_every_award_page_is_the_page_of_its_award_id(tmp_path: Path) -> None:
+    """The awards, attributions and review candidates give each row the page of its award id,
+    the one its transactions carry (they are derived from the id, not copied from the
+    transactions, which the build lets go of once written)."""
+    unattributed = tx_row(
+        piid="70CDCR22P00000009",
+        recipient="ACME DATA SERVICES LLC",
+        description="CLOUD HOSTING SOFTWARE SUBSCRIPTION",
+    )
+    data = build_small(tmp_path, [*ROWS, unattributed]).data_dir
+    tx = read(data, "transactions")
+    page_of = dict(zip(tx["transaction_id"], tx["award_page_url"], strict=True))
+    assert all(
+        page == f"https://www.usaspending.gov/award/{award}/"
+        for award, page in zip(tx["award_id_usaspending"], tx["award_page_url"], strict=True)
+    )
+    awards = read(data, "awards")
+    pages = zip(awards["award_id_usaspending"], awards["award_page_url"], strict=True)
+    assert set(pages) == set(zip(tx["award_id_usaspending"], tx["award_page_url"], strict=True))
+    for name in ("attributions", "review_candidates"):
+        rows = read(data, name)
+        assert len(rows), name
+        assert [page_of[t] for t in rows["transaction_id"]] == rows["award_page_url"].tolist()
