@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 from rich.console import Console
@@ -42,9 +42,6 @@ from .validate.result import ValidationResult
 from .versioning import data_version_for_snapshot
 from .write.csv import write_csv
 from .write.descriptor import built_descriptor, write_json
-
-if TYPE_CHECKING:
-    from .curate.reference import Reference
 
 SOURCE_PRIORITY = {"usaspending_api": 0, "usaspending_bulk": 1, "fpds_atom": 2}
 CORE = ["sources", "transactions", "award_summaries", "awards", "rejects", "build_report"]
@@ -340,20 +337,15 @@ def build_package(
         first = ("sources", "transactions")  # final before the awards are derived
         with steps.step("write the sources' and transactions' CSVs"):
             write_csvs({name: tables[name] for name in first}, tmp)
-        reference: runner.Submitted | None = None
         if large:  # not beside the build's largest steps (LARGE_FROM_ROWS)
             runner.start_workers_early(expectations=False)
-        side = runner.worker_pool()  # the database's worker (and the reviewed tables' loader)
-        if large:
-            reference = runner.submit_soon(side, load_reference, REFERENCE_DIR)
+        side = runner.worker_pool()  # the database's worker
         tables = with_columns_read(tables, awards_t.TX_READ)
         release_memory()  # the CSV writer's blocks and the columns let go, as the
         # database's worker begins beside the awards
         if write_db:  # the database begins with them on the other core, while awards are derived
             early = built_descriptor(version, extra, None, database)
-            db_started = runner.submit_soon(
-                side, start_database, tmp, early, first, after=reference
-            )
+            db_started = runner.submit_soon(side, start_database, tmp, early, first)
         with steps.step("derive awards"):
             tables = with_columns_read(with_awards(tables))
         release_memory()  # what the awards freed, before their CSV is written
@@ -364,7 +356,7 @@ def build_package(
         release_memory()  # and what the CSVs freed, before curation
         if db_started is not None:  # the rest of the core tables, meanwhile
             db_continued = runner.submit_soon(side, continue_database, tmp, core, after=db_started)
-        curated = curated_tables(tables, steps, reference.result() if reference else None)
+        curated = curated_tables(tables, steps)
         if replaced := sorted(set(curated) & set(core)):  # they are written and loaded already
             raise RuntimeError(f"curation may not replace the core tables {replaced}")
         tables = {**tables, **curated}
@@ -469,12 +461,10 @@ def retarget_failure(exc: BaseException, tmp: Path, failed: Path) -> None:
                 f.message = f.message.replace(str(tmp), str(failed))
 
 
-def curated_tables(
-    core: dict[str, pd.DataFrame], steps: Steps, reference: Reference | None = None
-) -> dict[str, pd.DataFrame]:
+def curated_tables(core: dict[str, pd.DataFrame], steps: Steps) -> dict[str, pd.DataFrame]:
     """Curated resources: reviewed reference tables as published, attributions, system
-    mentions, recipients, company totals, claims and review candidates. `reference`: the
-    reviewed tables, already loaded and checked (else they are loaded here)."""
+    mentions, recipients, company totals, claims and review candidates (the reviewed tables
+    loaded and checked first)."""
     from .curate import build_curated
 
     with steps.step("curate (attributions, systems, totals, claims)"):
@@ -484,7 +474,6 @@ def curated_tables(
             REFERENCE_DIR,
             build_report=core["build_report"],
             award_summaries=core["award_summaries"],
-            reference=reference,
         )
 
 
@@ -509,22 +498,11 @@ def counted_only(core: dict[str, pd.DataFrame], names: tuple[str, ...]) -> dict[
 
 
 # A build of this many raw rows or more starts its workers' server once it has normalised
-# them and written the transactions, its two largest steps, and the reviewed tables are loaded
-# and checked (1.4 s, whatever the input's size) by the database's worker while it derives the
-# awards. Beside those steps at a million transactions (the build's process at 1.3 GB), the
-# server and that worker held 0.2 to 0.34 GB. A smaller build starts the server as soon as it
-# has read its input, and loads the reviewed tables itself when it curates, while the server
-# may still be importing.
+# them and written the transactions, its two largest steps: beside them, at a million
+# transactions (the build's process at 1.3 GB), the server and a worker held 0.2 to 0.34 GB.
+# The database's worker begins as soon as the server has imported (1 s, Great Expectations
+# left to its own worker). A smaller build starts the server as soon as it has read its input.
 LARGE_FROM_ROWS = 100_000
-
-
-def load_reference(reference_dir: Path) -> Reference:
-    """The reviewed tables of reference_dir, loaded and checked (in a worker)."""
-    from .curate.reference import load_reference as load
-
-    reference = load(reference_dir)
-    release_memory()  # the worker's memory of checking them, before it begins the database
-    return reference
 
 
 def database_name() -> str:

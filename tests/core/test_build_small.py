@@ -214,14 +214,13 @@ def test_a_build_failing_while_the_database_is_begun_keeps_the_previous_output(
     assert {p.name: p.read_bytes() for p in data.iterdir() if p.is_file()} == before
 
 
-def test_reviewed_tables_loaded_by_the_worker_give_the_same_package(
+def test_a_large_build_starts_its_workers_once_the_transactions_are_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A large build starts its workers' server, without Great Expectations, once it has
-    normalised its input and written the transactions, and has the database's worker load and
-    check the reviewed tables while it derives the awards, then begin the database: the
-    package is the one the build's own loading gives, byte for byte. A small build starts the
-    server once it has read its input."""
+    normalised its input and written the transactions, then begins the database: the package
+    is the one a small build gives, byte for byte. A small build starts the server once it has
+    read its input."""
     import ice_cbp_awards.build as build
 
     root = make_cbp_ice_root(tmp_path / "raw", {2022: ROWS})
@@ -244,32 +243,20 @@ def test_reviewed_tables_loaded_by_the_worker_give_the_same_package(
     )
     build_package(root, here, include_legacy=False, write_db=False, expected_counts=counts)
     assert steps[:3] == ["server {}", "normalise", "csv ['sources', 'transactions']"]
-    loaded: list[Path] = []
     steps.clear()
     monkeypatch.setattr(build, "LARGE_FROM_ROWS", 1)
-    monkeypatch.setattr(build.runner, "submit_soon", _recording(build.runner.submit_soon, loaded))
     build_package(root, apart, include_legacy=False, expected_counts=counts)
     assert steps[:3] == [
         "normalise",
         "csv ['sources', 'transactions']",
         "server {'expectations': False}",
     ]
-    assert loaded == [build.REFERENCE_DIR]
-    assert (apart / "ice-cbp-tech-awards.db").exists()  # begun after the tables were loaded
+    assert (apart / "ice-cbp-tech-awards.db").exists()
     for path in here.glob("*.csv"):
         assert (apart / path.name).read_bytes() == path.read_bytes(), path.name
 
 
-def _recording(submit_soon, loaded: list[Path]):  # noqa: ANN001, ANN202 - a test double
-    def record(pool, fn, *args, **kwargs):  # noqa: ANN001, ANN202
-        if getattr(fn, "__name__", "") == "load_reference":
-            loaded.append(args[0])
-        return submit_soon(pool, fn, *args, **kwargs)
-
-    return record
-
-
-def test_a_reviewed_table_error_found_by_the_worker_fails_the_build_with_its_message(
+def test_a_reviewed_table_error_fails_a_large_build_with_its_message(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import shutil
