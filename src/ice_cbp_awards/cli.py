@@ -35,7 +35,7 @@ class OneLineErrors(click.Group):
 
 
 # Commands whose modules import the fetch clients or pandas, loaded when one of them is run or
-# listed.
+# listed: `awards build` starts its workers' server before importing them (see build below).
 LAZY_COMMANDS = {
     "fetch": "ice_cbp_awards.fetch.cli:fetch",
     "review": "ice_cbp_awards.curate.cli:review",
@@ -111,7 +111,16 @@ def build(
     allow: tuple[str, ...],
 ) -> None:
     """Build the package from the raw snapshots, validate it, and publish it into DATA_DIR."""
-    from .build import BuildFailed, build_package  # it starts the workers' server (LARGE_FROM_ROWS)
+    from .paths import default_raw_root, raw_input_bytes
+    from .validate.workers import LARGE_INPUT_BYTES, start_workers_early
+
+    # first, so that the workers' server imports the validators while this process imports
+    # and reads; a large build starts it itself, after its largest steps (LARGE_FROM_ROWS)
+    if raw_input_bytes(raw_root or default_raw_root(), snapshot, list(bulk_files)) < (
+        LARGE_INPUT_BYTES
+    ):
+        start_workers_early()
+    from .build import BuildFailed, build_package
 
     try:
         result = build_package(

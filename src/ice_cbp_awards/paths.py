@@ -49,3 +49,17 @@ def raw_root_problem(raw_root: Path) -> str | None:
         "with `awards fetch usaspending --agency ICE --fiscal-year 2026 --out PATH` "
         "(docs/fetch.md)"
     )
+
+
+def raw_input_bytes(raw_root: Path, snapshot: str | None, bulk_files: list[Path]) -> int:
+    """The bytes of the raw CSVs a build reads most of, counted before reading them: the
+    usaspending-cbp-ice snapshot's folder (the one named, else the last by name, the newest)
+    and the bulk files. An estimate, for deciding before the build's imports how it starts
+    its workers (`awards build`); the build itself decides from the rows it has read."""
+    family = Path(raw_root) / RAW_MANIFEST.parent
+    folders = sorted(p for p in family.iterdir() if p.is_dir()) if family.is_dir() else []
+    chosen = family / snapshot if snapshot else (folders[-1] if folders else None)
+    total = sum(p.stat().st_size for p in bulk_files if p.is_file())
+    if chosen is not None and chosen.is_dir():
+        total += sum(p.stat().st_size for p in chosen.glob("*.csv"))
+    return total

@@ -26,6 +26,13 @@ WORKER_MODULES = [
 CONTEXT.set_forkserver_preload(WORKER_MODULES)
 
 
+# Raw input of this size or more makes a large build (build.LARGE_FROM_ROWS, at about 300 bytes
+# a row): `awards build` leaves the workers' server to it, which starts it once its largest
+# steps are done. Below it the command starts the server before its own imports (1 s sooner
+# on the real snapshot).
+LARGE_INPUT_BYTES = 32 << 20
+
+
 def start_workers_early(expectations: bool = True) -> None:
     """Start the workers' server now, so that its imports run on the core the build leaves
     idle while it reads, normalises and curates (one process), not when validation begins.
