@@ -39,6 +39,7 @@ from .transform.frames import in_one_chunk
 from .validate import runner
 from .validate.gx_check import COUNTS_FILE
 from .validate.result import ValidationResult
+from .validate.workers import large_input
 from .versioning import data_version_for_snapshot
 from .write.csv import write_csv
 from .write.descriptor import built_descriptor, write_json
@@ -315,14 +316,14 @@ def build_package(
     side: ProcessPoolExecutor | None = None
     db_started: runner.Submitted | None = None
     db_continued: runner.Submitted | None = None
+    large = large_input(raw_root, snapshot, list(bulk_files or []))
     try:
+        if not large:  # its workers' imports beside the build's reading, normalising, curating
+            runner.start_workers_early()
         with steps.step("read raw files (checksums, headers, completeness)"):
             batches, snap = read_all(raw_root, snapshot, list(bulk_files or []), include_legacy)
             cov.check_files(batches, allowances)
         version = data_version_for_snapshot(snap, patch)
-        large = sum(s.rows for b in batches for s in b.sources) >= LARGE_FROM_ROWS
-        if not large:  # its workers' imports beside the build's normalisation and curation
-            runner.start_workers_early()
         with steps.step("normalise, deduplicate, quarantine, check coverage"):
             tables = reconciled_tables(batches)
             tables["build_report"] = check_coverage(
@@ -337,7 +338,7 @@ def build_package(
         first = ("sources", "transactions")  # final before the awards are derived
         with steps.step("write the sources' and transactions' CSVs"):
             write_csvs({name: tables[name] for name in first}, tmp)
-        if large:  # not beside the build's largest steps (LARGE_FROM_ROWS)
+        if large:  # not beside the build's largest steps: normalising, the transactions' CSV
             runner.start_workers_early(expectations=False)
         side = runner.worker_pool()  # the database's worker
         tables = with_columns_read(tables, awards_t.TX_READ)
@@ -495,14 +496,6 @@ def counted_only(core: dict[str, pd.DataFrame], names: tuple[str, ...]) -> dict[
     columns: the build counts their rows, and curation reads none of their columns (the
     awards are 0.13 GB of the million transactions' build)."""
     return {n: frame.iloc[:, :0] if n in names else frame for n, frame in core.items()}
-
-
-# A build of this many raw rows or more starts its workers' server once it has normalised
-# them and written the transactions, its two largest steps: beside them, at a million
-# transactions (the build's process at 1.3 GB), the server and a worker held 0.2 to 0.34 GB.
-# The database's worker begins as soon as the server has imported (1 s, Great Expectations
-# left to its own worker). A smaller build starts the server as soon as it has read its input.
-LARGE_FROM_ROWS = 100_000
 
 
 def database_name() -> str:

@@ -111,14 +111,12 @@ def build(
     allow: tuple[str, ...],
 ) -> None:
     """Build the package from the raw snapshots, validate it, and publish it into DATA_DIR."""
-    from .paths import default_raw_root, raw_input_bytes
-    from .validate.workers import LARGE_INPUT_BYTES, start_workers_early
+    from .paths import default_raw_root
+    from .validate.workers import large_input, start_workers_early
 
     # first, so that the workers' server imports the validators while this process imports
-    # and reads; a large build starts it itself, after its largest steps (LARGE_FROM_ROWS)
-    if raw_input_bytes(raw_root or default_raw_root(), snapshot, list(bulk_files)) < (
-        LARGE_INPUT_BYTES
-    ):
+    # and reads; a large build starts it itself, after its largest steps (build_package)
+    if not large_input(raw_root or default_raw_root(), snapshot, list(bulk_files)):
         start_workers_early()
     from .build import BuildFailed, build_package
 

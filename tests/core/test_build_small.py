@@ -12,7 +12,7 @@ from rawfactory import make_cbp_ice_root, tx_row, write_counts
 
 from ice_cbp_awards.build import BuildFailed, build_package
 from ice_cbp_awards.readers.errors import ChecksumMismatch, HeaderMismatch, RawInputError
-from ice_cbp_awards.validate import runner
+from ice_cbp_awards.validate import runner, workers
 
 pytestmark = pytest.mark.integration  # each test builds a small package end to end
 
@@ -244,7 +244,7 @@ def test_a_large_build_starts_its_workers_once_the_transactions_are_written(
     build_package(root, here, include_legacy=False, write_db=False, expected_counts=counts)
     assert steps[:3] == ["server {}", "normalise", "csv ['sources', 'transactions']"]
     steps.clear()
-    monkeypatch.setattr(build, "LARGE_FROM_ROWS", 1)
+    monkeypatch.setattr(workers, "LARGE_INPUT_BYTES", 0)
     build_package(root, apart, include_legacy=False, expected_counts=counts)
     assert steps[:3] == [
         "normalise",
@@ -270,7 +270,7 @@ def test_a_reviewed_table_error_fails_a_large_build_with_its_message(
     lines = companies.read_text(encoding="utf-8").splitlines(keepends=True)
     companies.write_text(lines[0] + lines[1] + lines[1] + "".join(lines[2:]), encoding="utf-8")
     monkeypatch.setattr(build, "REFERENCE_DIR", reference)
-    monkeypatch.setattr(build, "LARGE_FROM_ROWS", 1)
+    monkeypatch.setattr(workers, "LARGE_INPUT_BYTES", 0)
     root = make_cbp_ice_root(tmp_path / "raw", {2022: ROWS})
     counts = write_counts(tmp_path / "counts.csv", [("ICE", 2022, 1, 100)])
     data = tmp_path / "data"

@@ -394,10 +394,7 @@ def _empty_rejects() -> pd.DataFrame:
     )
 
 
-SUB_AGENCY_NAMES = {code: name for code, (_, _, name) in parse.AGENCIES.items()}
-
-
-def _repeated(value: str, index: pd.Index) -> pd.Series:
+def _one_category(value: str, index: pd.Index) -> pd.Series:
     """One text on every row, as a category."""
     codes = np.zeros(len(index), dtype=np.int8)
     return pd.Series(pd.Categorical.from_codes(codes, [value]), index=index)
@@ -436,10 +433,10 @@ def _typed(
             "federal_action_obligation_usd": amounts["federal_action_obligation"],
             # the same text on every row: held as categories (a code per row), not as a
             # million copies of it (0.1 GB of the million transactions); written the same
-            "awarding_agency_code": _repeated("070", f.index),
-            "awarding_agency_name": _repeated("Department of Homeland Security", f.index),
-            "awarding_sub_agency_name": sub.map(SUB_AGENCY_NAMES).astype(
-                pd.CategoricalDtype(sorted(set(SUB_AGENCY_NAMES.values())))
+            "awarding_agency_code": _one_category("070", f.index),
+            "awarding_agency_name": _one_category("Department of Homeland Security", f.index),
+            "awarding_sub_agency_name": sub.map(parse.SUB_AGENCY_NAMES).astype(
+                pd.CategoricalDtype(sorted(set(parse.SUB_AGENCY_NAMES.values())))
             ),
         }
     else:

@@ -18,6 +18,7 @@ AGENCIES = {
     "7012": ("7012", "ICE", "U.S. Immigration and Customs Enforcement"),
     "7014": ("7014", "CBP", "U.S. Customs and Border Protection"),
 }
+SUB_AGENCY_NAMES = {code: name for code, (_, _, name) in AGENCIES.items()}
 AGENCY_ALIASES = {
     "ICE": "7012",
     "7012": "7012",

@@ -10,6 +10,9 @@ heavy itself, so that a command can start the server before its own imports.
 from __future__ import annotations
 
 import multiprocessing
+from pathlib import Path
+
+from ..paths import raw_input_bytes
 
 CONTEXT = multiprocessing.get_context("forkserver")
 EXPECTATIONS = "great_expectations"  # 1.6 s and 0.14 GB of the server's imports
@@ -26,11 +29,16 @@ WORKER_MODULES = [
 CONTEXT.set_forkserver_preload(WORKER_MODULES)
 
 
-# Raw input of this size or more makes a large build (build.LARGE_FROM_ROWS, at about 300 bytes
-# a row): `awards build` leaves the workers' server to it, which starts it once its largest
-# steps are done. Below it the command starts the server before its own imports (1 s sooner
-# on the real snapshot).
+# Raw input of this size or more (about 100,000 rows) makes a large build: it starts its
+# workers' server only once its largest steps are done (build_package). A smaller build has it
+# started first thing, before the command's own imports (1 s sooner on the real snapshot).
 LARGE_INPUT_BYTES = 32 << 20
+
+
+def large_input(raw_root: Path, snapshot: str | None, bulk_files: list[Path]) -> bool:
+    """Whether a build of this raw input is large, judged from its files' size before reading
+    them (paths.raw_input_bytes), the same for `awards build` and for build_package."""
+    return raw_input_bytes(raw_root, snapshot, bulk_files) >= LARGE_INPUT_BYTES
 
 
 def start_workers_early(expectations: bool = True) -> None:
